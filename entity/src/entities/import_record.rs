@@ -1,0 +1,40 @@
+//! `import_record`: one import of a file of OKR data, with what it held.
+
+use chrono::NaiveDateTime;
+use serde_json::Value as Json;
+use uuid::Uuid;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "orm")]
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
+#[cfg_attr(feature = "orm", sea_orm(table_name = "import_record"))]
+pub struct Model {
+    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    pub id: Uuid,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(255))"))]
+    pub filename: String,
+    pub row_count: i32,
+    pub created_by: Uuid,
+    pub created_at: NaiveDateTime,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "JsonBinary", nullable))]
+    pub metadata: Option<Json>,
+}
+
+#[cfg(feature = "orm")]
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::okr_user::Entity", from = "Column::CreatedBy", to = "super::okr_user::Column::Id", on_delete = "NoAction")]
+    Creator,
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::okr_user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Creator.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl ActiveModelBehavior for ActiveModel {}

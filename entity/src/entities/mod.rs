@@ -1,0 +1,14 @@
+// Better Auth's tables, kept verbatim (camelCase columns) for the sign-in story.
+pub mod account;
+pub mod session;
+pub mod user;
+pub mod verification;
+
+// RunwayOKR's own tables.
+pub mod check_in;
+pub mod import_record;
+pub mod key_result;
+pub mod objective;
+pub mod okr_user;
+pub mod quarter;
+pub mod team;

@@ -1,0 +1,81 @@
+//! `okr_user`: a person in RunwayOKR, a member of one team, who owns objectives
+//! and key results and records check-ins. Separate from the auth `user`.
+//! 
+//! `organization_id` is reserved for multi-tenancy and stays NULL for now.
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "orm")]
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
+#[cfg_attr(feature = "orm", sea_orm(table_name = "okr_user"))]
+pub struct Model {
+    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    pub id: Uuid,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(255))", unique))]
+    pub email: String,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(120))"))]
+    pub name: String,
+    pub team_id: Uuid,
+    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    pub organization_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[cfg(feature = "orm")]
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::team::Entity", from = "Column::TeamId", to = "super::team::Column::Id", on_delete = "NoAction")]
+    Team,
+    #[sea_orm(has_many = "super::objective::Entity")]
+    Objective,
+    #[sea_orm(has_many = "super::key_result::Entity")]
+    KeyResult,
+    #[sea_orm(has_many = "super::check_in::Entity")]
+    CheckIn,
+    #[sea_orm(has_many = "super::import_record::Entity")]
+    ImportRecord,
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::team::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Team.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::objective::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Objective.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::key_result::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::KeyResult.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::check_in::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::CheckIn.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::import_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ImportRecord.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,45 @@
+//! `quarter`: the planning period objectives belong to, such as `2025-Q1`.
+//! 
+//! `organization_id` is reserved for multi-tenancy and stays NULL for now.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use uuid::Uuid;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "orm")]
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
+#[cfg_attr(feature = "orm", sea_orm(table_name = "quarter"))]
+pub struct Model {
+    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    pub id: Uuid,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(50))"))]
+    pub label: String,
+    pub start_at: NaiveDate,
+    pub end_at: NaiveDate,
+    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    pub organization_id: Option<Uuid>,
+    pub archived: bool,
+    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
+    pub notes: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[cfg(feature = "orm")]
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::objective::Entity")]
+    Objective,
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::objective::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Objective.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl ActiveModelBehavior for ActiveModel {}

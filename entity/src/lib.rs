@@ -1,0 +1,28 @@
+//! RunwayOKR's schema, table by table.
+//!
+//! Every module is one table and holds its `Model`. With the `orm` feature
+//! (the default) each module also carries the SeaORM `Entity`, `Column`,
+//! `ActiveModel` and relations; without it the models are plain serde
+//! structs, so the browser build can share them without sea-orm or sqlx.
+
+pub mod enums;
+
+mod entities;
+pub use entities::*;
+
+pub use enums::{ConfidenceLevel, Direction, InvalidValue, Unit};
+
+#[cfg(feature = "orm")]
+pub mod prelude {
+    pub use crate::entities::account::Entity as Account;
+    pub use crate::entities::check_in::Entity as CheckIn;
+    pub use crate::entities::import_record::Entity as ImportRecord;
+    pub use crate::entities::key_result::Entity as KeyResult;
+    pub use crate::entities::objective::Entity as Objective;
+    pub use crate::entities::okr_user::Entity as OkrUser;
+    pub use crate::entities::quarter::Entity as Quarter;
+    pub use crate::entities::session::Entity as Session;
+    pub use crate::entities::team::Entity as Team;
+    pub use crate::entities::user::Entity as User;
+    pub use crate::entities::verification::Entity as Verification;
+}

@@ -1,0 +1,34 @@
+//! RunwayOKR's migrations, one module per step, and the demo seed.
+//!
+//! The migrations build the same schema on SQLite and PostgreSQL with
+//! sea-query; `columns` holds the few places where the two differ.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20250101_000001_create_auth_tables;
+mod m20250101_000002_create_okr_tables;
+pub mod seed;
+
+/// The embedded SQLite file used when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://runway.db?mode=rwc";
+
+/// The database to use: `DATABASE_URL`, or the embedded SQLite default.
+pub fn database_url_from_env() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250101_000001_create_auth_tables::Migration),
+            Box::new(m20250101_000002_create_okr_tables::Migration),
+        ]
+    }
+}
