@@ -1,1 +1,23 @@
-pub fn placeholder() {}
+#![recursion_limit = "256"]
+//! RunwayOKR's web app: pages and components (server-rendered, then hydrated
+//! in the browser), the server functions they call, and the OKR rules both
+//! sides share. Database access lives in `server`, compiled only with `ssr`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod rules;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use components::app::{App, shell};
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -9,6 +9,8 @@ mod columns;
 mod m20250101_000001_create_auth_tables;
 mod m20250101_000002_create_okr_tables;
 pub mod seed;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The embedded SQLite file used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://runway.db?mode=rwc";

@@ -1,0 +1,101 @@
+//! The connection pool, configured from the environment.
+//!
+//! | variable | default |
+//! |---|---|
+//! | `DATABASE_URL` | `sqlite://runway.db?mode=rwc` (embedded SQLite) |
+//! | `DB_MAX_CONNECTIONS` | 10 (SQLite: 5) |
+//! | `DB_MIN_CONNECTIONS` | 0 |
+//! | `DB_CONNECT_TIMEOUT_MS` | 1500 |
+//! | `DB_ACQUIRE_TIMEOUT_MS` | 1500 |
+//! | `DB_IDLE_TIMEOUT_SECS` | 300 |
+//! | `DB_SQLITE_BUSY_TIMEOUT_MS` | 5000 |
+//! | `DB_LOG_STATEMENTS` | false |
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout: Duration,
+    pub acquire_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub sqlite_busy_timeout: Duration,
+    pub log_statements: bool,
+}
+
+/// A variable that is set but not understood.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {value:?} is not valid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+fn var<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value.trim().parse().map_err(|error: T::Err| ConfigError {
+            name,
+            value,
+            reason: error.to_string(),
+        }),
+        _ => Ok(default),
+    }
+}
+
+impl DbConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::for_url(migration::database_url_from_env())
+    }
+
+    /// The pool settings of the environment, for a given database.
+    pub fn for_url(url: String) -> Result<Self, ConfigError> {
+        let is_sqlite = url.starts_with("sqlite:");
+        Ok(DbConfig {
+            max_connections: var("DB_MAX_CONNECTIONS", if is_sqlite { 5 } else { 10 })?,
+            min_connections: var("DB_MIN_CONNECTIONS", 0)?,
+            connect_timeout: Duration::from_millis(var("DB_CONNECT_TIMEOUT_MS", 1500)?),
+            acquire_timeout: Duration::from_millis(var("DB_ACQUIRE_TIMEOUT_MS", 1500)?),
+            idle_timeout: Duration::from_secs(var("DB_IDLE_TIMEOUT_SECS", 300)?),
+            sqlite_busy_timeout: Duration::from_millis(var("DB_SQLITE_BUSY_TIMEOUT_MS", 5000)?),
+            log_statements: var("DB_LOG_STATEMENTS", false)?,
+            url,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+/// Opens the pool lazily: the server starts, and answers health checks with
+/// 503, even while the database is down, and recovers when it comes back.
+pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(config.max_connections)
+        .min_connections(config.min_connections)
+        .connect_timeout(config.connect_timeout)
+        .acquire_timeout(config.acquire_timeout)
+        .idle_timeout(config.idle_timeout)
+        .sqlx_logging(config.log_statements)
+        .connect_lazy(true);
+    if config.is_sqlite() {
+        let busy_timeout = config.sqlite_busy_timeout;
+        options.map_sqlx_sqlite_opts(move |sqlite| {
+            sqlite
+                .foreign_keys(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(busy_timeout)
+        });
+    }
+    Database::connect(options).await
+}

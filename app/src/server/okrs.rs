@@ -1,0 +1,248 @@
+//! Queries for the OKR tree: quarters, objectives, key results and their
+//! check-ins. The dashboard takes a fixed four statements, whatever its size.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use entity::{ConfidenceLevel, Direction, Unit, key_result, objective, okr_user, quarter, team};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement,
+};
+use uuid::Uuid;
+
+use crate::model::{CheckInPoint, Dashboard, KeyResultView, ObjectiveView, QuarterView, TeamView};
+
+/// How many check-ins a sparkline shows at most: half a year of weeks.
+pub const SPARKLINE_POINTS: i64 = 26;
+
+impl From<quarter::Model> for QuarterView {
+    fn from(model: quarter::Model) -> Self {
+        QuarterView {
+            id: model.id,
+            label: model.label,
+            start_at: model.start_at,
+            end_at: model.end_at,
+            archived: model.archived,
+        }
+    }
+}
+
+/// The quarter asked for by label; else the one containing `today`; else the
+/// latest. `quarters` is newest first.
+pub fn pick_quarter<'a>(
+    quarters: &'a [QuarterView],
+    label: Option<&str>,
+    today: NaiveDate,
+) -> Option<&'a QuarterView> {
+    if let Some(label) = label {
+        return quarters.iter().find(|quarter| quarter.label == label);
+    }
+    quarters
+        .iter()
+        .find(|quarter| quarter.start_at <= today && today <= quarter.end_at)
+        .or_else(|| quarters.first())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ObjectiveRow {
+    id: Uuid,
+    title: String,
+    team_id: Uuid,
+    team_name: String,
+    owner_name: String,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct KeyResultRow {
+    id: Uuid,
+    objective_id: Uuid,
+    title: String,
+    unit: Unit,
+    direction: Direction,
+    start_value: Decimal,
+    target_value: Decimal,
+    current_value: Decimal,
+    owner_name: String,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CheckInRow {
+    kr_id: Uuid,
+    value: Decimal,
+    confidence: ConfidenceLevel,
+    created_at: NaiveDateTime,
+}
+
+/// The dashboard of one quarter. An unknown label is `Ok(None)`.
+pub async fn dashboard(
+    db: &impl ConnectionTrait,
+    label: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<Dashboard>, DbErr> {
+    // 1: every quarter, for the switcher and to pick the one shown.
+    let quarters: Vec<QuarterView> = quarter::Entity::find()
+        .order_by_desc(quarter::Column::StartAt)
+        .order_by_desc(quarter::Column::Label)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(QuarterView::from)
+        .collect();
+    let Some(shown) = pick_quarter(&quarters, label, today).cloned() else {
+        return Ok(label.is_none().then(|| Dashboard { quarters, quarter: None, teams: vec![] }));
+    };
+
+    // 2: its objectives, with team and owner names.
+    let objectives = objective::Entity::find()
+        .select_only()
+        .column(objective::Column::Id)
+        .column(objective::Column::Title)
+        .column(objective::Column::TeamId)
+        .column_as(team::Column::Name, "team_name")
+        .column_as(okr_user::Column::Name, "owner_name")
+        .join(JoinType::InnerJoin, objective::Relation::Team.def())
+        .join(JoinType::InnerJoin, objective::Relation::Owner.def())
+        .filter(objective::Column::QuarterId.eq(shown.id))
+        .order_by_asc(team::Column::Name)
+        .order_by_asc(objective::Column::CreatedAt)
+        .order_by_asc(objective::Column::Title)
+        .into_model::<ObjectiveRow>()
+        .all(db)
+        .await?;
+
+    // 3: their key results, with owner names.
+    let key_results = key_result::Entity::find()
+        .select_only()
+        .column(key_result::Column::Id)
+        .column(key_result::Column::ObjectiveId)
+        .column(key_result::Column::Title)
+        .column(key_result::Column::Unit)
+        .column(key_result::Column::Direction)
+        .column(key_result::Column::StartValue)
+        .column(key_result::Column::TargetValue)
+        .column(key_result::Column::CurrentValue)
+        .column_as(okr_user::Column::Name, "owner_name")
+        .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
+        .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
+        .filter(objective::Column::QuarterId.eq(shown.id))
+        .order_by_asc(key_result::Column::CreatedAt)
+        .order_by_asc(key_result::Column::Title)
+        .into_model::<KeyResultRow>()
+        .all(db)
+        .await?;
+
+    // 4: the sparkline points of all of them at once.
+    let mut points = sparkline_points(db, &shown).await?;
+
+    let mut by_objective: HashMap<Uuid, Vec<KeyResultView>> = HashMap::new();
+    for row in key_results {
+        by_objective.entry(row.objective_id).or_default().push(KeyResultView {
+            check_ins: points.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            owner: row.owner_name,
+            unit: row.unit,
+            direction: row.direction,
+            start_value: row.start_value,
+            target_value: row.target_value,
+            current_value: row.current_value,
+        });
+    }
+
+    let mut teams: Vec<TeamView> = Vec::new();
+    for row in objectives {
+        let view = ObjectiveView {
+            key_results: by_objective.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            title: row.title,
+            owner: row.owner_name,
+        };
+        match teams.last_mut() {
+            Some(team) if team.id == row.team_id => team.objectives.push(view),
+            _ => teams.push(TeamView { id: row.team_id, name: row.team_name, objectives: vec![view] }),
+        }
+    }
+
+    Ok(Some(Dashboard { quarters, quarter: Some(shown), teams }))
+}
+
+/// Check-ins of every key result of `quarter` inside the quarter's dates, the
+/// latest `SPARKLINE_POINTS` of each, oldest first, grouped by key result.
+async fn sparkline_points(
+    db: &impl ConnectionTrait,
+    quarter: &QuarterView,
+) -> Result<HashMap<Uuid, Vec<CheckInPoint>>, DbErr> {
+    let backend = db.get_database_backend();
+    let placeholder = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let sql = format!(
+        r#"SELECT kr_id, value, confidence, created_at FROM (
+             SELECT c.kr_id, c.value, c.confidence, c.created_at, c.id,
+                    ROW_NUMBER() OVER (PARTITION BY c.kr_id ORDER BY c.created_at DESC, c.id DESC) AS recency
+             FROM check_in c
+             JOIN key_result k ON k.id = c.kr_id
+             JOIN objective o ON o.id = k.objective_id
+             WHERE o.quarter_id = {} AND c.created_at >= {} AND c.created_at < {}
+           ) ranked
+           WHERE recency <= {}
+           ORDER BY kr_id, created_at, id"#,
+        placeholder(1),
+        placeholder(2),
+        placeholder(3),
+        placeholder(4),
+    );
+    let window_start = quarter.start_at.and_time(NaiveTime::MIN);
+    let window_end = quarter
+        .end_at
+        .succ_opt()
+        .unwrap_or(quarter.end_at)
+        .and_time(NaiveTime::MIN);
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [quarter.id.into(), window_start.into(), window_end.into(), SPARKLINE_POINTS.into()],
+    );
+    let rows = CheckInRow::find_by_statement(statement).all(db).await?;
+    let mut points: HashMap<Uuid, Vec<CheckInPoint>> = HashMap::new();
+    for row in rows {
+        points.entry(row.kr_id).or_default().push(CheckInPoint {
+            value: row.value,
+            confidence: row.confidence,
+            created_at: row.created_at,
+        });
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quarter(label: &str, start: (i32, u32, u32), end: (i32, u32, u32)) -> QuarterView {
+        QuarterView {
+            id: Uuid::new_v4(),
+            label: label.to_owned(),
+            start_at: NaiveDate::from_ymd_opt(start.0, start.1, start.2).unwrap(),
+            end_at: NaiveDate::from_ymd_opt(end.0, end.1, end.2).unwrap(),
+            archived: false,
+        }
+    }
+
+    #[test]
+    fn the_current_quarter_is_shown_else_the_latest() {
+        let quarters = vec![
+            quarter("2025-Q2", (2025, 4, 1), (2025, 6, 30)),
+            quarter("2025-Q1", (2025, 1, 1), (2025, 3, 31)),
+        ];
+        let in_q1 = NaiveDate::from_ymd_opt(2025, 2, 14).unwrap();
+        let later = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(pick_quarter(&quarters, None, in_q1).unwrap().label, "2025-Q1");
+        assert_eq!(pick_quarter(&quarters, None, later).unwrap().label, "2025-Q2");
+        assert_eq!(pick_quarter(&quarters, Some("2025-Q1"), later).unwrap().label, "2025-Q1");
+        assert!(pick_quarter(&quarters, Some("1999-Q4"), later).is_none());
+    }
+}

@@ -1,0 +1,144 @@
+// The server-rendered dashboard shows the whole seeded quarter.
+import { test, expect } from '@playwright/test';
+import {
+  CONFIDENCE_LABELS,
+  FORMATTED_CURRENT_VALUES,
+  KEY_RESULT_TITLES,
+  OBJECTIVES,
+  PEOPLE,
+  QUARTER,
+  TEAMS,
+} from './seed.mjs';
+import { exactly, texts } from './helpers.mjs';
+
+const sorted = (values) => [...values].sort();
+
+/** The quarter label is on screen: as text, or as the chosen quarter of a <select>. */
+async function expectQuarterLabelVisible(page, label) {
+  const asText = page.getByText(label).filter({ visible: true });
+  const asSelect = page.locator('select').filter({ has: page.locator('option:checked', { hasText: label }) });
+  await expect(asText.or(asSelect).first(), `quarter label ${label} should be visible`).toBeVisible();
+}
+
+function teamSection(page, name) {
+  return page.getByTestId('team').filter({ has: page.locator('h2').filter({ hasText: exactly(name) }) });
+}
+
+function keyResultNamed(page, title) {
+  return page.getByTestId('key-result').filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
+}
+
+test.describe('dashboard', () => {
+  test('shows both teams, the 3 seeded objectives and all 10 key results', async ({ page }) => {
+    const response = await page.goto('/');
+    expect(response?.status(), 'GET / status').toBe(200);
+
+    await expect(page.locator('h1')).toContainText('RunwayOKR');
+    await expectQuarterLabelVisible(page, QUARTER);
+
+    // Teams, alphabetically.
+    await expect(page.getByTestId('team')).toHaveCount(TEAMS.length);
+    await expect(page.getByTestId('team').locator('h2')).toHaveText(TEAMS);
+
+    // Objectives, each under its own team.
+    await expect(page.getByTestId('objective')).toHaveCount(OBJECTIVES.length);
+    for (const team of TEAMS) {
+      const expected = OBJECTIVES.filter((objective) => objective.team === team).map((objective) => objective.title);
+      const section = teamSection(page, team);
+      await expect(section).toHaveCount(1);
+      await expect(section.getByTestId('objective-title')).toHaveCount(expected.length);
+      expect(sorted(await texts(section.getByTestId('objective-title'))), `objectives of ${team}`).toEqual(sorted(expected));
+    }
+
+    // Key results, each under its own objective.
+    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    expect(sorted(await texts(page.getByTestId('kr-title')))).toEqual(sorted(KEY_RESULT_TITLES));
+    for (const objective of OBJECTIVES) {
+      const article = page
+        .getByTestId('objective')
+        .filter({ has: page.getByTestId('objective-title').filter({ hasText: exactly(objective.title) }) });
+      await expect(article).toHaveCount(1);
+      expect(sorted(await texts(article.getByTestId('kr-title'))), `key results of "${objective.title}"`).toEqual(
+        sorted(objective.keyResults),
+      );
+    }
+  });
+
+  test('every objective has a rollup, a confidence badge and a toggle wired to its list', async ({ page }) => {
+    await page.goto('/');
+    const objectives = page.getByTestId('objective');
+    await expect(objectives).toHaveCount(OBJECTIVES.length);
+
+    for (const objective of await objectives.all()) {
+      const title = (await objective.getByTestId('objective-title').textContent())?.trim();
+      await expect(objective.locator('h3[data-testid="objective-title"]'), title).toHaveCount(1);
+      await expect(objective.getByTestId('objective-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
+      expect(CONFIDENCE_LABELS, `objective confidence of "${title}"`).toContain(
+        (await objective.getByTestId('objective-confidence').textContent())?.trim(),
+      );
+
+      const toggle = objective.getByTestId('objective-toggle');
+      await expect(toggle, title).toHaveCount(1);
+      await expect(toggle, title).toHaveAttribute('aria-expanded', 'true');
+      const listId = await toggle.getAttribute('aria-controls');
+      expect(listId, `aria-controls of the toggle of "${title}"`).toBeTruthy();
+      const list = objective.locator(`ul[data-testid="kr-list"][id="${listId}"]`);
+      await expect(list, `the list the toggle of "${title}" controls`).toHaveCount(1);
+      await expect(list).toBeVisible();
+    }
+  });
+
+  test('every key result has its owner, values, a confidence badge and a sparkline', async ({ page }) => {
+    await page.goto('/');
+    const keyResults = page.getByTestId('key-result');
+    await expect(keyResults).toHaveCount(KEY_RESULT_TITLES.length);
+
+    for (const keyResult of await keyResults.all()) {
+      const title = (await keyResult.getByTestId('kr-title').textContent())?.trim();
+      await expect(keyResult.getByTestId('kr-owner'), title).toHaveCount(1);
+      expect(PEOPLE, `owner of "${title}"`).toContain((await keyResult.getByTestId('kr-owner').textContent())?.trim());
+      await expect(keyResult.getByTestId('kr-current'), title).toHaveText(/\d/);
+      await expect(keyResult.getByTestId('kr-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
+      await expect(keyResult.getByTestId('kr-last-check-in'), title).toHaveText(/\S/);
+
+      const badge = keyResult.getByTestId('confidence-badge');
+      await expect(badge, title).toHaveCount(1);
+      expect(CONFIDENCE_LABELS, `confidence badge of "${title}"`).toContain((await badge.textContent())?.trim());
+
+      const sparkline = keyResult.locator('svg[data-testid="sparkline"]');
+      await expect(sparkline, `sparkline of "${title}"`).toHaveCount(1);
+      await expect(sparkline).toHaveAttribute('role', 'img');
+      await expect(sparkline.locator(':scope > title'), `<title> of the sparkline of "${title}"`).toHaveCount(1);
+      expect((await sparkline.locator(':scope > title').textContent())?.trim(), `<title> text of "${title}"`).toBeTruthy();
+      await expect(sparkline.getByTestId('sparkline-target'), `target line of "${title}"`).toHaveCount(1);
+
+      const points = sparkline.locator('circle[data-testid="spark-point"]');
+      const count = await points.count();
+      expect(count, `spark points of "${title}"`).toBeGreaterThanOrEqual(2);
+      for (const point of await points.all()) {
+        await expect(point).toHaveAttribute('tabindex', '0');
+        const date = await point.getAttribute('data-date');
+        expect(date, `data-date of a point of "${title}"`).toMatch(/^2025-0[1-3]-\d{2}$/);
+        const value = await point.getAttribute('data-value');
+        expect(Number.isFinite(Number(value)) && value?.trim() !== '', `data-value ${JSON.stringify(value)} of "${title}"`).toBe(true);
+      }
+    }
+  });
+
+  test('current values are formatted by unit (%, $, pp, #)', async ({ page }) => {
+    await page.goto('/');
+    for (const [title, formatted] of Object.entries(FORMATTED_CURRENT_VALUES)) {
+      const keyResult = keyResultNamed(page, title);
+      await expect(keyResult, title).toHaveCount(1);
+      await expect(keyResult.getByTestId('kr-current'), `current value of "${title}"`).toHaveText(formatted);
+    }
+  });
+
+  test(`/?quarter=${QUARTER} selects the seeded quarter`, async ({ page }) => {
+    const response = await page.goto(`/?quarter=${QUARTER}`);
+    expect(response?.status()).toBe(200);
+    await expectQuarterLabelVisible(page, QUARTER);
+    await expect(page.getByTestId('objective')).toHaveCount(OBJECTIVES.length);
+    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+  });
+});

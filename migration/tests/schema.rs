@@ -1,0 +1,587 @@
+//! The migrated schema against the spec's "Complete Database Schema" and
+//! "Performance Indexes": tables, columns, foreign keys, unique constraints and
+//! indexes, read back from the live database's own catalog.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use migration::Migrator;
+use migration::testing::{Backend, TestDb};
+use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
+
+/// sea-orm-migration's own bookkeeping table; the only one `down` leaves.
+const BOOKKEEPING: &str = "seaql_migrations";
+
+const TABLES: [&str; 11] = [
+    "user",
+    "session",
+    "account",
+    "verification",
+    "team",
+    "okr_user",
+    "quarter",
+    "objective",
+    "key_result",
+    "check_in",
+    "import_record",
+];
+
+/// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
+/// Primary keys are NOT NULL; `.notNull()` elsewhere; `defaultRandom()` is
+/// `gen_random_uuid()` and `defaultNow()` is `now()`.
+#[rustfmt::skip]
+const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
+    ("user", "id", "text", true, None),
+    ("user", "name", "text", true, None),
+    ("user", "email", "text", true, None),
+    ("user", "emailVerified", "boolean", true, Some("false")),
+    ("user", "image", "text", false, None),
+    ("user", "createdAt", "timestamp without time zone", true, Some("now()")),
+    ("user", "updatedAt", "timestamp without time zone", true, Some("now()")),
+
+    ("session", "id", "text", true, None),
+    ("session", "expiresAt", "timestamp without time zone", true, None),
+    ("session", "token", "text", true, None),
+    ("session", "createdAt", "timestamp without time zone", true, Some("now()")),
+    ("session", "updatedAt", "timestamp without time zone", true, Some("now()")),
+    ("session", "ipAddress", "text", false, None),
+    ("session", "userAgent", "text", false, None),
+    ("session", "userId", "text", true, None),
+
+    ("account", "id", "text", true, None),
+    ("account", "accountId", "text", true, None),
+    ("account", "providerId", "text", true, None),
+    ("account", "userId", "text", true, None),
+    ("account", "accessToken", "text", false, None),
+    ("account", "refreshToken", "text", false, None),
+    ("account", "idToken", "text", false, None),
+    ("account", "accessTokenExpiresAt", "timestamp without time zone", false, None),
+    ("account", "refreshTokenExpiresAt", "timestamp without time zone", false, None),
+    ("account", "scope", "text", false, None),
+    ("account", "password", "text", false, None),
+    ("account", "createdAt", "timestamp without time zone", true, Some("now()")),
+    ("account", "updatedAt", "timestamp without time zone", true, Some("now()")),
+
+    ("verification", "id", "text", true, None),
+    ("verification", "identifier", "text", true, None),
+    ("verification", "value", "text", true, None),
+    ("verification", "expiresAt", "timestamp without time zone", true, None),
+    ("verification", "createdAt", "timestamp without time zone", true, Some("now()")),
+    ("verification", "updatedAt", "timestamp without time zone", true, Some("now()")),
+
+    ("team", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("team", "name", "character varying(120)", true, None),
+    ("team", "organization_id", "uuid", false, None),
+    ("team", "archived", "boolean", true, Some("false")),
+    ("team", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("team", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    ("okr_user", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("okr_user", "email", "character varying(255)", true, None),
+    ("okr_user", "name", "character varying(120)", true, None),
+    ("okr_user", "team_id", "uuid", true, None),
+    ("okr_user", "organization_id", "uuid", false, None),
+    ("okr_user", "active", "boolean", true, Some("true")),
+    ("okr_user", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("okr_user", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    ("quarter", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("quarter", "label", "character varying(50)", true, None),
+    ("quarter", "start_at", "date", true, None),
+    ("quarter", "end_at", "date", true, None),
+    ("quarter", "organization_id", "uuid", false, None),
+    ("quarter", "archived", "boolean", true, Some("false")),
+    ("quarter", "notes", "text", false, None),
+    ("quarter", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("quarter", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    ("objective", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("objective", "title", "character varying(255)", true, None),
+    ("objective", "team_id", "uuid", true, None),
+    ("objective", "quarter_id", "uuid", true, None),
+    ("objective", "owner_id", "uuid", true, None),
+    ("objective", "organization_id", "uuid", false, None),
+    ("objective", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("objective", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    ("key_result", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("key_result", "title", "character varying(500)", true, None),
+    ("key_result", "objective_id", "uuid", true, None),
+    ("key_result", "owner_id", "uuid", true, None),
+    ("key_result", "unit", "character varying(5)", true, None),
+    ("key_result", "direction", "character varying(5)", true, None),
+    ("key_result", "start_value", "numeric(15,2)", true, None),
+    ("key_result", "target_value", "numeric(15,2)", true, None),
+    ("key_result", "current_value", "numeric(15,2)", true, None),
+    ("key_result", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("key_result", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    ("check_in", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("check_in", "kr_id", "uuid", true, None),
+    ("check_in", "value", "numeric(15,2)", true, None),
+    ("check_in", "confidence", "integer", true, None),
+    ("check_in", "note", "character varying(500)", false, None),
+    ("check_in", "created_by", "uuid", true, None),
+    ("check_in", "created_at", "timestamp without time zone", true, Some("now()")),
+
+    ("import_record", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("import_record", "filename", "character varying(255)", true, None),
+    ("import_record", "row_count", "integer", true, None),
+    ("import_record", "created_by", "uuid", true, None),
+    ("import_record", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("import_record", "metadata", "jsonb", false, None),
+];
+
+/// (table, column, referenced table, referenced column, ON DELETE).
+#[rustfmt::skip]
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 11] = [
+    ("session", "userId", "user", "id", "CASCADE"),
+    ("account", "userId", "user", "id", "CASCADE"),
+    ("okr_user", "team_id", "team", "id", "NO ACTION"),
+    ("objective", "team_id", "team", "id", "NO ACTION"),
+    ("objective", "quarter_id", "quarter", "id", "NO ACTION"),
+    ("objective", "owner_id", "okr_user", "id", "NO ACTION"),
+    ("key_result", "objective_id", "objective", "id", "CASCADE"),
+    ("key_result", "owner_id", "okr_user", "id", "NO ACTION"),
+    ("check_in", "kr_id", "key_result", "id", "CASCADE"),
+    ("check_in", "created_by", "okr_user", "id", "NO ACTION"),
+    ("import_record", "created_by", "okr_user", "id", "NO ACTION"),
+];
+
+/// (table, column) with a UNIQUE constraint; primary keys aside.
+const UNIQUE: [(&str, &str); 3] = [
+    ("user", "email"),
+    ("session", "token"),
+    ("okr_user", "email"),
+];
+
+/// The spec's performance indexes: (index, table, column).
+#[rustfmt::skip]
+const INDEXES: [(&str, &str, &str); 8] = [
+    ("team_org_idx", "team", "organization_id"),
+    ("user_team_idx", "okr_user", "team_id"),
+    ("obj_quarter_idx", "objective", "quarter_id"),
+    ("obj_team_idx", "objective", "team_id"),
+    ("kr_obj_idx", "key_result", "objective_id"),
+    ("kr_owner_idx", "key_result", "owner_id"),
+    ("checkin_kr_idx", "check_in", "kr_id"),
+    ("checkin_created_idx", "check_in", "created_at"),
+];
+
+async fn query(db: &DatabaseConnection, sql: &str) -> Vec<QueryResult> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"))
+}
+
+fn text(row: &QueryResult, index: usize) -> String {
+    row.try_get_by_index(index)
+        .unwrap_or_else(|error| panic!("column {index} as text: {error}"))
+}
+
+fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+/// Every table in the database, the engine's own (sqlite_*) aside.
+async fn tables(test_db: &TestDb) -> BTreeSet<String> {
+    let sql = match test_db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        }
+    };
+    query(&test_db.db, sql)
+        .await
+        .iter()
+        .map(|row| text(row, 0))
+        .collect()
+}
+
+async fn migrations_applied(test_db: &TestDb) -> usize {
+    Migrator::get_applied_migrations(&test_db.db)
+        .await
+        .expect("read seaql_migrations")
+        .len()
+}
+
+/// The project's tables plus the bookkeeping table.
+fn all_tables() -> BTreeSet<String> {
+    TABLES
+        .iter()
+        .chain([&BOOKKEEPING])
+        .map(|table| (*table).to_owned())
+        .collect()
+}
+
+migration::backend_test!(
+    up_down_up_drops_and_recreates_every_table,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        assert_eq!(tables(&test_db).await, all_tables(), "after the first up");
+        assert_eq!(
+            migrations_applied(&test_db).await,
+            Migrator::migrations().len()
+        );
+
+        Migrator::down(&test_db.db, None)
+            .await
+            .expect("roll back every migration");
+        assert_eq!(
+            tables(&test_db).await,
+            BTreeSet::from([BOOKKEEPING.to_owned()]),
+            "after down only the bookkeeping table may remain"
+        );
+        assert_eq!(migrations_applied(&test_db).await, 0);
+
+        Migrator::up(&test_db.db, None)
+            .await
+            .expect("apply the migrations again");
+        assert_eq!(tables(&test_db).await, all_tables(), "after the second up");
+        assert_eq!(
+            migrations_applied(&test_db).await,
+            Migrator::migrations().len()
+        );
+
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+/// (table, column) for every column of the project's tables.
+async fn column_names(test_db: &TestDb) -> BTreeSet<(String, String)> {
+    let mut columns = BTreeSet::new();
+    for table in tables(test_db)
+        .await
+        .into_iter()
+        .filter(|table| table != BOOKKEEPING)
+    {
+        let sql = match test_db.backend {
+            Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+            Backend::Postgres => format!(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = '{table}'"
+            ),
+        };
+        for row in query(&test_db.db, &sql).await {
+            columns.insert((table.clone(), text(&row, 0)));
+        }
+    }
+    columns
+}
+
+migration::backend_test!(column_names_match_the_spec, |backend| async move {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let expected: BTreeSet<(String, String)> = COLUMNS
+        .iter()
+        .map(|(table, column, ..)| ((*table).to_owned(), (*column).to_owned()))
+        .collect();
+    let actual = column_names(&test_db).await;
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let extra: Vec<_> = actual.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:?}\nextra: {extra:?}"
+    );
+
+    // Better Auth's tables keep the starter pack's camelCase names verbatim.
+    for (table, column) in [
+        ("user", "emailVerified"),
+        ("session", "expiresAt"),
+        ("session", "ipAddress"),
+        ("session", "userAgent"),
+        ("session", "userId"),
+        ("account", "accountId"),
+        ("account", "providerId"),
+        ("account", "accessTokenExpiresAt"),
+        ("account", "refreshTokenExpiresAt"),
+        ("verification", "createdAt"),
+        ("verification", "updatedAt"),
+    ] {
+        assert!(
+            actual.contains(&(table.to_owned(), column.to_owned())),
+            "{table}.{column}"
+        );
+    }
+
+    test_db.close().await.expect("drop the test database");
+});
+
+/// PostgreSQL's view of a column's type: `character varying(120)`,
+/// `numeric(15,2)`, or the bare `data_type`.
+fn postgres_type(
+    data_type: String,
+    length: Option<i32>,
+    precision: Option<i32>,
+    scale: Option<i32>,
+) -> String {
+    match (data_type.as_str(), length, precision, scale) {
+        ("character varying", Some(length), ..) => format!("character varying({length})"),
+        ("numeric", _, Some(precision), Some(scale)) => format!("numeric({precision},{scale})"),
+        _ => data_type,
+    }
+}
+
+type ColumnShape = (String, bool, Option<String>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_columns_match_the_spec() {
+    let Some(test_db) = TestDb::migrated(Backend::Postgres).await else {
+        eprintln!(
+            "skipped: set {} to check the PostgreSQL schema",
+            migration::testing::POSTGRES_URL_VAR
+        );
+        return;
+    };
+    let rows = query(
+        &test_db.db,
+        "SELECT table_name::text, column_name::text, data_type::text, \
+                character_maximum_length::int, numeric_precision::int, numeric_scale::int, \
+                is_nullable::text, column_default::text \
+         FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'",
+    )
+    .await;
+    let mut actual: BTreeMap<(String, String), ColumnShape> = BTreeMap::new();
+    for row in &rows {
+        let get = |index| {
+            row.try_get_by_index::<Option<i32>>(index)
+                .expect("an integer or NULL")
+        };
+        let column_type = postgres_type(text(row, 2), get(3), get(4), get(5));
+        let not_null = match text(row, 6).as_str() {
+            "NO" => true,
+            "YES" => false,
+            other => panic!("is_nullable {other:?}"),
+        };
+        let default: Option<String> = row.try_get_by_index(7).expect("column_default");
+        actual.insert(
+            (text(row, 0), text(row, 1)),
+            (column_type, not_null, default),
+        );
+    }
+
+    let expected: BTreeMap<(String, String), ColumnShape> = COLUMNS
+        .iter()
+        .map(|(table, column, column_type, not_null, default)| {
+            (
+                ((*table).to_owned(), (*column).to_owned()),
+                (
+                    (*column_type).to_owned(),
+                    *not_null,
+                    default.map(str::to_owned),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        expected.len(),
+        COLUMNS.len(),
+        "a column is listed twice in COLUMNS"
+    );
+
+    let mut problems = Vec::new();
+    for (key, want) in &expected {
+        match actual.get(key) {
+            None => problems.push(format!("missing column {}.{}", key.0, key.1)),
+            Some(got) if got != want => problems.push(format!(
+                "{}.{}: expected {want:?}, found {got:?}",
+                key.0, key.1
+            )),
+            Some(_) => {}
+        }
+    }
+    for key in actual.keys().filter(|key| !expected.contains_key(*key)) {
+        problems.push(format!("extra column {}.{}", key.0, key.1));
+    }
+    assert!(
+        problems.is_empty(),
+        "schema differs from the spec:\n{}",
+        problems.join("\n")
+    );
+
+    test_db.close().await.expect("drop the test database");
+}
+
+/// Every single-column foreign key, with PostgreSQL's or SQLite's name for its
+/// ON DELETE rule (NO ACTION and RESTRICT are told apart).
+async fn foreign_keys(test_db: &TestDb) -> BTreeSet<Vec<String>> {
+    let mut keys = BTreeSet::new();
+    match test_db.backend {
+        Backend::Sqlite => {
+            for table in tables(test_db).await {
+                let sql = format!(
+                    "SELECT \"table\", \"from\", \"to\", on_delete, \
+                            (SELECT COUNT(*) FROM pragma_foreign_key_list('{table}') other WHERE other.id = fk.id) \
+                     FROM pragma_foreign_key_list('{table}') fk"
+                );
+                for row in query(&test_db.db, &sql).await {
+                    let width: i64 = row.try_get_by_index(4).expect("key width");
+                    assert_eq!(
+                        width, 1,
+                        "{table}: only single-column foreign keys are expected"
+                    );
+                    let to: Option<String> = row.try_get_by_index(2).expect("referenced column");
+                    keys.insert(vec![
+                        table.clone(),
+                        text(&row, 1),
+                        text(&row, 0),
+                        to.unwrap_or_else(|| "<primary key>".to_owned()),
+                        text(&row, 3),
+                    ]);
+                }
+            }
+        }
+        Backend::Postgres => {
+            let sql = "SELECT src.relname::text, src_col.attname::text, dst.relname::text, \
+                              dst_col.attname::text, \
+                              CASE c.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' \
+                                   WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' \
+                                   WHEN 'd' THEN 'SET DEFAULT' END, \
+                              cardinality(c.conkey)::int \
+                       FROM pg_constraint c \
+                       JOIN pg_namespace ns ON ns.oid = c.connamespace \
+                       JOIN pg_class src ON src.oid = c.conrelid \
+                       JOIN pg_class dst ON dst.oid = c.confrelid \
+                       JOIN pg_attribute src_col ON src_col.attrelid = c.conrelid AND src_col.attnum = c.conkey[1] \
+                       JOIN pg_attribute dst_col ON dst_col.attrelid = c.confrelid AND dst_col.attnum = c.confkey[1] \
+                       WHERE c.contype = 'f' AND ns.nspname = 'public'";
+            for row in query(&test_db.db, sql).await {
+                let width: i32 = row.try_get_by_index(5).expect("key width");
+                assert_eq!(
+                    width,
+                    1,
+                    "{}: only single-column foreign keys are expected",
+                    text(&row, 0)
+                );
+                keys.insert((0..5).map(|index| text(&row, index)).collect());
+            }
+        }
+    }
+    keys
+}
+
+migration::backend_test!(foreign_keys_match_the_spec, |backend| async move {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let expected: BTreeSet<Vec<String>> = FOREIGN_KEYS
+        .iter()
+        .map(|(table, column, to_table, to_column, on_delete)| {
+            owned(&[table, column, to_table, to_column, on_delete])
+        })
+        .collect();
+    assert_eq!(foreign_keys(&test_db).await, expected);
+    test_db.close().await.expect("drop the test database");
+});
+
+/// (table, column) of every unique constraint or unique index other than a
+/// primary key, with its width.
+async fn unique_columns(test_db: &TestDb) -> BTreeSet<Vec<String>> {
+    let sql = match test_db.backend {
+        Backend::Sqlite => {
+            "SELECT m.name, info.name, \
+                    (SELECT COUNT(*) FROM pragma_index_info(list.name)) \
+             FROM sqlite_master m \
+             JOIN pragma_index_list(m.name) list \
+             JOIN pragma_index_info(list.name) info \
+             WHERE m.type = 'table' AND list.\"unique\" = 1 AND list.origin <> 'pk'"
+        }
+        Backend::Postgres => {
+            "SELECT t.relname::text, a.attname::text, cardinality(x.indkey::int2[])::bigint \
+             FROM pg_index x \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey) \
+             WHERE ns.nspname = 'public' AND x.indisunique AND NOT x.indisprimary"
+        }
+    };
+    query(&test_db.db, sql)
+        .await
+        .iter()
+        .map(|row| {
+            let width: i64 = row.try_get_by_index(2).expect("index width");
+            assert_eq!(
+                width, 1,
+                "only single-column unique constraints are expected"
+            );
+            vec![text(row, 0), text(row, 1)]
+        })
+        .collect()
+}
+
+migration::backend_test!(unique_constraints_match_the_spec, |backend| async move {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let expected: BTreeSet<Vec<String>> = UNIQUE
+        .iter()
+        .map(|(table, column)| owned(&[table, column]))
+        .collect();
+    assert_eq!(unique_columns(&test_db).await, expected);
+    if backend == Backend::Postgres {
+        // Declared as constraints, as Drizzle's `.unique()` does, not only as indexes.
+        let rows = query(
+            &test_db.db,
+            "SELECT t.relname::text, a.attname::text \
+             FROM pg_constraint c \
+             JOIN pg_class t ON t.oid = c.conrelid \
+             JOIN pg_namespace ns ON ns.oid = c.connamespace \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
+             WHERE c.contype = 'u' AND ns.nspname = 'public'",
+        )
+        .await;
+        let constraints: BTreeSet<Vec<String>> = rows
+            .iter()
+            .map(|row| vec![text(row, 0), text(row, 1)])
+            .collect();
+        assert_eq!(constraints, expected);
+    }
+    test_db.close().await.expect("drop the test database");
+});
+
+/// Every index that is neither a primary key nor unique: (index, table, column).
+async fn plain_indexes(test_db: &TestDb) -> BTreeSet<Vec<String>> {
+    let sql = match test_db.backend {
+        Backend::Sqlite => {
+            "SELECT list.name, m.name, info.name \
+             FROM sqlite_master m \
+             JOIN pragma_index_list(m.name) list \
+             JOIN pragma_index_info(list.name) info \
+             WHERE m.type = 'table' AND list.\"unique\" = 0"
+        }
+        Backend::Postgres => {
+            "SELECT i.relname::text, t.relname::text, a.attname::text \
+             FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey) \
+             WHERE ns.nspname = 'public' AND NOT x.indisunique AND NOT x.indisprimary"
+        }
+    };
+    // A multi-column index shows up as several rows and so fails the comparison.
+    query(&test_db.db, sql)
+        .await
+        .iter()
+        .map(|row| (0..3).map(|index| text(row, index)).collect())
+        .collect()
+}
+
+migration::backend_test!(performance_indexes_match_the_spec, |backend| async move {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let expected: BTreeSet<Vec<String>> = INDEXES
+        .iter()
+        .map(|(index, table, column)| owned(&[index, table, column]))
+        .collect();
+    assert_eq!(plain_indexes(&test_db).await, expected);
+    test_db.close().await.expect("drop the test database");
+});
