@@ -23,7 +23,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation { field: field.to_owned(), message: message.into() }
+        AppError::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     pub fn status_code(&self) -> http::StatusCode {
@@ -33,9 +36,9 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::ServerFn(ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_)) => {
-                StatusCode::BAD_REQUEST
-            }
+            AppError::ServerFn(
+                ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_),
+            ) => StatusCode::BAD_REQUEST,
             AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

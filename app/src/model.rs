@@ -50,7 +50,11 @@ impl ObjectiveView {
 
     /// The worst latest confidence among its key results.
     pub fn confidence(&self) -> Option<ConfidenceLevel> {
-        rules::worst_confidence(self.key_results.iter().filter_map(KeyResultView::confidence))
+        rules::worst_confidence(
+            self.key_results
+                .iter()
+                .filter_map(KeyResultView::confidence),
+        )
     }
 }
 

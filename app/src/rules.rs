@@ -26,7 +26,9 @@ pub fn clamped(progress: f64) -> f64 {
 pub fn rollup(progresses: impl IntoIterator<Item = f64>) -> Option<f64> {
     let (sum, count) = progresses
         .into_iter()
-        .fold((0.0, 0usize), |(sum, count), p| (sum + clamped(p), count + 1));
+        .fold((0.0, 0usize), |(sum, count), p| {
+            (sum + clamped(p), count + 1)
+        });
     (count > 0).then(|| sum / count as f64)
 }
 
@@ -60,8 +62,12 @@ fn plain(value: Decimal) -> String {
 /// Thousands separated, trailing zeros dropped: `5,000`, `-1,234.5`.
 fn grouped(value: Decimal) -> String {
     let text = plain(value);
-    let (sign, unsigned) = text.strip_prefix('-').map_or(("", text.as_str()), |rest| ("-", rest));
-    let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+    let (sign, unsigned) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |rest| ("-", rest));
+    let (whole, fraction) = unsigned
+        .split_once('.')
+        .map_or((unsigned, None), |(w, f)| (w, Some(f)));
     let mut out = String::with_capacity(text.len() + whole.len() / 3);
     for (index, digit) in whole.chars().enumerate() {
         if index > 0 && (whole.len() - index) % 3 == 0 {

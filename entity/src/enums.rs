@@ -250,15 +250,25 @@ mod tests {
         assert_eq!("2".parse(), Ok(ConfidenceLevel::Green));
         assert_eq!("amber".parse(), Ok(ConfidenceLevel::Amber));
         assert_eq!(ConfidenceLevel::try_from(0), Ok(ConfidenceLevel::Red));
-        assert_eq!(ConfidenceLevel::try_from(3).unwrap_err().field, "confidence");
-        assert_eq!("-1".parse::<ConfidenceLevel>().unwrap_err().field, "confidence");
+        assert_eq!(
+            ConfidenceLevel::try_from(3).unwrap_err().field,
+            "confidence"
+        );
+        assert_eq!(
+            "-1".parse::<ConfidenceLevel>().unwrap_err().field,
+            "confidence"
+        );
     }
 
     #[test]
     fn the_worst_confidence_is_the_minimum() {
-        let worst = [ConfidenceLevel::Green, ConfidenceLevel::Red, ConfidenceLevel::Amber]
-            .into_iter()
-            .min();
+        let worst = [
+            ConfidenceLevel::Green,
+            ConfidenceLevel::Red,
+            ConfidenceLevel::Amber,
+        ]
+        .into_iter()
+        .min();
         assert_eq!(worst, Some(ConfidenceLevel::Red));
     }
 

@@ -39,7 +39,12 @@ impl MigrationTrait for Migration {
                     .table(Session::Table)
                     .col(ColumnDef::new(Session::Id).text().not_null().primary_key())
                     .col(ColumnDef::new(Session::ExpiresAt).timestamp().not_null())
-                    .col(ColumnDef::new(Session::Token).text().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Session::Token)
+                            .text()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(timestamp_now(backend, Session::CreatedAt))
                     .col(timestamp_now(backend, Session::UpdatedAt))
                     .col(ColumnDef::new(Session::IpAddress).text().null())
@@ -68,8 +73,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Account::AccessToken).text().null())
                     .col(ColumnDef::new(Account::RefreshToken).text().null())
                     .col(ColumnDef::new(Account::IdToken).text().null())
-                    .col(ColumnDef::new(Account::AccessTokenExpiresAt).timestamp().null())
-                    .col(ColumnDef::new(Account::RefreshTokenExpiresAt).timestamp().null())
+                    .col(
+                        ColumnDef::new(Account::AccessTokenExpiresAt)
+                            .timestamp()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Account::RefreshTokenExpiresAt)
+                            .timestamp()
+                            .null(),
+                    )
                     .col(ColumnDef::new(Account::Scope).text().null())
                     .col(ColumnDef::new(Account::Password).text().null())
                     .col(timestamp_now(backend, Account::CreatedAt))
@@ -90,10 +103,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Verification::Table)
-                    .col(ColumnDef::new(Verification::Id).text().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Verification::Id)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Verification::Identifier).text().not_null())
                     .col(ColumnDef::new(Verification::Value).text().not_null())
-                    .col(ColumnDef::new(Verification::ExpiresAt).timestamp().not_null())
+                    .col(
+                        ColumnDef::new(Verification::ExpiresAt)
+                            .timestamp()
+                            .not_null(),
+                    )
                     .col(timestamp_now(backend, Verification::CreatedAt))
                     .col(timestamp_now(backend, Verification::UpdatedAt))
                     .to_owned(),
@@ -108,7 +130,9 @@ impl MigrationTrait for Migration {
             Session::Table.into_iden(),
             User::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -148,6 +172,8 @@ enum Session {
     UserId,
 }
 
+// Column names are the spec's, so some repeat the table name.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum Account {
     Table,

@@ -57,7 +57,9 @@ impl MigrationTrait for Migration {
             OkrUser::Table.into_iden(),
             Team::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -72,18 +74,33 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(uuid_pk(backend, Team::Id))
             .col(ColumnDef::new(Team::Name).string_len(120).not_null())
             .col(ColumnDef::new(Team::OrganizationId).uuid().null())
-            .col(ColumnDef::new(Team::Archived).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Team::Archived)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(timestamp_now(backend, Team::CreatedAt))
             .col(timestamp_now(backend, Team::UpdatedAt))
             .to_owned(),
         Table::create()
             .table(OkrUser::Table)
             .col(uuid_pk(backend, OkrUser::Id))
-            .col(ColumnDef::new(OkrUser::Email).string_len(255).not_null().unique_key())
+            .col(
+                ColumnDef::new(OkrUser::Email)
+                    .string_len(255)
+                    .not_null()
+                    .unique_key(),
+            )
             .col(ColumnDef::new(OkrUser::Name).string_len(120).not_null())
             .col(ColumnDef::new(OkrUser::TeamId).uuid().not_null())
             .col(ColumnDef::new(OkrUser::OrganizationId).uuid().null())
-            .col(ColumnDef::new(OkrUser::Active).boolean().not_null().default(true))
+            .col(
+                ColumnDef::new(OkrUser::Active)
+                    .boolean()
+                    .not_null()
+                    .default(true),
+            )
             .col(timestamp_now(backend, OkrUser::CreatedAt))
             .col(timestamp_now(backend, OkrUser::UpdatedAt))
             .foreign_key(&mut references(
@@ -101,7 +118,12 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(ColumnDef::new(Quarter::StartAt).date().not_null())
             .col(ColumnDef::new(Quarter::EndAt).date().not_null())
             .col(ColumnDef::new(Quarter::OrganizationId).uuid().null())
-            .col(ColumnDef::new(Quarter::Archived).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Quarter::Archived)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(ColumnDef::new(Quarter::Notes).text().null())
             .col(timestamp_now(backend, Quarter::CreatedAt))
             .col(timestamp_now(backend, Quarter::UpdatedAt))
@@ -208,7 +230,11 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
         Table::create()
             .table(ImportRecord::Table)
             .col(uuid_pk(backend, ImportRecord::Id))
-            .col(ColumnDef::new(ImportRecord::Filename).string_len(255).not_null())
+            .col(
+                ColumnDef::new(ImportRecord::Filename)
+                    .string_len(255)
+                    .not_null(),
+            )
             .col(ColumnDef::new(ImportRecord::RowCount).integer().not_null())
             .col(ColumnDef::new(ImportRecord::CreatedBy).uuid().not_null())
             .col(timestamp_now(backend, ImportRecord::CreatedAt))
@@ -226,7 +252,11 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
 
 fn indexes() -> Vec<IndexCreateStatement> {
     fn index(name: &str, table: impl IntoIden, column: impl IntoIden) -> IndexCreateStatement {
-        Index::create().name(name).table(table).col(column).to_owned()
+        Index::create()
+            .name(name)
+            .table(table)
+            .col(column)
+            .to_owned()
     }
     vec![
         index("team_org_idx", Team::Table, Team::OrganizationId),

@@ -36,14 +36,18 @@ pub fn postgres_admin_url() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("{POSTGRES_URL_VAR} must be set when CI=true: PostgreSQL tests may not be skipped")
+            panic!(
+                "{POSTGRES_URL_VAR} must be set when CI=true: PostgreSQL tests may not be skipped"
+            )
         }
         _ => None,
     }
 }
 
 fn swap_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(query) => format!("{server}/{name}?{query}"),
@@ -59,8 +63,15 @@ impl TestDb {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("runway_test_{tag}.db"));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                let db = Database::connect(&url).await.expect("open a temporary SQLite file");
-                Some(TestDb { db, url, backend, cleanup: Cleanup::SqliteFile(path) })
+                let db = Database::connect(&url)
+                    .await
+                    .expect("open a temporary SQLite file");
+                Some(TestDb {
+                    db,
+                    url,
+                    backend,
+                    cleanup: Cleanup::SqliteFile(path),
+                })
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url()?;
@@ -74,8 +85,15 @@ impl TestDb {
                     .expect("create a test database");
                 admin.close().await.ok();
                 let url = swap_database(&admin_url, &name);
-                let db = Database::connect(&url).await.expect("connect to the test database");
-                Some(TestDb { db, url, backend, cleanup: Cleanup::PostgresDatabase { admin_url, name } })
+                let db = Database::connect(&url)
+                    .await
+                    .expect("connect to the test database");
+                Some(TestDb {
+                    db,
+                    url,
+                    backend,
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                })
             }
         }
     }
@@ -83,14 +101,18 @@ impl TestDb {
     /// A database with every migration applied.
     pub async fn migrated(backend: Backend) -> Option<TestDb> {
         let test_db = TestDb::empty(backend).await?;
-        Migrator::up(&test_db.db, None).await.expect("apply migrations");
+        Migrator::up(&test_db.db, None)
+            .await
+            .expect("apply migrations");
         Some(test_db)
     }
 
     /// A migrated database holding the demo seed.
     pub async fn seeded(backend: Backend) -> Option<TestDb> {
         let test_db = TestDb::empty(backend).await?;
-        crate::seed::run(&test_db.db).await.expect("seed the demo data");
+        crate::seed::run(&test_db.db)
+            .await
+            .expect("seed the demo data");
         Some(test_db)
     }
 
@@ -101,7 +123,7 @@ impl TestDb {
     /// Closes the pool and removes the database. Call it at the end of a test;
     /// `Drop` does the same as a fallback when a test panics.
     pub async fn close(mut self) -> Result<(), DbErr> {
-        let db = std::mem::replace(&mut self.db, DatabaseConnection::default());
+        let db = std::mem::take(&mut self.db);
         db.close().await?;
         if let Cleanup::PostgresDatabase { admin_url, name } = &self.cleanup {
             let admin = Database::connect(admin_url).await?;
@@ -109,8 +131,10 @@ impl TestDb {
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await?;
             admin.close().await?;
+            // Dropped already: leave nothing for `Drop` to do.
+            self.cleanup = Cleanup::SqliteFile(std::path::PathBuf::new());
         }
-        self.cleanup = Cleanup::SqliteFile(std::path::PathBuf::new());
+        // A SQLite file is removed by `Drop`, right after this.
         Ok(())
     }
 }
@@ -132,7 +156,9 @@ impl Drop for TestDb {
                 // thread of its own, since we may be inside a runtime here.
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
                     runtime.block_on(async {
                         if let Ok(admin) = Database::connect(&admin_url).await {
                             let _ = admin
@@ -169,7 +195,10 @@ macro_rules! backend_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if $crate::testing::postgres_admin_url().is_none() {
-                    eprintln!("skipped: set {} to run on PostgreSQL", $crate::testing::POSTGRES_URL_VAR);
+                    eprintln!(
+                        "skipped: set {} to run on PostgreSQL",
+                        $crate::testing::POSTGRES_URL_VAR
+                    );
                     return;
                 }
                 let body = $body;

@@ -29,7 +29,10 @@ enum StartError {
     #[error("cannot open the database pool: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -40,13 +43,17 @@ async fn run() -> Result<(), StartError> {
         .leptos_options;
     let addr = leptos_options.site_addr;
     let db_config = DbConfig::from_env().map_err(|error| StartError::Config(error.to_string()))?;
-    let seed_demo = std::env::var("SEED_DEMO").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
+    let seed_demo =
+        std::env::var("SEED_DEMO").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
 
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
     server::prepare_database(db.clone(), seed_demo).await;
 
-    let app = server::router(AppState { leptos_options, db: db.clone() });
+    let app = server::router(AppState {
+        leptos_options,
+        db: db.clone(),
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;

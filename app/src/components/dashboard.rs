@@ -16,7 +16,12 @@ use crate::rules;
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let dashboard = Resource::new(
-        move || query.read().get("quarter").filter(|label| !label.is_empty()),
+        move || {
+            query
+                .read()
+                .get("quarter")
+                .filter(|label| !label.is_empty())
+        },
         get_dashboard,
     );
 
@@ -62,7 +67,11 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 
 #[component]
 fn DashboardView(dashboard: Dashboard) -> impl IntoView {
-    let Dashboard { quarters, quarter, teams } = dashboard;
+    let Dashboard {
+        quarters,
+        quarter,
+        teams,
+    } = dashboard;
     let Some(quarter) = quarter else {
         return view! {
             <section class="empty">

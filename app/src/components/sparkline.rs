@@ -21,11 +21,20 @@ pub struct Geometry {
     pub target_y: f64,
 }
 
-pub fn geometry(values: &[f64], start: f64, target: f64, width: f64, height: f64, pad: f64) -> Geometry {
+pub fn geometry(
+    values: &[f64],
+    start: f64,
+    target: f64,
+    width: f64,
+    height: f64,
+    pad: f64,
+) -> Geometry {
     let (low, high) = values
         .iter()
         .chain([start, target].iter())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(*v), high.max(*v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| {
+            (low.min(*v), high.max(*v))
+        });
     let span = high - low;
     let y = |value: f64| {
         if span > 0.0 {
@@ -39,7 +48,11 @@ pub fn geometry(values: &[f64], start: f64, target: f64, width: f64, height: f64
         n => pad + index as f64 / (n - 1) as f64 * (width - 2.0 * pad),
     };
     Geometry {
-        points: values.iter().enumerate().map(|(i, v)| (x(i), y(*v))).collect(),
+        points: values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (x(i), y(*v)))
+            .collect(),
         target_y: y(target),
     }
 }
@@ -62,7 +75,13 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
     let labels: Vec<String> = key_result
         .check_ins
         .iter()
-        .map(|point| format!("{}: {}", format_date(point.created_at), key_result.format(point.value)))
+        .map(|point| {
+            format!(
+                "{}: {}",
+                format_date(point.created_at),
+                key_result.format(point.value)
+            )
+        })
         .collect();
     let title = match (key_result.check_ins.first(), key_result.check_ins.last()) {
         (Some(first), Some(last)) => format!(
@@ -72,7 +91,10 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
             key_result.format(last.value),
             key_result.format(key_result.target_value),
         ),
-        _ => format!("No check-ins yet; target {}", key_result.format(key_result.target_value)),
+        _ => format!(
+            "No check-ins yet; target {}",
+            key_result.format(key_result.target_value)
+        ),
     };
     let title_id = format!("spark-title-{}", key_result.id);
     let labelled_by = title_id.clone();
@@ -86,7 +108,11 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
 
     let selected = RwSignal::new(None::<usize>);
     let readout_labels = labels.clone();
-    let readout = move || selected.get().and_then(|index| readout_labels.get(index).cloned());
+    let readout = move || {
+        selected
+            .get()
+            .and_then(|index| readout_labels.get(index).cloned())
+    };
 
     let on_keydown = move |event: leptos::ev::KeyboardEvent| {
         let current = selected.get_untracked().unwrap_or(count.saturating_sub(1));
@@ -109,7 +135,11 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         .map(|(index, (point, (x, y)))| {
             let base = format!("spark-point confidence-{}", point_class(point.confidence));
             let class = move || {
-                if selected.get() == Some(index) { format!("{base} selected") } else { base.clone() }
+                if selected.get() == Some(index) {
+                    format!("{base} selected")
+                } else {
+                    base.clone()
+                }
             };
             view! {
                 <circle

@@ -41,11 +41,13 @@ where
     T::Err: std::fmt::Display,
 {
     match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => value.trim().parse().map_err(|error: T::Err| ConfigError {
-            name,
-            value,
-            reason: error.to_string(),
-        }),
+        Ok(value) if !value.trim().is_empty() => {
+            value.trim().parse().map_err(|error: T::Err| ConfigError {
+                name,
+                value,
+                reason: error.to_string(),
+            })
+        }
         _ => Ok(default),
     }
 }

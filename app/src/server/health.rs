@@ -10,7 +10,12 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// Runs a real query against the `team` table; `Err` carries a short reason.
 pub async fn check_database(db: &DatabaseConnection) -> Result<(), String> {
-    let query = team::Entity::find().select_only().column(team::Column::Id).limit(1).into_tuple::<uuid::Uuid>().all(db);
+    let query = team::Entity::find()
+        .select_only()
+        .column(team::Column::Id)
+        .limit(1)
+        .into_tuple::<uuid::Uuid>()
+        .all(db);
     match tokio::time::timeout(CHECK_TIMEOUT, query).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) => Err(short_reason(&error.to_string())),

@@ -91,7 +91,11 @@ pub async fn dashboard(
         .map(QuarterView::from)
         .collect();
     let Some(shown) = pick_quarter(&quarters, label, today).cloned() else {
-        return Ok(label.is_none().then(|| Dashboard { quarters, quarter: None, teams: vec![] }));
+        return Ok(label.is_none().then(|| Dashboard {
+            quarters,
+            quarter: None,
+            teams: vec![],
+        }));
     };
 
     // 2: its objectives, with team and owner names.
@@ -138,17 +142,20 @@ pub async fn dashboard(
 
     let mut by_objective: HashMap<Uuid, Vec<KeyResultView>> = HashMap::new();
     for row in key_results {
-        by_objective.entry(row.objective_id).or_default().push(KeyResultView {
-            check_ins: points.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            owner: row.owner_name,
-            unit: row.unit,
-            direction: row.direction,
-            start_value: row.start_value,
-            target_value: row.target_value,
-            current_value: row.current_value,
-        });
+        by_objective
+            .entry(row.objective_id)
+            .or_default()
+            .push(KeyResultView {
+                check_ins: points.remove(&row.id).unwrap_or_default(),
+                id: row.id,
+                title: row.title,
+                owner: row.owner_name,
+                unit: row.unit,
+                direction: row.direction,
+                start_value: row.start_value,
+                target_value: row.target_value,
+                current_value: row.current_value,
+            });
     }
 
     let mut teams: Vec<TeamView> = Vec::new();
@@ -161,11 +168,19 @@ pub async fn dashboard(
         };
         match teams.last_mut() {
             Some(team) if team.id == row.team_id => team.objectives.push(view),
-            _ => teams.push(TeamView { id: row.team_id, name: row.team_name, objectives: vec![view] }),
+            _ => teams.push(TeamView {
+                id: row.team_id,
+                name: row.team_name,
+                objectives: vec![view],
+            }),
         }
     }
 
-    Ok(Some(Dashboard { quarters, quarter: Some(shown), teams }))
+    Ok(Some(Dashboard {
+        quarters,
+        quarter: Some(shown),
+        teams,
+    }))
 }
 
 /// Check-ins of every key result of `quarter` inside the quarter's dates, the
@@ -204,7 +219,12 @@ async fn sparkline_points(
     let statement = Statement::from_sql_and_values(
         backend,
         sql,
-        [quarter.id.into(), window_start.into(), window_end.into(), SPARKLINE_POINTS.into()],
+        [
+            quarter.id.into(),
+            window_start.into(),
+            window_end.into(),
+            SPARKLINE_POINTS.into(),
+        ],
     );
     let rows = CheckInRow::find_by_statement(statement).all(db).await?;
     let mut points: HashMap<Uuid, Vec<CheckInPoint>> = HashMap::new();
@@ -240,9 +260,20 @@ mod tests {
         ];
         let in_q1 = NaiveDate::from_ymd_opt(2025, 2, 14).unwrap();
         let later = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        assert_eq!(pick_quarter(&quarters, None, in_q1).unwrap().label, "2025-Q1");
-        assert_eq!(pick_quarter(&quarters, None, later).unwrap().label, "2025-Q2");
-        assert_eq!(pick_quarter(&quarters, Some("2025-Q1"), later).unwrap().label, "2025-Q1");
+        assert_eq!(
+            pick_quarter(&quarters, None, in_q1).unwrap().label,
+            "2025-Q1"
+        );
+        assert_eq!(
+            pick_quarter(&quarters, None, later).unwrap().label,
+            "2025-Q2"
+        );
+        assert_eq!(
+            pick_quarter(&quarters, Some("2025-Q1"), later)
+                .unwrap()
+                .label,
+            "2025-Q1"
+        );
         assert!(pick_quarter(&quarters, Some("1999-Q4"), later).is_none());
     }
 }

@@ -1,31 +1,55 @@
 //! Better Auth's `account`: a credential or OAuth link of a `user`.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
 #[cfg_attr(feature = "orm", sea_orm(table_name = "account"))]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false, column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(primary_key, auto_increment = false, column_type = "Text")
+    )]
     pub id: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "accountId", column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "accountId", column_type = "Text")
+    )]
     pub account_id: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "providerId", column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "providerId", column_type = "Text")
+    )]
     pub provider_id: String,
     #[cfg_attr(feature = "orm", sea_orm(column_name = "userId", column_type = "Text"))]
     pub user_id: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "accessToken", column_type = "Text", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "accessToken", column_type = "Text", nullable)
+    )]
     pub access_token: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "refreshToken", column_type = "Text", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "refreshToken", column_type = "Text", nullable)
+    )]
     pub refresh_token: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "idToken", column_type = "Text", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "idToken", column_type = "Text", nullable)
+    )]
     pub id_token: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "accessTokenExpiresAt", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "accessTokenExpiresAt", nullable)
+    )]
     pub access_token_expires_at: Option<NaiveDateTime>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "refreshTokenExpiresAt", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "refreshTokenExpiresAt", nullable)
+    )]
     pub refresh_token_expires_at: Option<NaiveDateTime>,
     #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
     pub scope: Option<String>,
@@ -40,7 +64,12 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::user::Entity", from = "Column::UserId", to = "super::user::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
+    )]
     User,
 }
 

@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::enums::ConfidenceLevel;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
@@ -20,7 +20,10 @@ pub struct Model {
     #[cfg_attr(feature = "orm", sea_orm(column_type = "Decimal(Some((15, 2)))"))]
     pub value: Decimal,
     pub confidence: ConfidenceLevel,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(500))", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_type = "String(StringLen::N(500))", nullable)
+    )]
     pub note: Option<String>,
     pub created_by: Uuid,
     pub created_at: NaiveDateTime,
@@ -29,9 +32,19 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::key_result::Entity", from = "Column::KrId", to = "super::key_result::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::key_result::Entity",
+        from = "Column::KrId",
+        to = "super::key_result::Column::Id",
+        on_delete = "Cascade"
+    )]
     KeyResult,
-    #[sea_orm(belongs_to = "super::okr_user::Entity", from = "Column::CreatedBy", to = "super::okr_user::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::okr_user::Entity",
+        from = "Column::CreatedBy",
+        to = "super::okr_user::Column::Id",
+        on_delete = "NoAction"
+    )]
     Creator,
 }
 

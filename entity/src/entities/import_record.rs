@@ -1,11 +1,11 @@
 //! `import_record`: one import of a file of OKR data, with what it held.
 
 use chrono::NaiveDateTime;
-use serde_json::Value as Json;
-use uuid::Uuid;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
@@ -25,7 +25,12 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::okr_user::Entity", from = "Column::CreatedBy", to = "super::okr_user::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::okr_user::Entity",
+        from = "Column::CreatedBy",
+        to = "super::okr_user::Column::Id",
+        on_delete = "NoAction"
+    )]
     Creator,
 }
 

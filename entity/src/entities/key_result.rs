@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::enums::{Direction, Unit};
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
@@ -35,9 +35,19 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::objective::Entity", from = "Column::ObjectiveId", to = "super::objective::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::objective::Entity",
+        from = "Column::ObjectiveId",
+        to = "super::objective::Column::Id",
+        on_delete = "Cascade"
+    )]
     Objective,
-    #[sea_orm(belongs_to = "super::okr_user::Entity", from = "Column::OwnerId", to = "super::okr_user::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::okr_user::Entity",
+        from = "Column::OwnerId",
+        to = "super::okr_user::Column::Id",
+        on_delete = "NoAction"
+    )]
     Owner,
     #[sea_orm(has_many = "super::check_in::Entity")]
     CheckIn,

@@ -1,12 +1,12 @@
 //! `objective`: a team's qualitative goal for a quarter, measured by its key results.
-//! 
+//!
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::NaiveDateTime;
-use uuid::Uuid;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
@@ -28,11 +28,26 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::team::Entity", from = "Column::TeamId", to = "super::team::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::team::Entity",
+        from = "Column::TeamId",
+        to = "super::team::Column::Id",
+        on_delete = "NoAction"
+    )]
     Team,
-    #[sea_orm(belongs_to = "super::quarter::Entity", from = "Column::QuarterId", to = "super::quarter::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::quarter::Entity",
+        from = "Column::QuarterId",
+        to = "super::quarter::Column::Id",
+        on_delete = "NoAction"
+    )]
     Quarter,
-    #[sea_orm(belongs_to = "super::okr_user::Entity", from = "Column::OwnerId", to = "super::okr_user::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::okr_user::Entity",
+        from = "Column::OwnerId",
+        to = "super::okr_user::Column::Id",
+        on_delete = "NoAction"
+    )]
     Owner,
     #[sea_orm(has_many = "super::key_result::Entity")]
     KeyResult,

@@ -1,13 +1,13 @@
 //! `okr_user`: a person in RunwayOKR, a member of one team, who owns objectives
 //! and key results and records check-ins. Separate from the auth `user`.
-//! 
+//!
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::NaiveDateTime;
-use uuid::Uuid;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
@@ -15,7 +15,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(255))", unique))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_type = "String(StringLen::N(255))", unique)
+    )]
     pub email: String,
     #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(120))"))]
     pub name: String,
@@ -30,7 +33,12 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::team::Entity", from = "Column::TeamId", to = "super::team::Column::Id", on_delete = "NoAction")]
+    #[sea_orm(
+        belongs_to = "super::team::Entity",
+        from = "Column::TeamId",
+        to = "super::team::Column::Id",
+        on_delete = "NoAction"
+    )]
     Team,
     #[sea_orm(has_many = "super::objective::Entity")]
     Objective,

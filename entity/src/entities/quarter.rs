@@ -1,12 +1,12 @@
 //! `quarter`: the planning period objectives belong to, such as `2025-Q1`.
-//! 
+//!
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use uuid::Uuid;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]

@@ -1,15 +1,18 @@
 //! Better Auth's `session`: one signed-in browser.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
 #[cfg_attr(feature = "orm", sea_orm(table_name = "session"))]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false, column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(primary_key, auto_increment = false, column_type = "Text")
+    )]
     pub id: String,
     #[cfg_attr(feature = "orm", sea_orm(column_name = "expiresAt"))]
     pub expires_at: NaiveDateTime,
@@ -19,9 +22,15 @@ pub struct Model {
     pub created_at: NaiveDateTime,
     #[cfg_attr(feature = "orm", sea_orm(column_name = "updatedAt"))]
     pub updated_at: NaiveDateTime,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "ipAddress", column_type = "Text", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "ipAddress", column_type = "Text", nullable)
+    )]
     pub ip_address: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "userAgent", column_type = "Text", nullable))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(column_name = "userAgent", column_type = "Text", nullable)
+    )]
     pub user_agent: Option<String>,
     #[cfg_attr(feature = "orm", sea_orm(column_name = "userId", column_type = "Text"))]
     pub user_id: String,
@@ -30,7 +39,12 @@ pub struct Model {
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::user::Entity", from = "Column::UserId", to = "super::user::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
+    )]
     User,
 }
 

@@ -2,15 +2,18 @@
 //! `okr_user` by the sign-in story.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
 #[cfg_attr(feature = "orm", sea_orm(table_name = "user"))]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false, column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(primary_key, auto_increment = false, column_type = "Text")
+    )]
     pub id: String,
     #[cfg_attr(feature = "orm", sea_orm(column_type = "Text"))]
     pub name: String,

@@ -1,15 +1,18 @@
 //! Better Auth's `verification`: short-lived tokens such as e-mail confirmations.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
 #[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
 #[cfg_attr(feature = "orm", sea_orm(table_name = "verification"))]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false, column_type = "Text"))]
+    #[cfg_attr(
+        feature = "orm",
+        sea_orm(primary_key, auto_increment = false, column_type = "Text")
+    )]
     pub id: String,
     #[cfg_attr(feature = "orm", sea_orm(column_type = "Text"))]
     pub identifier: String,
@@ -25,8 +28,7 @@ pub struct Model {
 
 #[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 #[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}
