@@ -1,1 +1,413 @@
-fn main() {}
+//! Developer tasks, run as `cargo xtask <task>`:
+//!
+//! - `dev`: installs what is missing, then `cargo leptos watch` on
+//!   http://127.0.0.1:3000 with the embedded SQLite database, migrated and
+//!   seeded with the demo data.
+//! - `test`: installs what is missing, then runs every test: unit and
+//!   integration tests (PostgreSQL too when `RUNWAY_TEST_POSTGRES_URL` is
+//!   set), then the browser tests in `end2end/` against a freshly built app.
+//! - `setup`: only the installs.
+//! - `size`: builds the release bundle and prints its wasm + js size, gzipped.
+//!
+//! What may be missing on a new machine: rustup's wasm32 target (when rustup
+//! cannot download it, `scripts/offline-wasm.sh` builds it from Debian's
+//! sources), the wasm-bindgen CLI of the version in Cargo.lock, cargo-leptos,
+//! the npm packages of `end2end/`, and (for tests) Chromium.
+
+use std::ffi::OsString;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+const CARGO_LEPTOS_VERSION: &str = "0.3.11";
+const OUTPUT_NAME: &str = "runway-okr";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let outcome = match task.as_str() {
+        "dev" => dev(),
+        "test" => test(),
+        "setup" => setup().map(|_| ()),
+        "size" => size(),
+        _ => {
+            eprintln!("usage: cargo xtask <dev|test|setup|size>");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask {task}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The environment the tasks' commands run in.
+struct Tools {
+    root: PathBuf,
+    /// PATH for child processes; Debian's toolchain first on the offline route.
+    path: OsString,
+    /// Set on the offline route, where rustup's variables must not leak.
+    debian_toolchain: bool,
+}
+
+impl Tools {
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(&self.root).env("PATH", &self.path);
+        if self.debian_toolchain {
+            for name in ["RUSTUP_TOOLCHAIN", "RUSTC", "CARGO", "RUSTDOC"] {
+                command.env_remove(name);
+            }
+        }
+        command
+    }
+
+    fn cargo(&self) -> Command {
+        self.command("cargo")
+    }
+}
+
+fn step(message: &str) {
+    println!("\n==> {message}");
+}
+
+fn run(command: &mut Command) -> Result {
+    let status = command
+        .status()
+        .map_err(|error| format!("cannot run {command:?}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
+}
+
+fn output(command: &mut Command) -> Option<String> {
+    let output = command.stderr(Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).as_deref() == Some("0")
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    if !is_root() {
+        return Err(format!(
+            "please install {} (for example: sudo apt-get install {})",
+            packages.join(", "),
+            packages.join(" ")
+        ));
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn setup() -> Result<Tools> {
+    let root = workspace_root();
+    let mut tools = Tools {
+        path: std::env::var_os("PATH").unwrap_or_default(),
+        root,
+        debian_toolchain: false,
+    };
+    ensure_wasm_target(&mut tools)?;
+    ensure_wasm_bindgen(&tools)?;
+    ensure_cargo_leptos(&tools)?;
+    ensure_npm_packages(&tools)?;
+    Ok(tools)
+}
+
+fn has_wasm_std(tools: &Tools) -> bool {
+    output(tools.command("rustc").args([
+        "--print",
+        "target-libdir",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))
+    .and_then(|dir| std::fs::read_dir(dir).ok())
+    .is_some_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("libstd-"))
+    })
+}
+
+fn ensure_wasm_target(tools: &mut Tools) -> Result {
+    if has_wasm_std(tools) {
+        return Ok(());
+    }
+    step("adding rustup's wasm32-unknown-unknown target");
+    let added = Command::new("timeout")
+        .args(["120", "rustup", "target", "add", "wasm32-unknown-unknown"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if added && has_wasm_std(tools) {
+        return Ok(());
+    }
+    step("rustup could not download it; building the wasm32 std from Debian's sources");
+    run(Command::new("bash").arg(tools.root.join("scripts/offline-wasm.sh")))?;
+    let mut path = OsString::from("/usr/bin:");
+    path.push(&tools.path);
+    tools.path = path;
+    tools.debian_toolchain = true;
+    if has_wasm_std(tools) {
+        Ok(())
+    } else {
+        Err("no wasm32 std after the offline route".into())
+    }
+}
+
+/// The wasm-bindgen version Cargo.lock pins; its CLI must match exactly.
+fn locked_wasm_bindgen(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
+                return Ok(version.trim_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+fn ensure_wasm_bindgen(tools: &Tools) -> Result {
+    let wanted = locked_wasm_bindgen(&tools.root)?;
+    let installed = output(tools.command("wasm-bindgen").arg("--version"));
+    if installed.as_deref() == Some(&format!("wasm-bindgen {wanted}")) {
+        return Ok(());
+    }
+    step(&format!("installing wasm-bindgen-cli {wanted} (once, about 5 minutes)"));
+    // Without --locked: its lock names crate versions some registries lack.
+    run(tools
+        .cargo()
+        .args(["install", "wasm-bindgen-cli", "--version", &wanted]))
+}
+
+fn ensure_cargo_leptos(tools: &Tools) -> Result {
+    let installed = output(tools.cargo().args(["leptos", "--version"]));
+    if installed.is_some_and(|version| version.contains(CARGO_LEPTOS_VERSION)) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing cargo-leptos {CARGO_LEPTOS_VERSION} (once; 15 to 25 minutes on 2 cores)"
+    ));
+    let install = |cargo: &str| {
+        let mut command = tools.command(cargo);
+        command.args([
+            "install",
+            "cargo-leptos",
+            "--version",
+            CARGO_LEPTOS_VERSION,
+            "--locked",
+            "--features",
+            "no_downloads",
+        ]);
+        if cargo != "cargo" {
+            // Debian's cargo: install next to rustup's tools, with its own rustc.
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+            command
+                .args(["--root", &format!("{home}/.cargo")])
+                .env_remove("RUSTUP_TOOLCHAIN")
+                .env_remove("RUSTC")
+                .env("PATH", format!("/usr/bin:{}", tools.path.to_string_lossy()));
+        }
+        run(&mut command)
+    };
+    if install("cargo").is_ok() {
+        return Ok(());
+    }
+    // Its lock needs a newer rustc than some rustup toolchains (1.95) have;
+    // Debian's rustc-web is recent enough.
+    step("retrying with Debian's newer rustc (rustc-web)");
+    if !Path::new("/usr/bin/cargo").exists() {
+        apt_install(&["rustc-web", "cargo-web"])?;
+    }
+    install("/usr/bin/cargo")
+}
+
+fn ensure_npm_packages(tools: &Tools) -> Result {
+    let end2end = tools.root.join("end2end");
+    let marker = end2end.join("node_modules/.package-lock.json");
+    let fresh = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if fresh(&marker).is_some() && fresh(&marker) >= fresh(&end2end.join("package-lock.json")) {
+        return Ok(());
+    }
+    step("installing the end2end npm packages");
+    run(tools
+        .command("npm")
+        .arg("ci")
+        .arg("--no-audit")
+        .arg("--no-fund")
+        .current_dir(&end2end)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+}
+
+fn ensure_chromium() -> Result {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    step("installing Debian's Chromium for the browser tests");
+    apt_install(&["chromium"])
+}
+
+fn dev() -> Result {
+    let tools = setup()?;
+    step("cargo leptos watch: http://127.0.0.1:3000 (Ctrl-C to stop)");
+    let mut command = tools.cargo();
+    command.args(["leptos", "watch"]);
+    if std::env::var_os("SEED_DEMO").is_none() {
+        command.env("SEED_DEMO", "1");
+    }
+    run(&mut command)
+}
+
+fn test() -> Result {
+    let tools = setup()?;
+    ensure_chromium()?;
+
+    match std::env::var("RUNWAY_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => step(&format!(
+            "unit and integration tests, on SQLite and PostgreSQL ({url})"
+        )),
+        _ => step("unit and integration tests, on SQLite (set RUNWAY_TEST_POSTGRES_URL for PostgreSQL too)"),
+    }
+    run(tools.cargo().args(["test", "--workspace", "--all-targets"]))?;
+    run(tools.cargo().args(["test", "--workspace", "--doc"]))?;
+
+    step("building the app for the browser tests");
+    run(tools.cargo().args(["leptos", "build"]))?;
+
+    let server = Server::start(&tools)?;
+    step(&format!("end2end tests in Chromium against {}", server.base_url));
+    let outcome = run(tools
+        .command("npm")
+        .arg("test")
+        .current_dir(tools.root.join("end2end"))
+        .env("BASE_URL", &server.base_url));
+    drop(server);
+    outcome
+}
+
+/// The built server on a free port with a new SQLite database holding the
+/// demo data. Stopped when dropped.
+struct Server {
+    child: Child,
+    base_url: String,
+    data_dir: PathBuf,
+}
+
+impl Server {
+    fn start(tools: &Tools) -> Result<Server> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map_err(|error| format!("no free port: {error}"))?
+            .port();
+        let data_dir = std::env::temp_dir().join(format!("runway-e2e-{}", std::process::id()));
+        std::fs::create_dir_all(&data_dir).map_err(|error| error.to_string())?;
+        let database = data_dir.join("e2e.db");
+        let _ = std::fs::remove_file(&database);
+        let child = tools
+            .command(&tools.root.join("target/debug/server").to_string_lossy())
+            .env("LEPTOS_OUTPUT_NAME", OUTPUT_NAME)
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("LEPTOS_SITE_PKG_DIR", "pkg")
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_ENV", "PROD")
+            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", database.display()))
+            .env("SEED_DEMO", "1")
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .spawn()
+            .map_err(|error| format!("cannot start the server: {error}"))?;
+        let server = Server {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            data_dir,
+        };
+        server.wait_until_healthy(port)?;
+        Ok(server)
+    }
+
+    fn wait_until_healthy(&self, port: u16) -> Result {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                let request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+                let mut response = String::new();
+                if stream.write_all(request.as_bytes()).is_ok()
+                    && stream.read_to_string(&mut response).is_ok()
+                    && response.starts_with("HTTP/1.1 200")
+                {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err("the server did not become healthy within 60 seconds".into())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn gzipped_size(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let mut gzip = Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("gzip: {error}"))?;
+    {
+        use std::io::Write;
+        let mut stdin = gzip.stdin.take().ok_or("gzip: no stdin")?;
+        stdin.write_all(&bytes).map_err(|error| error.to_string())?;
+    }
+    let output = gzip.wait_with_output().map_err(|error| error.to_string())?;
+    Ok(output.stdout.len() as u64)
+}
+
+fn size() -> Result {
+    let tools = setup()?;
+    step("building the release bundle");
+    run(tools.cargo().args(["leptos", "build", "--release"]))?;
+    let pkg = tools.root.join("target/site/pkg");
+    let mut total = (0, 0);
+    for name in [format!("{OUTPUT_NAME}.wasm"), format!("{OUTPUT_NAME}.js")] {
+        let path = pkg.join(&name);
+        let raw = std::fs::metadata(&path)
+            .map_err(|error| format!("{}: {error}", path.display()))?
+            .len();
+        let gzipped = gzipped_size(&path)?;
+        println!("{name:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip", raw as f64 / 1024.0, gzipped as f64 / 1024.0);
+        total = (total.0 + raw, total.1 + gzipped);
+    }
+    println!("{:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip", "wasm + js", total.0 as f64 / 1024.0, total.1 as f64 / 1024.0);
+    Ok(())
+}
