@@ -176,20 +176,19 @@ fn ObjectiveCard(objective: ObjectiveView) -> impl IntoView {
     view! {
         <article class="objective" data-testid="objective">
             <header class="objective-header">
-                <button
-                    type="button"
-                    class="objective-toggle"
-                    data-testid="objective-toggle"
-                    aria-expanded=move || expanded.get().to_string()
-                    aria-controls=controls
-                    on:click=move |_| expanded.update(|open| *open = !*open)
-                >
-                    <span class="chevron" aria-hidden="true"></span>
-                    <span class="visually-hidden">"Show or hide key results of "</span>
-                    <h3 class="objective-title" data-testid="objective-title">
+                <h3 class="objective-title" data-testid="objective-title">
+                    <button
+                        type="button"
+                        class="objective-toggle"
+                        data-testid="objective-toggle"
+                        aria-expanded=move || expanded.get().to_string()
+                        aria-controls=controls
+                        on:click=move |_| expanded.update(|open| *open = !*open)
+                    >
+                        <span class="chevron" aria-hidden="true"></span>
                         {objective.title.clone()}
-                    </h3>
-                </button>
+                    </button>
+                </h3>
                 <p class="objective-meta">
                     {format!("Owner {} · {} key results", objective.owner, count)}
                 </p>
@@ -292,8 +291,8 @@ fn ConfidenceBadge(level: Option<ConfidenceLevel>, testid: &'static str) -> impl
         None => ("badge badge-none", "No check-in"),
     };
     view! {
+        <span class="visually-hidden">"Confidence: "</span>
         <span class=class data-testid=testid>
-            <span class="visually-hidden">"Confidence: "</span>
             {text}
         </span>
     }

@@ -1,6 +1,6 @@
 //! An inline SVG sparkline of a key result's check-ins, with its target.
-//! Server-rendered as a complete picture; once hydrated, hovering a point or
-//! focusing the chart (then using the arrow keys) reads out a point.
+//! Server-rendered as a complete picture; once hydrated, hovering or focusing
+//! (Tab) a point reads out its date and value.
 
 use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
@@ -104,7 +104,6 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         .map(|(x, y)| format!("{x:.1},{y:.1}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let count = shape.points.len();
 
     let selected = RwSignal::new(None::<usize>);
     let readout_labels = labels.clone();
@@ -112,19 +111,6 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         selected
             .get()
             .and_then(|index| readout_labels.get(index).cloned())
-    };
-
-    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
-        let current = selected.get_untracked().unwrap_or(count.saturating_sub(1));
-        let next = match event.key().as_str() {
-            "ArrowLeft" => current.saturating_sub(1),
-            "ArrowRight" => (current + 1).min(count.saturating_sub(1)),
-            "Home" => 0,
-            "End" => count.saturating_sub(1),
-            _ => return,
-        };
-        event.prevent_default();
-        selected.set(Some(next));
     };
 
     let circles = key_result
@@ -150,7 +136,10 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
                     cx=format!("{x:.1}")
                     cy=format!("{y:.1}")
                     r="3.2"
+                    tabindex="0"
                     on:mouseenter=move |_| selected.set(Some(index))
+                    on:focus=move |_| selected.set(Some(index))
+                    on:blur=move |_| selected.set(None)
                 >
                     <title>{labels[index].clone()}</title>
                 </circle>
@@ -165,14 +154,10 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
                 class="sparkline"
                 role="img"
                 aria-labelledby=labelled_by
-                tabindex="0"
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                 width=WIDTH.to_string()
                 height=HEIGHT.to_string()
-                on:focus=move |_| selected.set(count.checked_sub(1))
-                on:blur=move |_| selected.set(None)
                 on:mouseleave=move |_| selected.set(None)
-                on:keydown=on_keydown
             >
                 <title id=title_id>{title}</title>
                 <line
