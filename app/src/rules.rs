@@ -1,9 +1,16 @@
 //! The OKR rules: progress, rollups and how values read. Plain functions,
 //! shared by the server and the browser.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use entity::{ConfidenceLevel, Unit};
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
+
+/// A key result is behind pace when its progress trails the share of the
+/// quarter elapsed by more than this.
+pub const BEHIND_PACE_MARGIN: f64 = 0.15;
+/// A key result is stale after this many days without a check-in.
+pub const STALE_AFTER_DAYS: i64 = 7;
 
 /// How far a key result has come from its start towards its target:
 /// `(current − start) / (target − start)`. The same formula serves both
@@ -37,6 +44,132 @@ pub fn worst_confidence(
     levels: impl IntoIterator<Item = ConfidenceLevel>,
 ) -> Option<ConfidenceLevel> {
     levels.into_iter().min()
+}
+
+/// The Net Confidence Score of a set of latest confidences: the percentage
+/// that are Green minus the percentage that are Red, from −100 to 100.
+pub fn net_confidence_score(levels: impl IntoIterator<Item = ConfidenceLevel>) -> Option<f64> {
+    let (green, red, total) = levels.into_iter().fold((0, 0, 0), |(g, r, t), level| match level {
+        ConfidenceLevel::Green => (g + 1, r, t + 1),
+        ConfidenceLevel::Red => (g, r + 1, t + 1),
+        ConfidenceLevel::Amber => (g, r, t + 1),
+    });
+    (total > 0).then(|| (green as f64 - red as f64) * 100.0 / total as f64)
+}
+
+/// The expected progress on `as_of`: the fraction of the quarter elapsed,
+/// from 0 on its first day to 1 on its last.
+pub fn expected_progress(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> f64 {
+    let length = (end - start).num_days();
+    if length <= 0 {
+        return if as_of >= end { 1.0 } else { 0.0 };
+    }
+    ((as_of - start).num_days() as f64 / length as f64).clamp(0.0, 1.0)
+}
+
+/// Progress more than `BEHIND_PACE_MARGIN` short of what the calendar expects.
+pub fn is_behind_pace(progress: f64, expected: f64) -> bool {
+    progress < expected - BEHIND_PACE_MARGIN
+}
+
+/// No check-in for `STALE_AFTER_DAYS` days or more (or none at all).
+pub fn is_stale(last_check_in: Option<NaiveDate>, as_of: NaiveDate) -> bool {
+    last_check_in.is_none_or(|last| (as_of - last).num_days() >= STALE_AFTER_DAYS)
+}
+
+/// Where a key result's check-ins point by the quarter's end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Forecast {
+    /// The least-squares line's value on the quarter's last day.
+    pub value: Decimal,
+    /// The progress that value would mean.
+    pub progress: f64,
+    /// The line does not reach the target by the end of the quarter.
+    pub off_pace: bool,
+    /// The fitted line: value at the quarter's start, and change per day.
+    pub intercept: f64,
+    pub slope_per_day: f64,
+}
+
+/// Why there is no forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoForecast {
+    /// Fewer than two check-ins: a line needs two points.
+    TooFewCheckIns,
+    /// All check-ins at the same moment: no trend to extend.
+    NoTimeSpread,
+}
+
+/// Fits a least-squares line through the check-ins (time in days from the
+/// quarter's start, value) and reads it on the quarter's last day.
+pub fn forecast(
+    check_ins: &[(NaiveDateTime, Decimal)],
+    quarter_start: NaiveDate,
+    quarter_end: NaiveDate,
+    start_value: Decimal,
+    target_value: Decimal,
+) -> Result<Forecast, NoForecast> {
+    if check_ins.len() < 2 {
+        return Err(NoForecast::TooFewCheckIns);
+    }
+    let origin = quarter_start.and_time(chrono::NaiveTime::MIN);
+    let points: Vec<(f64, f64)> = check_ins
+        .iter()
+        .map(|(at, value)| {
+            let days = (*at - origin).num_seconds() as f64 / 86_400.0;
+            (days, value.to_f64().unwrap_or_default())
+        })
+        .collect();
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|(x, _)| x).sum::<f64>() / n;
+    let mean_y = points.iter().map(|(_, y)| y).sum::<f64>() / n;
+    let spread: f64 = points.iter().map(|(x, _)| (x - mean_x).powi(2)).sum();
+    if spread < 1e-9 {
+        return Err(NoForecast::NoTimeSpread);
+    }
+    let slope = points.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)).sum::<f64>() / spread;
+    let intercept = mean_y - slope * mean_x;
+    let end_x = (quarter_end - quarter_start).num_days() as f64;
+    let projected = intercept + slope * end_x;
+    let value = Decimal::from_f64(projected)
+        .unwrap_or_default()
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let progress = progress(start_value, target_value, value).unwrap_or_default();
+    Ok(Forecast {
+        value,
+        progress,
+        off_pace: progress < 1.0,
+        intercept,
+        slope_per_day: slope,
+    })
+}
+
+/// The forecast in words: "on pace to reach 3.5% of 3.5% by Mar 31".
+pub fn forecast_sentence(
+    outcome: Result<Forecast, NoForecast>,
+    unit: Unit,
+    target_value: Decimal,
+    quarter_end: NaiveDate,
+) -> String {
+    let by = quarter_end.format("%b %-d");
+    match outcome {
+        Ok(forecast) if !forecast.off_pace => format!(
+            "On pace to reach {} of {} by {by}",
+            format_value(unit, forecast.value),
+            format_value(unit, target_value)
+        ),
+        Ok(forecast) => format!(
+            "Off pace: heading for {} of {} by {by}",
+            format_value(unit, forecast.value),
+            format_value(unit, target_value)
+        ),
+        Err(NoForecast::TooFewCheckIns) => {
+            "Not enough check-ins to forecast yet: it takes at least 2".to_owned()
+        }
+        Err(NoForecast::NoTimeSpread) => {
+            "No forecast: all check-ins are from the same moment".to_owned()
+        }
+    }
 }
 
 /// A progress figure as a whole percentage: `30%`, `125%`, `-10%`.
@@ -164,5 +297,166 @@ mod tests {
         assert_eq!(format_value(Unit::Count, d("1234567.5")), "1,234,567.5");
         assert_eq!(format_value(Unit::Count, d("-1234")), "-1,234");
         assert_eq!(format_value(Unit::Count, d("999")), "999");
+    }
+
+    fn day(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, month, day).unwrap()
+    }
+
+    fn at(month: u32, d: u32) -> NaiveDateTime {
+        day(month, d).and_hms_opt(9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn expected_progress_is_the_share_of_the_quarter_elapsed() {
+        let (start, end) = (day(1, 1), day(3, 31));
+        assert_eq!(expected_progress(start, end, start), 0.0);
+        assert_eq!(expected_progress(start, end, end), 1.0);
+        assert!((expected_progress(start, end, day(2, 14)) - 44.0 / 89.0).abs() < 1e-12);
+        // Before and after the quarter it stays within 0..=1.
+        assert_eq!(expected_progress(start, end, day(1, 1).pred_opt().unwrap()), 0.0);
+        assert_eq!(expected_progress(start, end, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()), 1.0);
+    }
+
+    #[test]
+    fn behind_pace_means_more_than_15_points_behind_the_calendar() {
+        assert!(!is_behind_pace(0.40, 0.50));
+        assert!(!is_behind_pace(0.35, 0.50));
+        assert!(is_behind_pace(0.34, 0.50));
+        // Direction down works through progress: 15 → 12 at 14.7 is 10%.
+        let p = progress(d("15"), d("12"), d("14.7")).unwrap();
+        assert!(is_behind_pace(p, 0.5));
+    }
+
+    #[test]
+    fn stale_after_seven_days_without_a_check_in() {
+        assert!(!is_stale(Some(day(1, 20)), day(1, 26)));
+        assert!(is_stale(Some(day(1, 20)), day(1, 27)));
+        assert!(is_stale(None, day(1, 2)));
+    }
+
+    #[test]
+    fn net_confidence_score_is_percent_green_minus_percent_red() {
+        use ConfidenceLevel::*;
+        assert_eq!(net_confidence_score([Green, Green, Amber, Red]), Some(25.0));
+        assert_eq!(net_confidence_score([Red]), Some(-100.0));
+        assert_eq!(net_confidence_score([]), None);
+    }
+
+    #[test]
+    fn forecast_extends_a_straight_line_to_the_quarter_end() {
+        // +0.1 a week from 2.8 on Jan 1: by Mar 31 (day 89) about 4.07.
+        let check_ins = [(at(1, 1), d("2.8")), (at(1, 8), d("2.9")), (at(1, 15), d("3.0"))];
+        let forecast = forecast(&check_ins, day(1, 1), day(3, 31), d("2.8"), d("3.5")).unwrap();
+        assert!((forecast.slope_per_day - 0.1 / 7.0).abs() < 1e-9);
+        assert_eq!(forecast.value, d("4.07"));
+        assert!(!forecast.off_pace);
+        assert!(forecast.progress > 1.0);
+        assert_eq!(
+            forecast_sentence(Ok(forecast), Unit::Percent, d("3.5"), day(3, 31)),
+            "On pace to reach 4.07% of 3.5% by Mar 31"
+        );
+    }
+
+    #[test]
+    fn forecast_of_a_falling_key_result_that_stalls_is_off_pace() {
+        let check_ins = [(at(1, 6), d("90")), (at(1, 13), d("89.5")), (at(1, 20), d("89"))];
+        let forecast = forecast(&check_ins, day(1, 1), day(3, 31), d("90"), d("60")).unwrap();
+        assert!(forecast.off_pace);
+        assert!(forecast.value < d("90") && forecast.value > d("60"));
+        assert!(
+            forecast_sentence(Ok(forecast), Unit::Count, d("60"), day(3, 31)).starts_with("Off pace")
+        );
+    }
+
+    #[test]
+    fn forecast_needs_two_check_ins_at_different_times() {
+        let one = [(at(1, 6), d("90"))];
+        assert_eq!(forecast(&one, day(1, 1), day(3, 31), d("90"), d("60")), Err(NoForecast::TooFewCheckIns));
+        let same_time = [(at(1, 6), d("90")), (at(1, 6), d("91"))];
+        assert_eq!(
+            forecast(&same_time, day(1, 1), day(3, 31), d("90"), d("60")),
+            Err(NoForecast::NoTimeSpread)
+        );
+        assert!(
+            forecast_sentence(Err(NoForecast::TooFewCheckIns), Unit::Count, d("60"), day(3, 31))
+                .contains("at least 2")
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn amount() -> impl Strategy<Value = Decimal> {
+            (-1_000_000_000_i64..1_000_000_000).prop_map(|cents| Decimal::new(cents, 2))
+        }
+
+        proptest! {
+            #[test]
+            fn progress_is_zero_at_start_and_one_at_target(start in amount(), target in amount()) {
+                prop_assume!(start != target);
+                prop_assert_eq!(progress(start, target, start), Some(0.0));
+                prop_assert_eq!(progress(start, target, target), Some(1.0));
+            }
+
+            #[test]
+            fn moving_towards_the_target_never_lowers_progress(
+                start in amount(), target in amount(), a in amount(), b in amount()
+            ) {
+                prop_assume!(start != target);
+                // Order a and b so that b is at least as close to the target's side.
+                let (near, far) = if (target > start) == (b >= a) { (b, a) } else { (a, b) };
+                prop_assert!(progress(start, target, near).unwrap() >= progress(start, target, far).unwrap());
+            }
+
+            #[test]
+            fn rollups_stay_within_zero_and_one(values in proptest::collection::vec(-5.0f64..5.0, 1..20)) {
+                let r = rollup(values.iter().copied()).unwrap();
+                prop_assert!((0.0..=1.0).contains(&r));
+            }
+
+            #[test]
+            fn the_worst_confidence_is_one_of_them_and_no_better_than_any(
+                levels in proptest::collection::vec(0i32..3, 1..10)
+            ) {
+                let levels: Vec<ConfidenceLevel> =
+                    levels.into_iter().map(|l| ConfidenceLevel::try_from(l).unwrap()).collect();
+                let worst = worst_confidence(levels.iter().copied()).unwrap();
+                prop_assert!(levels.contains(&worst));
+                prop_assert!(levels.iter().all(|level| worst <= *level));
+            }
+
+            #[test]
+            fn net_confidence_score_stays_within_plus_minus_100(
+                levels in proptest::collection::vec(0i32..3, 1..30)
+            ) {
+                let score = net_confidence_score(
+                    levels.into_iter().map(|l| ConfidenceLevel::try_from(l).unwrap()),
+                ).unwrap();
+                prop_assert!((-100.0..=100.0).contains(&score));
+            }
+
+            #[test]
+            fn a_forecast_through_points_on_a_line_recovers_the_line(
+                start in -1000i64..1000, per_week in -50i64..50
+            ) {
+                let check_ins: Vec<(NaiveDateTime, Decimal)> = (0..4)
+                    .map(|week| (at(1, 1) + chrono::Duration::weeks(week), Decimal::from(start + per_week * week)))
+                    .collect();
+                let f = forecast(&check_ins, day(1, 1), day(3, 31), Decimal::from(start), Decimal::from(start + 1)).unwrap();
+                // The check-ins are at 09:00, so day 89 is 88.625 days after the first.
+                let expected = start as f64 + per_week as f64 * 88.625 / 7.0;
+                prop_assert!((f.value.to_f64().unwrap() - expected).abs() < 0.01);
+            }
+
+            #[test]
+            fn formatted_counts_read_back_as_the_same_number(cents in -100_000_000_000i64..100_000_000_000) {
+                let value = Decimal::new(cents, 2);
+                let shown = format_value(Unit::Count, value);
+                let read: Decimal = shown.replace(',', "").parse().unwrap();
+                prop_assert_eq!(read, value);
+            }
+        }
     }
 }

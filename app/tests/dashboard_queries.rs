@@ -19,8 +19,7 @@ use migration::{Migrator, MigratorTrait};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Statement,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, Statement,
 };
 use uuid::Uuid;
 
@@ -174,7 +173,13 @@ where
 }
 
 /// A clone of the pool that counts (and records) every statement it runs.
-fn counting(db: &DatabaseConnection) -> (DatabaseConnection, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+fn counting(
+    db: &DatabaseConnection,
+) -> (
+    DatabaseConnection,
+    Arc<AtomicUsize>,
+    Arc<Mutex<Vec<String>>>,
+) {
     let mut counted = db.clone();
     let count = Arc::new(AtomicUsize::new(0));
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -199,7 +204,11 @@ fn all_key_results(dashboard: &Dashboard) -> Vec<&KeyResultView> {
 }
 
 fn values(key_result: &KeyResultView) -> Vec<Decimal> {
-    key_result.check_ins.iter().map(|point| point.value).collect()
+    key_result
+        .check_ins
+        .iter()
+        .map(|point| point.value)
+        .collect()
 }
 
 fn times(key_result: &KeyResultView) -> Vec<NaiveDateTime> {
@@ -253,292 +262,372 @@ fn big_current(k: usize) -> i64 {
 }
 
 fn big_check_in_time(quarter_start: NaiveDate, k: usize, n: usize) -> NaiveDateTime {
-    at(quarter_start, 9, 0, 0)
-        + Duration::days(4 * n as i64)
-        + Duration::minutes((k % 60) as i64)
+    at(quarter_start, 9, 0, 0) + Duration::days(4 * n as i64) + Duration::minutes((k % 60) as i64)
 }
 
-migration::backend_test!(dashboard_takes_at_most_four_statements, |backend| async move {
-    let Some(test_db) = TestDb::migrated(backend).await else {
-        return;
-    };
-    let db = &test_db.db;
-    let (start, end) = (date(2031, 4, 1), date(2031, 6, 30));
+migration::backend_test!(
+    dashboard_takes_at_most_four_statements,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let (start, end) = (date(2031, 4, 1), date(2031, 6, 30));
 
-    let shown = quarter_row("2031-Q2", start, end);
-    let shown_id = *shown.id.as_ref();
-    let other = quarter_row("2031-Q1", date(2031, 1, 1), date(2031, 3, 31));
-    let other_id = *other.id.as_ref();
-    insert_chunked(db, vec![shown, other]).await;
+        let shown = quarter_row("2031-Q2", start, end);
+        let shown_id = *shown.id.as_ref();
+        let other = quarter_row("2031-Q1", date(2031, 1, 1), date(2031, 3, 31));
+        let other_id = *other.id.as_ref();
+        insert_chunked(db, vec![shown, other]).await;
 
-    let teams: Vec<team::ActiveModel> = (0..TEAMS).map(|t| team_row(&format!("Team {t:02}"))).collect();
-    let team_ids: Vec<Uuid> = teams.iter().map(|row| *row.id.as_ref()).collect();
-    // Inserted in reverse, so the alphabetical order on screen is the query's doing.
-    insert_chunked(db, teams.into_iter().rev().collect()).await;
-    let users: Vec<okr_user::ActiveModel> = (0..TEAMS)
-        .map(|t| user_row(&format!("Owner {t}"), team_ids[t]))
-        .collect();
-    let user_ids: Vec<Uuid> = users.iter().map(|row| *row.id.as_ref()).collect();
-    insert_chunked(db, users).await;
+        let teams: Vec<team::ActiveModel> = (0..TEAMS)
+            .map(|t| team_row(&format!("Team {t:02}")))
+            .collect();
+        let team_ids: Vec<Uuid> = teams.iter().map(|row| *row.id.as_ref()).collect();
+        // Inserted in reverse, so the alphabetical order on screen is the query's doing.
+        insert_chunked(db, teams.into_iter().rev().collect()).await;
+        let users: Vec<okr_user::ActiveModel> = (0..TEAMS)
+            .map(|t| user_row(&format!("Owner {t}"), team_ids[t]))
+            .collect();
+        let user_ids: Vec<Uuid> = users.iter().map(|row| *row.id.as_ref()).collect();
+        insert_chunked(db, users).await;
 
-    let base = at(start, 8, 0, 0);
-    let objectives: Vec<objective::ActiveModel> = (0..OBJECTIVES)
-        .map(|i| {
-            objective_row(
-                &format!("Objective {i:02}"),
-                team_ids[i % TEAMS],
-                shown_id,
-                user_ids[i % TEAMS],
-                base + Duration::seconds(i as i64),
-            )
-        })
-        .collect();
-    let objective_ids: Vec<Uuid> = objectives.iter().map(|row| *row.id.as_ref()).collect();
-    // Reverse insertion again: creation time, not row order, must decide.
-    insert_chunked(db, objectives.into_iter().rev().collect()).await;
-
-    let mut key_results = Vec::new();
-    for (i, objective_id) in objective_ids.iter().enumerate() {
-        for j in 0..KRS_PER_OBJECTIVE {
-            let k = i * KRS_PER_OBJECTIVE + j;
-            key_results.push(key_result_row(&KrSpec {
-                title: format!("Key result {i:02}-{j}"),
-                objective_id: *objective_id,
-                owner_id: user_ids[(i + 1) % TEAMS],
-                start: 0,
-                target: 100,
-                current: big_current(k),
-                created_at: base + Duration::seconds(1000 + k as i64),
-            }));
-        }
-    }
-    let kr_ids: Vec<Uuid> = key_results.iter().map(|row| *row.id.as_ref()).collect();
-    assert_eq!(kr_ids.len(), 200);
-    insert_chunked(db, key_results.into_iter().rev().collect()).await;
-
-    let mut check_ins = Vec::new();
-    for (k, kr_id) in kr_ids.iter().enumerate() {
-        // Newest first in the table, so nothing depends on insertion order.
-        for n in (0..CHECK_INS_PER_KR).rev() {
-            check_ins.push(check_in_row(
-                *kr_id,
-                user_ids[k % TEAMS],
-                (k * 100 + n) as i64,
-                confidence_of(k + n),
-                big_check_in_time(start, k, n),
-            ));
-        }
-    }
-    assert_eq!(check_ins.len(), 4000);
-    insert_chunked(db, check_ins).await;
-
-    // Another quarter's OKRs, which must not leak into this one.
-    let stray_objective = objective_row("Stray objective", team_ids[0], other_id, user_ids[0], base);
-    let stray_objective_id = *stray_objective.id.as_ref();
-    insert_chunked(db, vec![stray_objective]).await;
-    let stray_kr = key_result_row(&KrSpec {
-        title: "Stray key result".into(),
-        objective_id: stray_objective_id,
-        owner_id: user_ids[0],
-        start: 0,
-        target: 10,
-        current: 5,
-        created_at: base,
-    });
-    let stray_kr_id = *stray_kr.id.as_ref();
-    insert_chunked(db, vec![stray_kr]).await;
-    insert_chunked(
-        db,
-        (0..5)
-            .map(|n| {
-                check_in_row(
-                    stray_kr_id,
-                    user_ids[0],
-                    n,
-                    ConfidenceLevel::Green,
-                    at(date(2031, 2, 1), 9, 0, 0) + Duration::days(n),
+        let base = at(start, 8, 0, 0);
+        let objectives: Vec<objective::ActiveModel> = (0..OBJECTIVES)
+            .map(|i| {
+                objective_row(
+                    &format!("Objective {i:02}"),
+                    team_ids[i % TEAMS],
+                    shown_id,
+                    user_ids[i % TEAMS],
+                    base + Duration::seconds(i as i64),
                 )
             })
-            .collect(),
-    )
-    .await;
-
-    let (counted, count, log) = counting(db);
-    let today = date(2031, 5, 15);
-    let started = Instant::now();
-    let result = dashboard(&counted, Some("2031-Q2"), today)
-        .await
-        .expect("the dashboard query")
-        .expect("the quarter exists");
-    let elapsed = started.elapsed();
-    let statements = count.load(Ordering::SeqCst);
-    println!(
-        "{backend:?}: dashboard of 200 key results / 4000 check-ins took {statements} statements in {elapsed:?}"
-    );
-    let log = log.lock().expect("statement log").clone();
-    assert!(
-        (1..=4).contains(&statements),
-        "{backend:?}: expected at most 4 statements (and the counter to see them), got {statements}: {log:#?}"
-    );
-
-    assert_eq!(result.quarter.as_ref().map(|q| q.label.as_str()), Some("2031-Q2"));
-    let quarter_labels: Vec<&str> = result.quarters.iter().map(|q| q.label.as_str()).collect();
-    assert_eq!(quarter_labels, ["2031-Q2", "2031-Q1"], "newest first");
-
-    let team_names: Vec<&str> = result.teams.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(team_names, ["Team 00", "Team 01", "Team 02", "Team 03"]);
-    for (t, team) in result.teams.iter().enumerate() {
-        assert_eq!(team.id, team_ids[t]);
-        let titles: Vec<String> = team.objectives.iter().map(|o| o.title.clone()).collect();
-        let expected: Vec<String> = (0..OBJECTIVES)
-            .filter(|i| i % TEAMS == t)
-            .map(|i| format!("Objective {i:02}"))
             .collect();
-        assert_eq!(titles, expected, "objectives of {}", team.name);
-    }
+        let objective_ids: Vec<Uuid> = objectives.iter().map(|row| *row.id.as_ref()).collect();
+        // Reverse insertion again: creation time, not row order, must decide.
+        insert_chunked(db, objectives.into_iter().rev().collect()).await;
 
-    let mut seen = 0;
-    for team in &result.teams {
-        for objective in &team.objectives {
-            let i: usize = objective.title["Objective ".len()..].parse().expect("objective number");
-            assert_eq!(objective.id, objective_ids[i]);
-            assert_eq!(objective.owner, format!("Owner {}", i % TEAMS));
-            let kr_titles: Vec<String> = objective.key_results.iter().map(|kr| kr.title.clone()).collect();
-            let expected: Vec<String> = (0..KRS_PER_OBJECTIVE)
-                .map(|j| format!("Key result {i:02}-{j}"))
-                .collect();
-            assert_eq!(kr_titles, expected, "key results of {}", objective.title);
-            assert_close(objective.progress(), expected_rollup(objective), &objective.title);
-
-            for (j, kr) in objective.key_results.iter().enumerate() {
+        let mut key_results = Vec::new();
+        for (i, objective_id) in objective_ids.iter().enumerate() {
+            for j in 0..KRS_PER_OBJECTIVE {
                 let k = i * KRS_PER_OBJECTIVE + j;
-                seen += 1;
-                assert_eq!(kr.id, kr_ids[k]);
-                assert_eq!(kr.owner, format!("Owner {}", (i + 1) % TEAMS));
-                assert_eq!(kr.current_value, Decimal::from(big_current(k)));
-                assert_eq!(kr.check_ins.len(), CHECK_INS_PER_KR, "{}", kr.title);
-                assert_eq!(
-                    times(kr),
-                    (0..CHECK_INS_PER_KR)
-                        .map(|n| big_check_in_time(start, k, n))
-                        .collect::<Vec<_>>(),
-                    "{}: check-ins oldest first",
-                    kr.title
-                );
-                assert_eq!(
-                    values(kr),
-                    decimals((0..CHECK_INS_PER_KR).map(|n| (k * 100 + n) as i64)),
-                    "{}",
-                    kr.title
-                );
-                assert_eq!(
-                    kr.confidence(),
-                    Some(confidence_of(k + CHECK_INS_PER_KR - 1)),
-                    "{}: the latest check-in's confidence",
-                    kr.title
-                );
+                key_results.push(key_result_row(&KrSpec {
+                    title: format!("Key result {i:02}-{j}"),
+                    objective_id: *objective_id,
+                    owner_id: user_ids[(i + 1) % TEAMS],
+                    start: 0,
+                    target: 100,
+                    current: big_current(k),
+                    created_at: base + Duration::seconds(1000 + k as i64),
+                }));
             }
         }
-    }
-    assert_eq!(seen, 200);
-    assert!(
-        all_key_results(&result).iter().all(|kr| kr.title != "Stray key result"),
-        "another quarter's key result leaked in"
-    );
+        let kr_ids: Vec<Uuid> = key_results.iter().map(|row| *row.id.as_ref()).collect();
+        assert_eq!(kr_ids.len(), 200);
+        insert_chunked(db, key_results.into_iter().rev().collect()).await;
 
-    drop(counted);
-    test_db.close().await.expect("drop the test database");
-});
+        let mut check_ins = Vec::new();
+        for (k, kr_id) in kr_ids.iter().enumerate() {
+            // Newest first in the table, so nothing depends on insertion order.
+            for n in (0..CHECK_INS_PER_KR).rev() {
+                check_ins.push(check_in_row(
+                    *kr_id,
+                    user_ids[k % TEAMS],
+                    (k * 100 + n) as i64,
+                    confidence_of(k + n),
+                    big_check_in_time(start, k, n),
+                ));
+            }
+        }
+        assert_eq!(check_ins.len(), 4000);
+        insert_chunked(db, check_ins).await;
+
+        // Another quarter's OKRs, which must not leak into this one.
+        let stray_objective =
+            objective_row("Stray objective", team_ids[0], other_id, user_ids[0], base);
+        let stray_objective_id = *stray_objective.id.as_ref();
+        insert_chunked(db, vec![stray_objective]).await;
+        let stray_kr = key_result_row(&KrSpec {
+            title: "Stray key result".into(),
+            objective_id: stray_objective_id,
+            owner_id: user_ids[0],
+            start: 0,
+            target: 10,
+            current: 5,
+            created_at: base,
+        });
+        let stray_kr_id = *stray_kr.id.as_ref();
+        insert_chunked(db, vec![stray_kr]).await;
+        insert_chunked(
+            db,
+            (0..5)
+                .map(|n| {
+                    check_in_row(
+                        stray_kr_id,
+                        user_ids[0],
+                        n,
+                        ConfidenceLevel::Green,
+                        at(date(2031, 2, 1), 9, 0, 0) + Duration::days(n),
+                    )
+                })
+                .collect(),
+        )
+        .await;
+
+        let (counted, count, log) = counting(db);
+        let today = date(2031, 5, 15);
+        let started = Instant::now();
+        let result = dashboard(&counted, Some("2031-Q2"), today)
+            .await
+            .expect("the dashboard query")
+            .expect("the quarter exists");
+        let elapsed = started.elapsed();
+        let statements = count.load(Ordering::SeqCst);
+        println!(
+            "{backend:?}: dashboard of 200 key results / 4000 check-ins took {statements} statements in {elapsed:?}"
+        );
+        let log = log.lock().expect("statement log").clone();
+        assert!(
+            (1..=4).contains(&statements),
+            "{backend:?}: expected at most 4 statements (and the counter to see them), got {statements}: {log:#?}"
+        );
+
+        assert_eq!(
+            result.quarter.as_ref().map(|q| q.label.as_str()),
+            Some("2031-Q2")
+        );
+        let quarter_labels: Vec<&str> = result.quarters.iter().map(|q| q.label.as_str()).collect();
+        assert_eq!(quarter_labels, ["2031-Q2", "2031-Q1"], "newest first");
+
+        let team_names: Vec<&str> = result.teams.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(team_names, ["Team 00", "Team 01", "Team 02", "Team 03"]);
+        for (t, team) in result.teams.iter().enumerate() {
+            assert_eq!(team.id, team_ids[t]);
+            let titles: Vec<String> = team.objectives.iter().map(|o| o.title.clone()).collect();
+            let expected: Vec<String> = (0..OBJECTIVES)
+                .filter(|i| i % TEAMS == t)
+                .map(|i| format!("Objective {i:02}"))
+                .collect();
+            assert_eq!(titles, expected, "objectives of {}", team.name);
+        }
+
+        let mut seen = 0;
+        for team in &result.teams {
+            for objective in &team.objectives {
+                let i: usize = objective.title["Objective ".len()..]
+                    .parse()
+                    .expect("objective number");
+                assert_eq!(objective.id, objective_ids[i]);
+                assert_eq!(objective.owner, format!("Owner {}", i % TEAMS));
+                let kr_titles: Vec<String> = objective
+                    .key_results
+                    .iter()
+                    .map(|kr| kr.title.clone())
+                    .collect();
+                let expected: Vec<String> = (0..KRS_PER_OBJECTIVE)
+                    .map(|j| format!("Key result {i:02}-{j}"))
+                    .collect();
+                assert_eq!(kr_titles, expected, "key results of {}", objective.title);
+                assert_close(
+                    objective.progress(),
+                    expected_rollup(objective),
+                    &objective.title,
+                );
+
+                for (j, kr) in objective.key_results.iter().enumerate() {
+                    let k = i * KRS_PER_OBJECTIVE + j;
+                    seen += 1;
+                    assert_eq!(kr.id, kr_ids[k]);
+                    assert_eq!(kr.owner, format!("Owner {}", (i + 1) % TEAMS));
+                    assert_eq!(kr.current_value, Decimal::from(big_current(k)));
+                    assert_eq!(kr.check_ins.len(), CHECK_INS_PER_KR, "{}", kr.title);
+                    assert_eq!(
+                        times(kr),
+                        (0..CHECK_INS_PER_KR)
+                            .map(|n| big_check_in_time(start, k, n))
+                            .collect::<Vec<_>>(),
+                        "{}: check-ins oldest first",
+                        kr.title
+                    );
+                    assert_eq!(
+                        values(kr),
+                        decimals((0..CHECK_INS_PER_KR).map(|n| (k * 100 + n) as i64)),
+                        "{}",
+                        kr.title
+                    );
+                    assert_eq!(
+                        kr.confidence(),
+                        Some(confidence_of(k + CHECK_INS_PER_KR - 1)),
+                        "{}: the latest check-in's confidence",
+                        kr.title
+                    );
+                }
+            }
+        }
+        assert_eq!(seen, 200);
+        assert!(
+            all_key_results(&result)
+                .iter()
+                .all(|kr| kr.title != "Stray key result"),
+            "another quarter's key result leaked in"
+        );
+
+        drop(counted);
+        test_db.close().await.expect("drop the test database");
+    }
+);
 
 // ---------------------------------------------------------------------------
 // 1b. The sparkline window: the latest 26 inside the quarter, oldest first.
 // ---------------------------------------------------------------------------
 
-migration::backend_test!(sparklines_keep_the_latest_26_inside_the_quarter, |backend| async move {
-    let Some(test_db) = TestDb::migrated(backend).await else {
-        return;
-    };
-    let db = &test_db.db;
-    let (start, end) = (date(2032, 7, 1), date(2032, 9, 30));
+migration::backend_test!(
+    sparklines_keep_the_latest_26_inside_the_quarter,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let (start, end) = (date(2032, 7, 1), date(2032, 9, 30));
 
-    let shown = quarter_row("2032-Q3", start, end);
-    let quarter_id = *shown.id.as_ref();
-    insert_chunked(db, vec![shown]).await;
-    let team = team_row("Window team");
-    let team_id = *team.id.as_ref();
-    insert_chunked(db, vec![team]).await;
-    let user = user_row("Window owner", team_id);
-    let user_id = *user.id.as_ref();
-    insert_chunked(db, vec![user]).await;
-    let objective = objective_row("Window objective", team_id, quarter_id, user_id, at(start, 8, 0, 0));
-    let objective_id = *objective.id.as_ref();
-    insert_chunked(db, vec![objective]).await;
+        let shown = quarter_row("2032-Q3", start, end);
+        let quarter_id = *shown.id.as_ref();
+        insert_chunked(db, vec![shown]).await;
+        let team = team_row("Window team");
+        let team_id = *team.id.as_ref();
+        insert_chunked(db, vec![team]).await;
+        let user = user_row("Window owner", team_id);
+        let user_id = *user.id.as_ref();
+        insert_chunked(db, vec![user]).await;
+        let objective = objective_row(
+            "Window objective",
+            team_id,
+            quarter_id,
+            user_id,
+            at(start, 8, 0, 0),
+        );
+        let objective_id = *objective.id.as_ref();
+        insert_chunked(db, vec![objective]).await;
 
-    let spec = |title: &str, offset: i64| KrSpec {
-        title: title.to_owned(),
-        objective_id,
-        owner_id: user_id,
-        start: 0,
-        target: 100,
-        current: 10,
-        created_at: at(start, 8, 0, 0) + Duration::seconds(offset),
-    };
-    let busy = key_result_row(&spec("Busy", 1));
-    let edges = key_result_row(&spec("Edges", 2));
-    let quiet = key_result_row(&spec("Quiet", 3));
-    let (busy_id, edges_id) = (*busy.id.as_ref(), *edges.id.as_ref());
-    insert_chunked(db, vec![busy, edges, quiet]).await;
+        let spec = |title: &str, offset: i64| KrSpec {
+            title: title.to_owned(),
+            objective_id,
+            owner_id: user_id,
+            start: 0,
+            target: 100,
+            current: 10,
+            created_at: at(start, 8, 0, 0) + Duration::seconds(offset),
+        };
+        let busy = key_result_row(&spec("Busy", 1));
+        let edges = key_result_row(&spec("Edges", 2));
+        let quiet = key_result_row(&spec("Quiet", 3));
+        let (busy_id, edges_id) = (*busy.id.as_ref(), *edges.id.as_ref());
+        insert_chunked(db, vec![busy, edges, quiet]).await;
 
-    let busy_time = |n: i64| at(start, 10, 0, 0) + Duration::days(3 * n);
-    let mut rows: Vec<check_in::ActiveModel> = (0..30)
-        .rev()
-        .map(|n| check_in_row(busy_id, user_id, n, confidence_of(n as usize), busy_time(n)))
-        .collect();
-    // Just outside the quarter on both sides: the newest of these, if let in,
-    // would push an in-quarter point out of the latest 26.
-    rows.push(check_in_row(busy_id, user_id, 998, ConfidenceLevel::Green, at(start, 0, 0, 0) - Duration::seconds(1)));
-    rows.push(check_in_row(busy_id, user_id, 999, ConfidenceLevel::Green, at(end + Duration::days(1), 0, 0, 0)));
-    // The first and the last second of the quarter count; a day either side does not.
-    rows.push(check_in_row(edges_id, user_id, 997, ConfidenceLevel::Green, at(start - Duration::days(1), 12, 0, 0)));
-    rows.push(check_in_row(edges_id, user_id, 1, ConfidenceLevel::Red, at(start, 0, 0, 0)));
-    rows.push(check_in_row(edges_id, user_id, 2, ConfidenceLevel::Amber, at(date(2032, 8, 15), 12, 0, 0)));
-    rows.push(check_in_row(edges_id, user_id, 3, ConfidenceLevel::Amber, at(end, 23, 59, 59)));
-    rows.push(check_in_row(edges_id, user_id, 996, ConfidenceLevel::Green, at(end + Duration::days(1), 0, 0, 0)));
-    rows.push(check_in_row(edges_id, user_id, 995, ConfidenceLevel::Green, at(date(2033, 2, 1), 9, 0, 0)));
-    insert_chunked(db, rows).await;
+        let busy_time = |n: i64| at(start, 10, 0, 0) + Duration::days(3 * n);
+        let mut rows: Vec<check_in::ActiveModel> = (0..30)
+            .rev()
+            .map(|n| check_in_row(busy_id, user_id, n, confidence_of(n as usize), busy_time(n)))
+            .collect();
+        // Just outside the quarter on both sides: the newest of these, if let in,
+        // would push an in-quarter point out of the latest 26.
+        rows.push(check_in_row(
+            busy_id,
+            user_id,
+            998,
+            ConfidenceLevel::Green,
+            at(start, 0, 0, 0) - Duration::seconds(1),
+        ));
+        rows.push(check_in_row(
+            busy_id,
+            user_id,
+            999,
+            ConfidenceLevel::Green,
+            at(end + Duration::days(1), 0, 0, 0),
+        ));
+        // The first and the last second of the quarter count; a day either side does not.
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            997,
+            ConfidenceLevel::Green,
+            at(start - Duration::days(1), 12, 0, 0),
+        ));
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            1,
+            ConfidenceLevel::Red,
+            at(start, 0, 0, 0),
+        ));
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            2,
+            ConfidenceLevel::Amber,
+            at(date(2032, 8, 15), 12, 0, 0),
+        ));
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            3,
+            ConfidenceLevel::Amber,
+            at(end, 23, 59, 59),
+        ));
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            996,
+            ConfidenceLevel::Green,
+            at(end + Duration::days(1), 0, 0, 0),
+        ));
+        rows.push(check_in_row(
+            edges_id,
+            user_id,
+            995,
+            ConfidenceLevel::Green,
+            at(date(2033, 2, 1), 9, 0, 0),
+        ));
+        insert_chunked(db, rows).await;
 
-    let (counted, count, _) = counting(db);
-    let result = dashboard(&counted, Some("2032-Q3"), date(2032, 8, 1))
-        .await
-        .expect("the dashboard query")
-        .expect("the quarter exists");
-    assert!((1..=4).contains(&count.load(Ordering::SeqCst)));
-    let by_title: HashMap<&str, &KeyResultView> = all_key_results(&result)
-        .into_iter()
-        .map(|kr| (kr.title.as_str(), kr))
-        .collect();
-    assert_eq!(by_title.len(), 3);
+        let (counted, count, _) = counting(db);
+        let result = dashboard(&counted, Some("2032-Q3"), date(2032, 8, 1))
+            .await
+            .expect("the dashboard query")
+            .expect("the quarter exists");
+        assert!((1..=4).contains(&count.load(Ordering::SeqCst)));
+        let by_title: HashMap<&str, &KeyResultView> = all_key_results(&result)
+            .into_iter()
+            .map(|kr| (kr.title.as_str(), kr))
+            .collect();
+        assert_eq!(by_title.len(), 3);
 
-    let busy = by_title["Busy"];
-    assert_eq!(SPARKLINE_POINTS, 26);
-    assert_eq!(busy.check_ins.len(), 26, "only the latest 26 of 30");
-    assert_eq!(values(busy), decimals(4..30), "the latest 26, oldest first");
-    assert_eq!(times(busy), (4..30).map(busy_time).collect::<Vec<_>>());
-    assert_eq!(busy.confidence(), Some(confidence_of(29)));
+        let busy = by_title["Busy"];
+        assert_eq!(SPARKLINE_POINTS, 26);
+        assert_eq!(busy.check_ins.len(), 26, "only the latest 26 of 30");
+        assert_eq!(values(busy), decimals(4..30), "the latest 26, oldest first");
+        assert_eq!(times(busy), (4..30).map(busy_time).collect::<Vec<_>>());
+        assert_eq!(busy.confidence(), Some(confidence_of(29)));
 
-    let edges = by_title["Edges"];
-    assert_eq!(values(edges), decimals([1, 2, 3]), "only check-ins inside the quarter");
-    assert_eq!(times(edges)[0], at(start, 0, 0, 0));
-    assert_eq!(times(edges)[2], at(end, 23, 59, 59));
-    assert_eq!(edges.confidence(), Some(ConfidenceLevel::Amber));
+        let edges = by_title["Edges"];
+        assert_eq!(
+            values(edges),
+            decimals([1, 2, 3]),
+            "only check-ins inside the quarter"
+        );
+        assert_eq!(times(edges)[0], at(start, 0, 0, 0));
+        assert_eq!(times(edges)[2], at(end, 23, 59, 59));
+        assert_eq!(edges.confidence(), Some(ConfidenceLevel::Amber));
 
-    let quiet = by_title["Quiet"];
-    assert!(quiet.check_ins.is_empty());
-    assert_eq!(quiet.confidence(), None);
+        let quiet = by_title["Quiet"];
+        assert!(quiet.check_ins.is_empty());
+        assert_eq!(quiet.confidence(), None);
 
-    drop(counted);
-    test_db.close().await.expect("drop the test database");
-});
+        drop(counted);
+        test_db.close().await.expect("drop the test database");
+    }
+);
 
 // ---------------------------------------------------------------------------
 // 2. The demo data, as the dashboard shows it.
@@ -595,10 +684,17 @@ migration::backend_test!(dashboard_shows_the_demo_data, |backend| async move {
         .await
         .expect("the dashboard query")
         .expect("2025-Q1 exists");
-    assert_eq!(shown.quarter.as_ref().map(|q| q.label.as_str()), Some("2025-Q1"));
+    assert_eq!(
+        shown.quarter.as_ref().map(|q| q.label.as_str()),
+        Some("2025-Q1")
+    );
 
     let team_names: Vec<&str> = shown.teams.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(team_names, ["Corporate Sales", "Direct Channel Sales"], "alphabetical");
+    assert_eq!(
+        team_names,
+        ["Corporate Sales", "Direct Channel Sales"],
+        "alphabetical"
+    );
 
     let objectives: Vec<(&str, &ObjectiveView)> = shown
         .teams
@@ -613,11 +709,20 @@ migration::backend_test!(dashboard_shows_the_demo_data, |backend| async move {
     {
         assert_eq!(objective.title, *title);
         assert_eq!(team_name, team);
-        let kr_titles: Vec<&str> = objective.key_results.iter().map(|kr| kr.title.as_str()).collect();
+        let kr_titles: Vec<&str> = objective
+            .key_results
+            .iter()
+            .map(|kr| kr.title.as_str())
+            .collect();
         assert_eq!(kr_titles, *krs, "key results of {title}");
 
         for kr in &objective.key_results {
-            assert!(kr.check_ins.len() >= 2, "{}: {} check-ins", kr.title, kr.check_ins.len());
+            assert!(
+                kr.check_ins.len() >= 2,
+                "{}: {} check-ins",
+                kr.title,
+                kr.check_ins.len()
+            );
             assert!(
                 times(kr).windows(2).all(|pair| pair[0] < pair[1]),
                 "{}: check-ins oldest first: {:?}",
@@ -653,7 +758,11 @@ migration::backend_test!(dashboard_shows_the_demo_data, |backend| async move {
         "an unknown quarter is not found"
     );
 
-    for today in [in_quarter, date(2030, 1, 1), chrono::Utc::now().date_naive()] {
+    for today in [
+        in_quarter,
+        date(2030, 1, 1),
+        chrono::Utc::now().date_naive(),
+    ] {
         let picked = dashboard(db, None, today)
             .await
             .expect("the dashboard query")
@@ -669,25 +778,28 @@ migration::backend_test!(dashboard_shows_the_demo_data, |backend| async move {
     test_db.close().await.expect("drop the test database");
 });
 
-migration::backend_test!(dashboard_of_an_empty_database_has_no_quarter, |backend| async move {
-    let Some(test_db) = TestDb::migrated(backend).await else {
-        return;
-    };
-    let empty = dashboard(&test_db.db, None, date(2025, 2, 14))
-        .await
-        .expect("the dashboard query")
-        .expect("a dashboard without a label");
-    assert!(empty.quarters.is_empty());
-    assert_eq!(empty.quarter, None);
-    assert!(empty.teams.is_empty());
-    assert_eq!(
-        dashboard(&test_db.db, Some("2025-Q1"), date(2025, 2, 14))
+migration::backend_test!(
+    dashboard_of_an_empty_database_has_no_quarter,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        let empty = dashboard(&test_db.db, None, date(2025, 2, 14))
             .await
-            .expect("the dashboard query"),
-        None
-    );
-    test_db.close().await.expect("drop the test database");
-});
+            .expect("the dashboard query")
+            .expect("a dashboard without a label");
+        assert!(empty.quarters.is_empty());
+        assert_eq!(empty.quarter, None);
+        assert!(empty.teams.is_empty());
+        assert_eq!(
+            dashboard(&test_db.db, Some("2025-Q1"), date(2025, 2, 14))
+                .await
+                .expect("the dashboard query"),
+            None
+        );
+        test_db.close().await.expect("drop the test database");
+    }
+);
 
 // ---------------------------------------------------------------------------
 // 3. The SQLite pool's settings.
@@ -710,11 +822,20 @@ async fn sqlite_pool_enforces_foreign_keys_in_wal_mode_with_a_busy_timeout() {
 
     for _ in 0..3 {
         // More than one round, so more than one pooled connection is likely asked.
-        let foreign_keys: i64 = pragma(&db, "PRAGMA foreign_keys").await.try_get_by_index(0).expect("an integer");
+        let foreign_keys: i64 = pragma(&db, "PRAGMA foreign_keys")
+            .await
+            .try_get_by_index(0)
+            .expect("an integer");
         assert_eq!(foreign_keys, 1, "foreign keys are enforced");
-        let journal: String = pragma(&db, "PRAGMA journal_mode").await.try_get_by_index(0).expect("a string");
+        let journal: String = pragma(&db, "PRAGMA journal_mode")
+            .await
+            .try_get_by_index(0)
+            .expect("a string");
         assert_eq!(journal.to_lowercase(), "wal");
-        let busy: i64 = pragma(&db, "PRAGMA busy_timeout").await.try_get_by_index(0).expect("an integer");
+        let busy: i64 = pragma(&db, "PRAGMA busy_timeout")
+            .await
+            .try_get_by_index(0)
+            .expect("an integer");
         assert_eq!(busy as u128, config.sqlite_busy_timeout.as_millis());
         if std::env::var("DB_SQLITE_BUSY_TIMEOUT_MS").is_err() {
             assert_eq!(busy, 5000, "the default busy timeout");
