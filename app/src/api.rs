@@ -3,9 +3,58 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::{Dashboard, HealthReport};
+use crate::model::{Dashboard, HealthReport, KeyResultDetail, PersonView};
+
+/// The cookie that remembers whom the browser is acting as, until sign-in.
+pub const ACTING_AS_COOKIE: &str = "runway_acting_as";
+
+/// Runs a server function body and, on error, gives the HTTP response the
+/// error's status.
+///
+/// A plain HTML form post (no JavaScript) is the exception: the framework
+/// answers it with a redirect back to the form's page, carrying the error,
+/// and that redirect must keep its 3xx status.
+#[cfg(feature = "ssr")]
+async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let outcome = body.await;
+    if let Err(error) = &outcome
+        && !is_html_form_post()
+    {
+        crate::error::set_response_status(error);
+    }
+    outcome
+}
+
+#[cfg(feature = "ssr")]
+fn is_html_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn optional_id(field: &str, text: Option<String>) -> Result<Option<Uuid>, AppError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => Uuid::parse_str(text)
+            .map(Some)
+            .map_err(|_| AppError::validation(field, "is not one of the choices")),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn flag(text: Option<String>) -> bool {
+    matches!(text.as_deref(), Some("1" | "true" | "on" | "yes"))
+}
 
 /// `GET /api/health`: 200 when a real query succeeds, else 503, both as JSON.
 #[server(prefix = "/api", endpoint = "health", input = GetUrl)]
@@ -37,21 +86,137 @@ pub async fn health() -> Result<HealthReport, AppError> {
     })
 }
 
-/// The dashboard of a quarter, by label; the current or latest one without.
+/// The dashboard of a quarter, by label (the current or latest one without),
+/// narrowed by the filters.
 #[server(prefix = "/api", endpoint = "dashboard", input = GetUrl)]
-pub async fn get_dashboard(quarter: Option<String>) -> Result<Dashboard, AppError> {
+pub async fn get_dashboard(
+    quarter: Option<String>,
+    team: Option<String>,
+    owner: Option<String>,
+    at_risk: Option<String>,
+    stale: Option<String>,
+) -> Result<Dashboard, AppError> {
+    use crate::model::Filters;
     use crate::server;
 
-    let outcome = async {
+    respond(async {
+        let filters = Filters {
+            team: optional_id("team", team)?,
+            owner: optional_id("owner", owner)?,
+            at_risk: flag(at_risk),
+            stale: flag(stale),
+        };
         let db = server::db()?;
         let today = chrono::Utc::now().date_naive();
-        server::okrs::dashboard(&db, quarter.as_deref(), today)
+        let quarter = quarter.filter(|label| !label.trim().is_empty());
+        let mut dashboard = server::okrs::dashboard(&db, quarter.as_deref(), today)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("quarter {:?}", quarter.unwrap_or_default())))
-    }
-    .await;
-    if let Err(error) = &outcome {
-        crate::error::set_response_status(error);
-    }
-    outcome
+            .ok_or_else(|| {
+                AppError::NotFound(format!("quarter {:?}", quarter.unwrap_or_default()))
+            })?;
+        dashboard.filter(&filters);
+        Ok(dashboard)
+    })
+    .await
+}
+
+/// A key result with its history, for `/kr/:id`.
+#[server(prefix = "/api", endpoint = "key_result", input = GetUrl)]
+pub async fn get_key_result(id: String) -> Result<KeyResultDetail, AppError> {
+    use crate::server;
+
+    respond(async {
+        let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound("key result".into()))?;
+        let db = server::db()?;
+        server::okrs::key_result_detail(&db, id, chrono::Utc::now().date_naive())
+            .await?
+            .ok_or_else(|| AppError::NotFound("key result".into()))
+    })
+    .await
+}
+
+/// Who can record check-ins, and whom this browser acts as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    pub people: Vec<PersonView>,
+    pub acting_as: Option<Uuid>,
+}
+
+#[server(prefix = "/api", endpoint = "people", input = GetUrl)]
+pub async fn get_people() -> Result<People, AppError> {
+    use crate::server;
+
+    respond(async {
+        let db = server::db()?;
+        let people = server::check_ins::people(&db).await?;
+        let acting_as =
+            acting_as_cookie().filter(|id| people.iter().any(|person| person.id == *id));
+        Ok(People { people, acting_as })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn acting_as_cookie() -> Option<Uuid> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == ACTING_AS_COOKIE)
+        .and_then(|(_, value)| Uuid::parse_str(value).ok())
+}
+
+/// What a saved check-in reports back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInSaved {
+    pub id: Uuid,
+    pub key_result_id: Uuid,
+}
+
+/// Records a check-in. Works as a plain form post without JavaScript (the
+/// browser is sent back to the page it came from) and as a fetch once
+/// hydrated. Remembers the author in a cookie, until sign-in exists.
+#[server(prefix = "/api", endpoint = "check_in")]
+pub async fn record_check_in(
+    key_result_id: String,
+    value: String,
+    confidence: String,
+    note: String,
+    author_id: String,
+    date: String,
+) -> Result<CheckInSaved, AppError> {
+    use crate::forms::CheckInForm;
+    use crate::server;
+
+    respond(async {
+        let input = CheckInForm {
+            key_result_id,
+            value,
+            confidence,
+            note,
+            author_id,
+            date,
+        }
+        .parse()?;
+        let db = server::db()?;
+        let saved = server::check_ins::record(&db, input, chrono::Utc::now().naive_utc()).await?;
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let cookie = format!(
+                "{ACTING_AS_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                saved.created_by
+            );
+            if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                response.append_header(http::header::SET_COOKIE, value);
+            }
+        }
+        Ok(CheckInSaved {
+            id: saved.id,
+            key_result_id: saved.kr_id,
+        })
+    })
+    .await
 }

@@ -59,10 +59,16 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
         .map_err(|_| AppError::validation("value", format!("{:?} is not a number", text.trim())))?;
     let value = value.normalize();
     if value.scale() > MAX_FRACTION_DIGITS {
-        return Err(AppError::validation("value", "use at most 2 decimal places"));
+        return Err(AppError::validation(
+            "value",
+            "use at most 2 decimal places",
+        ));
     }
     if value.abs() >= Decimal::from(10_i64.pow(MAX_WHOLE_DIGITS)) {
-        return Err(AppError::validation("value", "is too large: at most 13 digits before the point"));
+        return Err(AppError::validation(
+            "value",
+            "is too large: at most 13 digits before the point",
+        ));
     }
     Ok(value)
 }
@@ -72,7 +78,12 @@ impl CheckInForm {
         let key_result_id = id("key_result_id", &self.key_result_id, "a key result")?;
         let value = parse_value(&self.value)?;
         let confidence = match self.confidence.trim() {
-            "" => return Err(AppError::validation("confidence", "choose Red, Amber or Green")),
+            "" => {
+                return Err(AppError::validation(
+                    "confidence",
+                    "choose Red, Amber or Green",
+                ));
+            }
             text => text.parse::<ConfidenceLevel>()?,
         };
         let note = self.note.trim();
@@ -86,10 +97,9 @@ impl CheckInForm {
         let author_id = id("author_id", &self.author_id, "who you are acting as")?;
         let date = match self.date.trim() {
             "" => None,
-            text => Some(
-                NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| AppError::validation("date", format!("{text:?} is not a date (YYYY-MM-DD)")))?,
-            ),
+            text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                AppError::validation("date", format!("{text:?} is not a date (YYYY-MM-DD)"))
+            })?),
         };
         Ok(CheckInInput {
             key_result_id,
@@ -118,7 +128,11 @@ mod tests {
     }
 
     fn field_of(form: CheckInForm) -> String {
-        form.parse().unwrap_err().field().unwrap_or_default().to_owned()
+        form.parse()
+            .unwrap_err()
+            .field()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     #[test]
@@ -132,7 +146,10 @@ mod tests {
 
     #[test]
     fn values_may_be_typed_with_separators_and_unit_signs() {
-        assert_eq!(parse_value("$13,400,000").unwrap(), Decimal::from(13_400_000));
+        assert_eq!(
+            parse_value("$13,400,000").unwrap(),
+            Decimal::from(13_400_000)
+        );
         assert_eq!(parse_value("3.1%").unwrap(), Decimal::new(31, 1));
         assert_eq!(parse_value(" 14.8 pp ").unwrap(), Decimal::new(148, 1));
         assert_eq!(parse_value("-2.50").unwrap(), Decimal::new(-25, 1));
@@ -141,7 +158,10 @@ mod tests {
     #[test]
     fn values_that_do_not_fit_numeric_15_2_are_refused() {
         assert_eq!(parse_value("1.234").unwrap_err().field(), Some("value"));
-        assert_eq!(parse_value("10000000000000").unwrap_err().field(), Some("value"));
+        assert_eq!(
+            parse_value("10000000000000").unwrap_err().field(),
+            Some("value")
+        );
         assert!(parse_value("9999999999999.99").is_ok());
         assert_eq!(parse_value("abc").unwrap_err().field(), Some("value"));
         assert_eq!(parse_value("").unwrap_err().field(), Some("value"));
@@ -149,17 +169,62 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        assert_eq!(field_of(CheckInForm { key_result_id: "nope".into(), ..form() }), "key_result_id");
-        assert_eq!(field_of(CheckInForm { confidence: "3".into(), ..form() }), "confidence");
-        assert_eq!(field_of(CheckInForm { confidence: "".into(), ..form() }), "confidence");
-        assert_eq!(field_of(CheckInForm { note: "x".repeat(501), ..form() }), "note");
-        assert_eq!(field_of(CheckInForm { author_id: "".into(), ..form() }), "author_id");
-        assert_eq!(field_of(CheckInForm { date: "31/01/2025".into(), ..form() }), "date");
+        assert_eq!(
+            field_of(CheckInForm {
+                key_result_id: "nope".into(),
+                ..form()
+            }),
+            "key_result_id"
+        );
+        assert_eq!(
+            field_of(CheckInForm {
+                confidence: "3".into(),
+                ..form()
+            }),
+            "confidence"
+        );
+        assert_eq!(
+            field_of(CheckInForm {
+                confidence: "".into(),
+                ..form()
+            }),
+            "confidence"
+        );
+        assert_eq!(
+            field_of(CheckInForm {
+                note: "x".repeat(501),
+                ..form()
+            }),
+            "note"
+        );
+        assert_eq!(
+            field_of(CheckInForm {
+                author_id: "".into(),
+                ..form()
+            }),
+            "author_id"
+        );
+        assert_eq!(
+            field_of(CheckInForm {
+                date: "31/01/2025".into(),
+                ..form()
+            }),
+            "date"
+        );
     }
 
     #[test]
     fn a_note_of_exactly_500_characters_is_fine_even_when_multibyte() {
         let note = "é".repeat(500);
-        assert_eq!(CheckInForm { note: note.clone(), ..form() }.parse().unwrap().note, Some(note));
+        assert_eq!(
+            CheckInForm {
+                note: note.clone(),
+                ..form()
+            }
+            .parse()
+            .unwrap()
+            .note,
+            Some(note)
+        );
     }
 }

@@ -25,6 +25,49 @@ pub struct Dashboard {
     /// The quarter shown; `None` only when there are no quarters at all.
     pub quarter: Option<QuarterView>,
     pub teams: Vec<TeamView>,
+    /// The teams and key result owners of the quarter, for the filters.
+    pub team_options: Vec<FilterOption>,
+    pub owner_options: Vec<FilterOption>,
+    /// The day pace and staleness are judged on: today, or the quarter's
+    /// last day once it is over.
+    pub as_of: NaiveDate,
+    /// The server's date, so the browser never needs its own clock.
+    pub today: NaiveDate,
+}
+
+impl Dashboard {
+    /// Keeps only the key results the filters let through, and drops the
+    /// objectives and teams left empty.
+    pub fn filter(&mut self, filters: &Filters) {
+        let Some(quarter) = self.quarter.clone() else {
+            return;
+        };
+        if !filters.is_active() {
+            return;
+        }
+        let as_of = self.as_of;
+        for team in &mut self.teams {
+            let snapshot = TeamView {
+                objectives: vec![],
+                ..team.clone()
+            };
+            for objective in &mut team.objectives {
+                objective
+                    .key_results
+                    .retain(|key_result| filters.keeps(&snapshot, key_result, &quarter, as_of));
+            }
+            team.objectives
+                .retain(|objective| !objective.key_results.is_empty());
+        }
+        self.teams.retain(|team| !team.objectives.is_empty());
+    }
+
+    pub fn key_results(&self) -> impl Iterator<Item = &KeyResultView> {
+        self.teams
+            .iter()
+            .flat_map(|team| &team.objectives)
+            .flat_map(|objective| &objective.key_results)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +75,17 @@ pub struct TeamView {
     pub id: Uuid,
     pub name: String,
     pub objectives: Vec<ObjectiveView>,
+}
+
+impl TeamView {
+    /// The mean of its objectives' rollups.
+    pub fn progress(&self) -> Option<f64> {
+        rules::rollup(self.objectives.iter().filter_map(ObjectiveView::progress))
+    }
+
+    pub fn confidence(&self) -> Option<ConfidenceLevel> {
+        rules::worst_confidence(self.objectives.iter().filter_map(ObjectiveView::confidence))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +117,7 @@ pub struct KeyResultView {
     pub id: Uuid,
     pub title: String,
     pub owner: String,
+    pub owner_id: Uuid,
     pub unit: Unit,
     pub direction: Direction,
     pub start_value: Decimal,
@@ -88,6 +143,69 @@ impl KeyResultView {
     pub fn format(&self, value: Decimal) -> String {
         rules::format_value(self.unit, value)
     }
+
+    pub fn last_check_in_date(&self) -> Option<NaiveDate> {
+        self.latest().map(|point| point.created_at.date())
+    }
+
+    /// Red, or more than 15 points behind the calendar.
+    pub fn at_risk(&self, quarter: &QuarterView, as_of: NaiveDate) -> bool {
+        let behind = self.progress().is_some_and(|progress| {
+            rules::is_behind_pace(
+                progress,
+                rules::expected_progress(quarter.start_at, quarter.end_at, as_of),
+            )
+        });
+        behind || self.confidence() == Some(ConfidenceLevel::Red)
+    }
+
+    pub fn stale(&self, as_of: NaiveDate) -> bool {
+        rules::is_stale(self.last_check_in_date(), as_of)
+    }
+}
+
+/// Which key results the dashboard shows; all of them by default. Lives in
+/// the URL query, so a filtered view is a link.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filters {
+    pub team: Option<Uuid>,
+    pub owner: Option<Uuid>,
+    pub at_risk: bool,
+    pub stale: bool,
+}
+
+impl Filters {
+    pub fn is_active(&self) -> bool {
+        *self != Filters::default()
+    }
+
+    fn keeps(
+        &self,
+        team: &TeamView,
+        key_result: &KeyResultView,
+        quarter: &QuarterView,
+        as_of: NaiveDate,
+    ) -> bool {
+        self.team.is_none_or(|id| id == team.id)
+            && self.owner.is_none_or(|id| id == key_result.owner_id)
+            && (!self.at_risk || key_result.at_risk(quarter, as_of))
+            && (!self.stale || key_result.stale(as_of))
+    }
+}
+
+/// A team or person to filter by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterOption {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Someone who can record check-ins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: Uuid,
+    pub name: String,
+    pub team_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,4 +223,33 @@ pub struct HealthReport {
     pub database: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+}
+
+/// One check-in in a key result's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInEntry {
+    pub id: Uuid,
+    pub value: Decimal,
+    pub confidence: ConfidenceLevel,
+    pub note: Option<String>,
+    pub author: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Everything the key result page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyResultDetail {
+    pub key_result: KeyResultView,
+    pub objective: String,
+    pub team: String,
+    pub quarter: QuarterView,
+    /// Newest first.
+    pub history: Vec<CheckInEntry>,
+    pub as_of: NaiveDate,
+    pub today: NaiveDate,
+}
+
+/// The day to judge pace on: today, but no later than the quarter's end.
+pub fn as_of(quarter: &QuarterView, today: NaiveDate) -> NaiveDate {
+    today.min(quarter.end_at)
 }

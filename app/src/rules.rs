@@ -49,11 +49,13 @@ pub fn worst_confidence(
 /// The Net Confidence Score of a set of latest confidences: the percentage
 /// that are Green minus the percentage that are Red, from −100 to 100.
 pub fn net_confidence_score(levels: impl IntoIterator<Item = ConfidenceLevel>) -> Option<f64> {
-    let (green, red, total) = levels.into_iter().fold((0, 0, 0), |(g, r, t), level| match level {
-        ConfidenceLevel::Green => (g + 1, r, t + 1),
-        ConfidenceLevel::Red => (g, r + 1, t + 1),
-        ConfidenceLevel::Amber => (g, r, t + 1),
-    });
+    let (green, red, total) = levels
+        .into_iter()
+        .fold((0, 0, 0), |(g, r, t), level| match level {
+            ConfidenceLevel::Green => (g + 1, r, t + 1),
+            ConfidenceLevel::Red => (g, r + 1, t + 1),
+            ConfidenceLevel::Amber => (g, r, t + 1),
+        });
     (total > 0).then(|| (green as f64 - red as f64) * 100.0 / total as f64)
 }
 
@@ -127,7 +129,11 @@ pub fn forecast(
     if spread < 1e-9 {
         return Err(NoForecast::NoTimeSpread);
     }
-    let slope = points.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)).sum::<f64>() / spread;
+    let slope = points
+        .iter()
+        .map(|(x, y)| (x - mean_x) * (y - mean_y))
+        .sum::<f64>()
+        / spread;
     let intercept = mean_y - slope * mean_x;
     let end_x = (quarter_end - quarter_start).num_days() as f64;
     let projected = intercept + slope * end_x;
@@ -314,8 +320,14 @@ mod tests {
         assert_eq!(expected_progress(start, end, end), 1.0);
         assert!((expected_progress(start, end, day(2, 14)) - 44.0 / 89.0).abs() < 1e-12);
         // Before and after the quarter it stays within 0..=1.
-        assert_eq!(expected_progress(start, end, day(1, 1).pred_opt().unwrap()), 0.0);
-        assert_eq!(expected_progress(start, end, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()), 1.0);
+        assert_eq!(
+            expected_progress(start, end, day(1, 1).pred_opt().unwrap()),
+            0.0
+        );
+        assert_eq!(
+            expected_progress(start, end, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+            1.0
+        );
     }
 
     #[test]
@@ -346,7 +358,11 @@ mod tests {
     #[test]
     fn forecast_extends_a_straight_line_to_the_quarter_end() {
         // +0.1 a week from 2.8 on Jan 1: by Mar 31 (day 89) about 4.07.
-        let check_ins = [(at(1, 1), d("2.8")), (at(1, 8), d("2.9")), (at(1, 15), d("3.0"))];
+        let check_ins = [
+            (at(1, 1), d("2.8")),
+            (at(1, 8), d("2.9")),
+            (at(1, 15), d("3.0")),
+        ];
         let forecast = forecast(&check_ins, day(1, 1), day(3, 31), d("2.8"), d("3.5")).unwrap();
         assert!((forecast.slope_per_day - 0.1 / 7.0).abs() < 1e-9);
         assert_eq!(forecast.value, d("4.07"));
@@ -360,27 +376,40 @@ mod tests {
 
     #[test]
     fn forecast_of_a_falling_key_result_that_stalls_is_off_pace() {
-        let check_ins = [(at(1, 6), d("90")), (at(1, 13), d("89.5")), (at(1, 20), d("89"))];
+        let check_ins = [
+            (at(1, 6), d("90")),
+            (at(1, 13), d("89.5")),
+            (at(1, 20), d("89")),
+        ];
         let forecast = forecast(&check_ins, day(1, 1), day(3, 31), d("90"), d("60")).unwrap();
         assert!(forecast.off_pace);
         assert!(forecast.value < d("90") && forecast.value > d("60"));
         assert!(
-            forecast_sentence(Ok(forecast), Unit::Count, d("60"), day(3, 31)).starts_with("Off pace")
+            forecast_sentence(Ok(forecast), Unit::Count, d("60"), day(3, 31))
+                .starts_with("Off pace")
         );
     }
 
     #[test]
     fn forecast_needs_two_check_ins_at_different_times() {
         let one = [(at(1, 6), d("90"))];
-        assert_eq!(forecast(&one, day(1, 1), day(3, 31), d("90"), d("60")), Err(NoForecast::TooFewCheckIns));
+        assert_eq!(
+            forecast(&one, day(1, 1), day(3, 31), d("90"), d("60")),
+            Err(NoForecast::TooFewCheckIns)
+        );
         let same_time = [(at(1, 6), d("90")), (at(1, 6), d("91"))];
         assert_eq!(
             forecast(&same_time, day(1, 1), day(3, 31), d("90"), d("60")),
             Err(NoForecast::NoTimeSpread)
         );
         assert!(
-            forecast_sentence(Err(NoForecast::TooFewCheckIns), Unit::Count, d("60"), day(3, 31))
-                .contains("at least 2")
+            forecast_sentence(
+                Err(NoForecast::TooFewCheckIns),
+                Unit::Count,
+                d("60"),
+                day(3, 31)
+            )
+            .contains("at least 2")
         );
     }
 

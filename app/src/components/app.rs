@@ -7,6 +7,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::dashboard::DashboardPage;
+use super::key_result_page::KeyResultPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -44,9 +45,20 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/runway-okr.css" />
         <Title text="RunwayOKR" />
         <Router>
-            <Routes fallback=|| view! { <NotFound /> }>
+            <div class="page">
+                <header class="masthead">
+                    <h1 class="brand-line">
+                        <a href="/" class="brand">"RunwayOKR"</a>
+                    </h1>
+                    <p class="tagline">"Quarterly objectives and key results"</p>
+                </header>
+                <main>
+                    <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-            </Routes>
+                <Route path=path!("/kr/:id") view=KeyResultPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </div>
         </Router>
     }
 }
@@ -58,11 +70,11 @@ fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <main class="page">
-            <h1>"Page not found"</h1>
+        <section class="error-panel">
+            <h2>"Page not found"</h2>
             <p>
                 <a href="/">"Back to the dashboard"</a>
             </p>
-        </main>
+        </section>
     }
 }

@@ -5,45 +5,55 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
 use super::format_date;
 use super::sparkline::Sparkline;
-use crate::api::get_dashboard;
+use crate::api::{People, get_dashboard, get_people};
 use crate::error::AppError;
-use crate::model::{Dashboard, KeyResultView, ObjectiveView, QuarterView, TeamView};
+use crate::model::{Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView};
 use crate::rules;
+
+/// What every key result row of the dashboard needs to know.
+#[derive(Clone)]
+struct RowContext {
+    people: People,
+    quarter: QuarterView,
+    as_of: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
+    let changed = CheckInsChanged::provide();
+    let param = move |name: &str| query.read().get(name).filter(|value| !value.is_empty());
     let dashboard = Resource::new(
         move || {
-            query
-                .read()
-                .get("quarter")
-                .filter(|label| !label.is_empty())
+            (
+                param("quarter"),
+                param("team"),
+                param("owner"),
+                param("at_risk"),
+                param("stale"),
+                changed.0.get(),
+            )
         },
-        get_dashboard,
+        |(quarter, team, owner, at_risk, stale, _)| {
+            get_dashboard(quarter, team, owner, at_risk, stale)
+        },
     );
+    let people = Resource::new(|| (), |_| get_people());
 
     view! {
-        <div class="page">
-            <header class="masthead">
-                <h1>
-                    <a href="/" class="brand">"RunwayOKR"</a>
-                </h1>
-                <p class="tagline">"Quarterly objectives and key results"</p>
-            </header>
-            <main>
-                <Suspense fallback=|| view! { <p class="loading">"Loading OKRs…"</p> }>
-                    {move || Suspend::new(async move {
-                        match dashboard.await {
-                            Ok(dashboard) => view! { <DashboardView dashboard /> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </main>
-        </div>
+        <CheckInPostError />
+        <Transition fallback=|| view! { <p class="loading">"Loading OKRs…"</p> }>
+            {move || Suspend::new(async move {
+                match (dashboard.await, people.await) {
+                    (Ok(dashboard), Ok(people)) => view! { <DashboardView dashboard people /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -66,11 +76,22 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn DashboardView(dashboard: Dashboard) -> impl IntoView {
+fn DashboardView(dashboard: Dashboard, people: People) -> impl IntoView {
+    let query = use_query_map();
+    let filtered = move || {
+        let query = query.read_untracked();
+        ["team", "owner", "at_risk", "stale"]
+            .iter()
+            .any(|name| query.get(name).is_some_and(|value| !value.is_empty()))
+    };
     let Dashboard {
         quarters,
         quarter,
         teams,
+        team_options,
+        owner_options,
+        as_of,
+        today,
     } = dashboard;
     let Some(quarter) = quarter else {
         return view! {
@@ -81,13 +102,21 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         }
         .into_any();
     };
+    provide_context(RowContext {
+        people,
+        quarter: quarter.clone(),
+        as_of,
+        today,
+    });
     let key_results: Vec<&KeyResultView> = teams
         .iter()
         .flat_map(|team| &team.objectives)
         .flat_map(|objective| &objective.key_results)
         .collect();
-    let overall = rules::rollup(key_results.iter().filter_map(|kr| kr.progress()));
+    let overall = rules::rollup(teams.iter().filter_map(TeamView::progress));
+    let ncs = rules::net_confidence_score(key_results.iter().filter_map(|kr| kr.confidence()));
     let count = key_results.len();
+    let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
 
     view! {
         <Title text=format!("{} · RunwayOKR", quarter.label) />
@@ -106,22 +135,96 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <dl class="quarter-stats">
                 <div>
                     <dt>"Key results"</dt>
-                    <dd>{count}</dd>
+                    <dd data-testid="kr-count">{count}</dd>
                 </div>
                 <div>
-                    <dt>"Overall progress"</dt>
-                    <dd>{overall.map(rules::format_percent).unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Progress"</dt>
+                    <dd data-testid="quarter-progress">
+                        {overall.map(rules::format_percent).unwrap_or_else(|| "—".into())}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Expected by now"</dt>
+                    <dd>{rules::format_percent(expected)}</dd>
+                </div>
+                <div>
+                    <dt>
+                        <abbr title="Net Confidence Score: % Green minus % Red">"NCS"</abbr>
+                    </dt>
+                    <dd data-testid="ncs">
+                        {ncs.map(|score| format!("{score:+.0}")).unwrap_or_else(|| "—".into())}
+                    </dd>
                 </div>
             </dl>
             <QuarterSwitcher quarters current=quarter.label.clone() />
         </section>
+        <FilterBar quarter=quarter.label.clone() team_options owner_options />
         {if teams.is_empty() {
-            view! { <p class="empty">"No objectives in this quarter yet."</p> }.into_any()
+            let message = if filtered() {
+                "No key results match these filters."
+            } else {
+                "No objectives in this quarter yet."
+            };
+            view! { <p class="empty" data-testid="empty">{message}</p> }.into_any()
         } else {
             teams.into_iter().map(|team| view! { <TeamSection team /> }).collect_view().into_any()
         }}
     }
     .into_any()
+}
+
+/// Team, owner, at-risk and stale filters, as a GET form: the URL holds the
+/// state, so a filtered view can be shared and works without JavaScript.
+#[component]
+fn FilterBar(
+    quarter: String,
+    team_options: Vec<FilterOption>,
+    owner_options: Vec<FilterOption>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let current = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
+    let checked = move |name: &str| matches!(current(name).as_str(), "1" | "true" | "on");
+    let options = move |choices: Vec<FilterOption>, selected: String| {
+        choices
+            .into_iter()
+            .map(|choice| {
+                let is_selected = choice.id.to_string() == selected;
+                view! { <option value=choice.id.to_string() selected=is_selected>{choice.name}</option> }
+            })
+            .collect_view()
+    };
+    let clear = format!("/?quarter={quarter}");
+    view! {
+        <form class="filters" method="get" action="/" data-testid="filters" aria-label="Filters">
+            <input type="hidden" name="quarter" value=quarter />
+            <div class="field">
+                <label for="filter-team">"Team"</label>
+                <select id="filter-team" name="team" data-testid="filter-team">
+                    <option value="">"All teams"</option>
+                    {options(team_options, current("team"))}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-owner">"Owner"</label>
+                <select id="filter-owner" name="owner" data-testid="filter-owner">
+                    <option value="">"Everyone"</option>
+                    {options(owner_options, current("owner"))}
+                </select>
+            </div>
+            <label class="check">
+                <input type="checkbox" name="at_risk" value="1" checked=checked("at_risk") data-testid="filter-at-risk" />
+                "At risk (Red or behind pace)"
+            </label>
+            <label class="check">
+                <input type="checkbox" name="stale" value="1" checked=checked("stale") data-testid="filter-stale" />
+                {format!("Stale (no check-in for {} days)", rules::STALE_AFTER_DAYS)}
+            </label>
+            <div class="filter-actions">
+                <button type="submit">"Apply"</button>
+                <a href=clear>"Clear"</a>
+            </div>
+        </form>
+    }
 }
 
 /// A plain GET form, so switching quarters works without JavaScript too.
@@ -218,6 +321,13 @@ fn ObjectiveCard(objective: ObjectiveView) -> impl IntoView {
 
 #[component]
 fn KeyResultRow(key_result: KeyResultView) -> impl IntoView {
+    let context = expect_context::<RowContext>();
+    let max_date = context
+        .today
+        .min(context.quarter.end_at)
+        .max(context.quarter.start_at);
+    let at_risk = key_result.at_risk(&context.quarter, context.as_of);
+    let stale = key_result.stale(context.as_of);
     let progress = key_result.progress();
     let confidence = key_result.confidence();
     let last_check_in = key_result
@@ -238,7 +348,11 @@ fn KeyResultRow(key_result: KeyResultView) -> impl IntoView {
     view! {
         <li class="key-result" data-testid="key-result">
             <div class="kr-identity">
-                <p class="kr-title" data-testid="kr-title">{key_result.title.clone()}</p>
+                <p class="kr-title">
+                    <a href=format!("/kr/{}", key_result.id) data-testid="kr-title">
+                        {key_result.title.clone()}
+                    </a>
+                </p>
                 <p class="kr-owner">
                     <span class="visually-hidden">"Owner: "</span>
                     <span data-testid="kr-owner">{key_result.owner.clone()}</span>
@@ -257,15 +371,29 @@ fn KeyResultRow(key_result: KeyResultView) -> impl IntoView {
             <div class="kr-status">
                 <ConfidenceBadge level=confidence testid="confidence-badge" />
                 <span class="kr-last" data-testid="kr-last-check-in">{last_check_in}</span>
+                <span class="flags">
+                    {at_risk.then(|| view! { <span class="flag flag-risk" data-testid="flag-at-risk">"At risk"</span> })}
+                    {stale.then(|| view! { <span class="flag flag-stale" data-testid="flag-stale">"Stale"</span> })}
+                </span>
             </div>
-            <Sparkline key_result />
+            <Sparkline key_result=key_result.clone() />
+            <details class="check-in-panel">
+                <summary data-testid="check-in-toggle">"Record check-in"</summary>
+                <CheckInForm
+                    key_result_id=key_result.id
+                    unit=key_result.unit.as_str()
+                    people=context.people.clone()
+                    min_date=context.quarter.start_at.to_string()
+                    max_date=max_date.to_string()
+                />
+            </details>
         </li>
     }
 }
 
 /// A bar clamped to 0–100%; the figure beside it tells the true value.
 #[component]
-fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
+pub fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
     let clamped = progress.map(rules::clamped).unwrap_or(0.0);
     let percent = (clamped * 100.0).round();
     view! {
@@ -283,7 +411,7 @@ fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn ConfidenceBadge(level: Option<ConfidenceLevel>, testid: &'static str) -> impl IntoView {
+pub fn ConfidenceBadge(level: Option<ConfidenceLevel>, testid: &'static str) -> impl IntoView {
     let (class, text) = match level {
         Some(ConfidenceLevel::Green) => ("badge badge-green", "Green"),
         Some(ConfidenceLevel::Amber) => ("badge badge-amber", "Amber"),

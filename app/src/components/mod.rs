@@ -1,5 +1,7 @@
 pub mod app;
+pub mod check_in_form;
 pub mod dashboard;
+pub mod key_result_page;
 pub mod sparkline;
 
 use chrono::NaiveDateTime;

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: the connection pool, the queries
 //! (one module per aggregate) and the state server functions reach for.
 
+pub mod check_ins;
 pub mod db;
 pub mod health;
 pub mod okrs;

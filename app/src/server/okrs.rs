@@ -12,7 +12,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::model::{CheckInPoint, Dashboard, KeyResultView, ObjectiveView, QuarterView, TeamView};
+use crate::model::{
+    CheckInEntry, CheckInPoint, Dashboard, FilterOption, KeyResultDetail, KeyResultView,
+    ObjectiveView, QuarterView, TeamView, as_of,
+};
 
 /// How many check-ins a sparkline shows at most: half a year of weeks.
 pub const SPARKLINE_POINTS: i64 = 26;
@@ -64,6 +67,7 @@ struct KeyResultRow {
     start_value: Decimal,
     target_value: Decimal,
     current_value: Decimal,
+    owner_id: Uuid,
     owner_name: String,
 }
 
@@ -95,6 +99,10 @@ pub async fn dashboard(
             quarters,
             quarter: None,
             teams: vec![],
+            team_options: vec![],
+            owner_options: vec![],
+            as_of: today,
+            today,
         }));
     };
 
@@ -127,6 +135,7 @@ pub async fn dashboard(
         .column(key_result::Column::StartValue)
         .column(key_result::Column::TargetValue)
         .column(key_result::Column::CurrentValue)
+        .column(key_result::Column::OwnerId)
         .column_as(okr_user::Column::Name, "owner_name")
         .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
         .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
@@ -140,8 +149,15 @@ pub async fn dashboard(
     // 4: the sparkline points of all of them at once.
     let mut points = sparkline_points(db, &shown).await?;
 
+    let mut owner_options: Vec<FilterOption> = Vec::new();
     let mut by_objective: HashMap<Uuid, Vec<KeyResultView>> = HashMap::new();
     for row in key_results {
+        if !owner_options.iter().any(|option| option.id == row.owner_id) {
+            owner_options.push(FilterOption {
+                id: row.owner_id,
+                name: row.owner_name.clone(),
+            });
+        }
         by_objective
             .entry(row.objective_id)
             .or_default()
@@ -150,6 +166,7 @@ pub async fn dashboard(
                 id: row.id,
                 title: row.title,
                 owner: row.owner_name,
+                owner_id: row.owner_id,
                 unit: row.unit,
                 direction: row.direction,
                 start_value: row.start_value,
@@ -176,10 +193,22 @@ pub async fn dashboard(
         }
     }
 
+    owner_options.sort_by(|a, b| a.name.cmp(&b.name));
+    let team_options = teams
+        .iter()
+        .map(|team| FilterOption {
+            id: team.id,
+            name: team.name.clone(),
+        })
+        .collect();
     Ok(Some(Dashboard {
+        as_of: as_of(&shown, today),
+        today,
         quarters,
         quarter: Some(shown),
         teams,
+        team_options,
+        owner_options,
     }))
 }
 
@@ -236,6 +265,127 @@ async fn sparkline_points(
         });
     }
     Ok(points)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct DetailRow {
+    id: Uuid,
+    title: String,
+    unit: Unit,
+    direction: Direction,
+    start_value: Decimal,
+    target_value: Decimal,
+    current_value: Decimal,
+    owner_id: Uuid,
+    owner_name: String,
+    objective_title: String,
+    team_name: String,
+    quarter_id: Uuid,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct HistoryRow {
+    id: Uuid,
+    value: Decimal,
+    confidence: ConfidenceLevel,
+    note: Option<String>,
+    author: String,
+    created_at: NaiveDateTime,
+}
+
+/// A key result with its whole check-in history; `None` if there is no such
+/// key result.
+pub async fn key_result_detail(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<Option<KeyResultDetail>, DbErr> {
+    let Some(row) = key_result::Entity::find_by_id(id)
+        .select_only()
+        .column(key_result::Column::Id)
+        .column(key_result::Column::Title)
+        .column(key_result::Column::Unit)
+        .column(key_result::Column::Direction)
+        .column(key_result::Column::StartValue)
+        .column(key_result::Column::TargetValue)
+        .column(key_result::Column::CurrentValue)
+        .column(key_result::Column::OwnerId)
+        .column_as(okr_user::Column::Name, "owner_name")
+        .column_as(objective::Column::Title, "objective_title")
+        .column_as(team::Column::Name, "team_name")
+        .column_as(objective::Column::QuarterId, "quarter_id")
+        .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
+        .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
+        .join(JoinType::InnerJoin, objective::Relation::Team.def())
+        .into_model::<DetailRow>()
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let quarter: QuarterView = quarter::Entity::find_by_id(row.quarter_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("quarter {}", row.quarter_id)))?
+        .into();
+    let history = entity::check_in::Entity::find()
+        .select_only()
+        .column(entity::check_in::Column::Id)
+        .column(entity::check_in::Column::Value)
+        .column(entity::check_in::Column::Confidence)
+        .column(entity::check_in::Column::Note)
+        .column(entity::check_in::Column::CreatedAt)
+        .column_as(okr_user::Column::Name, "author")
+        .join(
+            JoinType::InnerJoin,
+            entity::check_in::Relation::Creator.def(),
+        )
+        .filter(entity::check_in::Column::KrId.eq(id))
+        .order_by_desc(entity::check_in::Column::CreatedAt)
+        .order_by_desc(entity::check_in::Column::Id)
+        .into_model::<HistoryRow>()
+        .all(db)
+        .await?;
+    let history: Vec<CheckInEntry> = history
+        .into_iter()
+        .map(|entry| CheckInEntry {
+            id: entry.id,
+            value: entry.value,
+            confidence: entry.confidence,
+            note: entry.note,
+            author: entry.author,
+            created_at: entry.created_at,
+        })
+        .collect();
+    let check_ins = history
+        .iter()
+        .rev()
+        .map(|entry| CheckInPoint {
+            value: entry.value,
+            confidence: entry.confidence,
+            created_at: entry.created_at,
+        })
+        .collect();
+    Ok(Some(KeyResultDetail {
+        key_result: KeyResultView {
+            id: row.id,
+            title: row.title,
+            owner: row.owner_name,
+            owner_id: row.owner_id,
+            unit: row.unit,
+            direction: row.direction,
+            start_value: row.start_value,
+            target_value: row.target_value,
+            current_value: row.current_value,
+            check_ins,
+        },
+        objective: row.objective_title,
+        team: row.team_name,
+        as_of: as_of(&quarter, today),
+        today,
+        quarter,
+        history,
+    }))
 }
 
 #[cfg(test)]

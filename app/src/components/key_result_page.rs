@@ -1,0 +1,336 @@
+//! `/kr/:id`: one key result in depth: its trend against the target, the
+//! expected pace and the forecast, its check-in history, and a form to add
+//! the next check-in.
+
+use chrono::{NaiveDate, NaiveTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
+use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
+use super::format_date;
+use crate::api::{get_key_result, get_people};
+use crate::model::KeyResultDetail;
+use crate::rules;
+
+#[component]
+pub fn KeyResultPage() -> impl IntoView {
+    let params = use_params_map();
+    let changed = CheckInsChanged::provide();
+    let detail = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), changed.0.get()),
+        |(id, _)| get_key_result(id),
+    );
+    let people = Resource::new(move || changed.0.get(), |_| get_people());
+
+    view! {
+        <CheckInPostError />
+        <Transition fallback=|| view! { <p class="loading">"Loading key result…"</p> }>
+            {move || Suspend::new(async move {
+                match (detail.await, people.await) {
+                    (Ok(detail), Ok(people)) => view! { <Detail detail people /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(detail: KeyResultDetail, people: crate::api::People) -> impl IntoView {
+    let KeyResultDetail {
+        key_result,
+        objective,
+        team,
+        quarter,
+        history,
+        as_of,
+        today,
+    } = detail;
+    let progress = key_result.progress();
+    let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
+    let points: Vec<_> = key_result
+        .check_ins
+        .iter()
+        .map(|point| (point.created_at, point.value))
+        .collect();
+    let forecast = rules::forecast(
+        &points,
+        quarter.start_at,
+        quarter.end_at,
+        key_result.start_value,
+        key_result.target_value,
+    );
+    let pace_sentence = match progress {
+        Some(progress) if rules::is_behind_pace(progress, expected) => format!(
+            "Behind pace: {} done, {} of the quarter gone",
+            rules::format_percent(progress),
+            rules::format_percent(expected)
+        ),
+        Some(progress) => format!(
+            "Keeping pace: {} done, {} of the quarter gone",
+            rules::format_percent(progress),
+            rules::format_percent(expected)
+        ),
+        None => "No progress can be measured: start and target are equal".to_owned(),
+    };
+    let stale = key_result.stale(as_of);
+    let forecast_sentence = rules::forecast_sentence(
+        forecast,
+        key_result.unit,
+        key_result.target_value,
+        quarter.end_at,
+    );
+    let max_date = today.min(quarter.end_at).max(quarter.start_at);
+
+    view! {
+        <Title text=format!("{} · RunwayOKR", key_result.title) />
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href=format!("/?quarter={}", quarter.label)>{quarter.label.clone()}</a>
+            " › "
+            {team}
+            " › "
+            {objective}
+        </nav>
+        <article class="kr-detail" data-testid="kr-detail">
+            <header class="kr-detail-header">
+                <h2 data-testid="kr-detail-title">{key_result.title.clone()}</h2>
+                <p class="kr-owner">{format!("Owner {}", key_result.owner)}</p>
+            </header>
+            <dl class="kr-facts">
+                <div>
+                    <dt>"Current"</dt>
+                    <dd data-testid="kr-current">{key_result.format(key_result.current_value)}</dd>
+                </div>
+                <div>
+                    <dt>"Start → target"</dt>
+                    <dd>
+                        {format!(
+                            "{} → {}",
+                            key_result.format(key_result.start_value),
+                            key_result.format(key_result.target_value),
+                        )}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Progress"</dt>
+                    <dd class="with-bar">
+                        <ProgressBar progress label="Key result progress" />
+                        <span data-testid="kr-progress">
+                            {progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}
+                        </span>
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Confidence"</dt>
+                    <dd>
+                        <ConfidenceBadge level=key_result.confidence() testid="confidence-badge" />
+                    </dd>
+                </div>
+            </dl>
+            <ul class="kr-sentences">
+                <li data-testid="pace-sentence">{pace_sentence}</li>
+                <li data-testid="forecast-sentence">{forecast_sentence}</li>
+                {stale
+                    .then(|| {
+                        view! {
+                            <li class="stale" data-testid="stale-sentence">
+                                {format!(
+                                    "Stale: no check-in for {} days or more",
+                                    rules::STALE_AFTER_DAYS,
+                                )}
+                            </li>
+                        }
+                    })}
+            </ul>
+            <TrendChart detail_points=points.clone() key_result=key_result.clone() quarter=quarter.clone() forecast=forecast.ok() />
+            <section class="kr-check-in" aria-labelledby="record-heading">
+                <h3 id="record-heading">"Record a check-in"</h3>
+                <CheckInForm
+                    key_result_id=key_result.id
+                    unit=key_result.unit.as_str()
+                    people
+                    min_date=quarter.start_at.to_string()
+                    max_date=max_date.to_string()
+                />
+            </section>
+            <section class="history" aria-labelledby="history-heading">
+                <h3 id="history-heading">"Check-ins"</h3>
+                {if history.is_empty() {
+                    view! { <p class="empty">"No check-ins yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="history-table" data-testid="history">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Date"</th>
+                                    <th scope="col">"Value"</th>
+                                    <th scope="col">"Confidence"</th>
+                                    <th scope="col">"Note"</th>
+                                    <th scope="col">"By"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {history
+                                    .into_iter()
+                                    .map(|entry| {
+                                        view! {
+                                            <tr data-testid="history-row">
+                                                <td>{format_date(entry.created_at)}</td>
+                                                <td class="number">{key_result.format(entry.value)}</td>
+                                                <td>
+                                                    <ConfidenceBadge level=Some(entry.confidence) testid="history-confidence" />
+                                                </td>
+                                                <td>{entry.note.unwrap_or_default()}</td>
+                                                <td>{entry.author}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                        .into_any()
+                }}
+            </section>
+        </article>
+    }
+}
+
+const CHART_WIDTH: f64 = 720.0;
+const CHART_HEIGHT: f64 = 260.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 32.0;
+
+/// The larger chart: check-ins over the quarter's dates, with the target, the
+/// expected pace from start to target, and the forecast line.
+#[component]
+fn TrendChart(
+    detail_points: Vec<(chrono::NaiveDateTime, rust_decimal::Decimal)>,
+    key_result: crate::model::KeyResultView,
+    quarter: crate::model::QuarterView,
+    forecast: Option<rules::Forecast>,
+) -> impl IntoView {
+    let days = (quarter.end_at - quarter.start_at).num_days().max(1) as f64;
+    let origin = quarter.start_at.and_time(NaiveTime::MIN);
+    let day_of = |at: chrono::NaiveDateTime| {
+        ((at - origin).num_seconds() as f64 / 86_400.0).clamp(0.0, days)
+    };
+    let start = key_result.start_value.to_f64().unwrap_or_default();
+    let target = key_result.target_value.to_f64().unwrap_or_default();
+    let values: Vec<(f64, f64)> = detail_points
+        .iter()
+        .map(|(at, value)| (day_of(*at), value.to_f64().unwrap_or_default()))
+        .collect();
+    let forecast_line = forecast.map(|f| {
+        let from = values.first().map(|(x, _)| *x).unwrap_or(0.0);
+        (
+            (from, f.intercept + f.slope_per_day * from),
+            (days, f.intercept + f.slope_per_day * days),
+        )
+    });
+    let mut low = start.min(target);
+    let mut high = start.max(target);
+    for y in values
+        .iter()
+        .map(|(_, y)| *y)
+        .chain(forecast_line.iter().flat_map(|(a, b)| [a.1, b.1]))
+    {
+        low = low.min(y);
+        high = high.max(y);
+    }
+    let pad = ((high - low) * 0.08).max(f64::EPSILON);
+    let (low, high) = (low - pad, high + pad);
+    let x = move |day: f64| LEFT + day / days * (CHART_WIDTH - LEFT - RIGHT);
+    let y = move |value: f64| TOP + (high - value) / (high - low) * (CHART_HEIGHT - TOP - BOTTOM);
+    let polyline = values
+        .iter()
+        .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unit = key_result.unit;
+    let label = |value: f64| {
+        rules::format_value(
+            unit,
+            rust_decimal::Decimal::from_f64_retain(value)
+                .unwrap_or_default()
+                .round_dp(2),
+        )
+    };
+    let end_label = quarter.end_at.format("%b %-d").to_string();
+    let start_label = quarter.start_at.format("%b %-d").to_string();
+    let title = format!(
+        "{} over {}: {} check-ins against a target of {}",
+        key_result.title,
+        quarter.label,
+        values.len(),
+        key_result.format(key_result.target_value)
+    );
+    let mid_date: NaiveDate = quarter.start_at + chrono::Duration::days((days / 2.0) as i64);
+
+    view! {
+        <figure class="trend">
+            <svg
+                class="trend-chart"
+                data-testid="trend-chart"
+                role="img"
+                aria-labelledby="trend-title"
+                viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
+                preserveAspectRatio="xMidYMid meet"
+            >
+                <title id="trend-title">{title}</title>
+                <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=CHART_HEIGHT - BOTTOM />
+                <line class="axis" x1=LEFT x2=CHART_WIDTH - RIGHT y1=CHART_HEIGHT - BOTTOM y2=CHART_HEIGHT - BOTTOM />
+                <text class="tick" x=LEFT - 6.0 y=TOP + 4.0 text-anchor="end">{label(high)}</text>
+                <text class="tick" x=LEFT - 6.0 y=CHART_HEIGHT - BOTTOM text-anchor="end">{label(low)}</text>
+                <text class="tick" x=LEFT y=CHART_HEIGHT - 10.0>{start_label}</text>
+                <text class="tick" x=x(days / 2.0) y=CHART_HEIGHT - 10.0 text-anchor="middle">{mid_date.format("%b %-d").to_string()}</text>
+                <text class="tick" x=CHART_WIDTH - RIGHT y=CHART_HEIGHT - 10.0 text-anchor="end">{end_label}</text>
+                <line
+                    class="trend-target"
+                    data-testid="trend-target"
+                    x1=LEFT
+                    x2=CHART_WIDTH - RIGHT
+                    y1=y(target)
+                    y2=y(target)
+                />
+                <line
+                    class="trend-pace"
+                    data-testid="trend-pace"
+                    x1=x(0.0)
+                    y1=y(start)
+                    x2=x(days)
+                    y2=y(target)
+                />
+                {forecast_line
+                    .map(|((x1, y1), (x2, y2))| {
+                        view! {
+                            <line
+                                class="trend-forecast"
+                                data-testid="trend-forecast"
+                                x1=x(x1)
+                                y1=y(y1)
+                                x2=x(x2)
+                                y2=y(y2)
+                            />
+                        }
+                    })}
+                <polyline class="trend-line" points=polyline />
+                {values
+                    .iter()
+                    .map(|(d, v)| view! { <circle class="trend-point" data-testid="trend-point" cx=x(*d) cy=y(*v) r="4" /> })
+                    .collect_view()}
+            </svg>
+            <figcaption class="legend">
+                <span class="key key-actual">"Check-ins"</span>
+                <span class="key key-target">"Target"</span>
+                <span class="key key-pace">"Expected pace"</span>
+                <span class="key key-forecast">"Forecast"</span>
+            </figcaption>
+        </figure>
+    }
+}
