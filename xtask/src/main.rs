@@ -197,7 +197,9 @@ fn ensure_wasm_bindgen(tools: &Tools) -> Result {
     if installed.as_deref() == Some(&format!("wasm-bindgen {wanted}")) {
         return Ok(());
     }
-    step(&format!("installing wasm-bindgen-cli {wanted} (once, about 5 minutes)"));
+    step(&format!(
+        "installing wasm-bindgen-cli {wanted} (once, about 5 minutes)"
+    ));
     // Without --locked: its lock names crate versions some registries lack.
     run(tools
         .cargo()
@@ -290,7 +292,9 @@ fn test() -> Result {
         Ok(url) if !url.is_empty() => step(&format!(
             "unit and integration tests, on SQLite and PostgreSQL ({url})"
         )),
-        _ => step("unit and integration tests, on SQLite (set RUNWAY_TEST_POSTGRES_URL for PostgreSQL too)"),
+        _ => step(
+            "unit and integration tests, on SQLite (set RUNWAY_TEST_POSTGRES_URL for PostgreSQL too)",
+        ),
     }
     run(tools.cargo().args(["test", "--workspace", "--all-targets"]))?;
     run(tools.cargo().args(["test", "--workspace", "--doc"]))?;
@@ -299,7 +303,10 @@ fn test() -> Result {
     run(tools.cargo().args(["leptos", "build"]))?;
 
     let server = Server::start(&tools)?;
-    step(&format!("end2end tests in Chromium against {}", server.base_url));
+    step(&format!(
+        "end2end tests in Chromium against {}",
+        server.base_url
+    ));
     let outcome = run(tools
         .command("npm")
         .arg("test")
@@ -334,9 +341,15 @@ impl Server {
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_ENV", "PROD")
-            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", database.display()))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", database.display()),
+            )
             .env("SEED_DEMO", "1")
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .spawn()
             .map_err(|error| format!("cannot start the server: {error}"))?;
         let server = Server {
@@ -353,7 +366,8 @@ impl Server {
         while Instant::now() < deadline {
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
                 use std::io::{Read, Write};
-                let request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+                let request =
+                    "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
                 let mut response = String::new();
                 if stream.write_all(request.as_bytes()).is_ok()
                     && stream.read_to_string(&mut response).is_ok()
@@ -405,9 +419,18 @@ fn size() -> Result {
             .map_err(|error| format!("{}: {error}", path.display()))?
             .len();
         let gzipped = gzipped_size(&path)?;
-        println!("{name:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip", raw as f64 / 1024.0, gzipped as f64 / 1024.0);
+        println!(
+            "{name:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
+            raw as f64 / 1024.0,
+            gzipped as f64 / 1024.0
+        );
         total = (total.0 + raw, total.1 + gzipped);
     }
-    println!("{:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip", "wasm + js", total.0 as f64 / 1024.0, total.1 as f64 / 1024.0);
+    println!(
+        "{:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
+        "wasm + js",
+        total.0 as f64 / 1024.0,
+        total.1 as f64 / 1024.0
+    );
     Ok(())
 }
