@@ -162,6 +162,9 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
             .to_owned(),
         Table::create()
             .table(KeyResult::Table)
+            // Progress is (current − start) / (target − start): a key result
+            // whose start is its target could never show any.
+            .check(Expr::col(KeyResult::StartValue).ne(Expr::col(KeyResult::TargetValue)))
             .col(uuid_pk(backend, KeyResult::Id))
             .col(ColumnDef::new(KeyResult::Title).string_len(500).not_null())
             .col(ColumnDef::new(KeyResult::ObjectiveId).uuid().not_null())

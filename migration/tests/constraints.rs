@@ -315,7 +315,7 @@ fn unknown_unit_direction_and_confidence_are_refused_naming_the_field() {
 
 const INSERT_KEY_RESULT: &str = "INSERT INTO key_result \
      (id, title, objective_id, owner_id, unit, direction, start_value, target_value, current_value, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8, $8)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $9, $9)";
 
 const INSERT_CHECK_IN: &str = "INSERT INTO check_in (id, kr_id, value, confidence, created_by, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
@@ -327,7 +327,7 @@ async fn raw_key_result(
     direction: &str,
 ) -> Result<Uuid, DbErr> {
     let id = Uuid::new_v4();
-    let values: [Value; 8] = [
+    let values: [Value; 9] = [
         id.into(),
         format!("{unit} {direction}").into(),
         objective.into(),
@@ -335,6 +335,7 @@ async fn raw_key_result(
         unit.into(),
         direction.into(),
         decimal("1").into(),
+        decimal("2").into(),
         noon().into(),
     ];
     let statement =
@@ -427,6 +428,50 @@ migration::backend_test!(
                 .await
                 .expect("count check-ins"),
             check_ins
+        );
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    a_key_result_whose_start_is_its_target_is_refused,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let (owner, objective) = insert_objective(db).await;
+        let key_result = |start: &str, target: &str| key_result::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            title: Set(format!("From {start} to {target}")),
+            objective_id: Set(objective.id),
+            owner_id: Set(owner.id),
+            unit: Set(Unit::Count),
+            direction: Set(Direction::Up),
+            start_value: Set(decimal(start)),
+            target_value: Set(decimal(target)),
+            current_value: Set(decimal(start)),
+            created_at: Set(noon()),
+            updated_at: Set(noon()),
+        };
+
+        let refused = key_result("5", "5.00").insert(db).await;
+        assert!(
+            refused.is_err(),
+            "start == target must be refused: {refused:?}"
+        );
+        assert_eq!(
+            key_result::Entity::find().count(db).await.expect("count"),
+            0
+        );
+
+        key_result("5", "6")
+            .insert(db)
+            .await
+            .expect("a key result with a real range is accepted");
+        assert_eq!(
+            key_result::Entity::find().count(db).await.expect("count"),
+            1
         );
         test_db.close().await.expect("drop the test database");
     }
