@@ -145,6 +145,7 @@ pub async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveTime;
 
     fn quarter() -> quarter::Model {
         let now = NaiveDate::from_ymd_opt(2025, 1, 1)
