@@ -866,3 +866,65 @@ async fn sqlite_pool_enforces_foreign_keys_in_wal_mode_with_a_busy_timeout() {
         let _ = std::fs::remove_file(file);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Team names are not unique (teams of different organizations may share one):
+// objectives must be grouped by team id, not only ordered by team name, or two
+// same-named teams interleave and one team is split into several sections.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_with_the_same_name_stay_one_section_each() {
+    let Some(test_db) = TestDb::migrated(migration::testing::Backend::Sqlite).await else {
+        return;
+    };
+    let db = &test_db.db;
+    let (start, end) = (date(2025, 1, 1), date(2025, 3, 31));
+    let shown = quarter_row("2025-Q1", start, end);
+    let quarter_id = *shown.id.as_ref();
+    insert_chunked(db, vec![shown]).await;
+    let (first, second) = (team_row("Sales"), team_row("Sales"));
+    let team_ids = [*first.id.as_ref(), *second.id.as_ref()];
+    insert_chunked(db, vec![first, second]).await;
+    let user = user_row("Owner", team_ids[0]);
+    let user_id = *user.id.as_ref();
+    insert_chunked(db, vec![user]).await;
+    // Created alternately: first team, second team, first team again.
+    let objectives = [0, 1, 0]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            objective_row(
+                &format!("Objective {i}"),
+                team_ids[*t],
+                quarter_id,
+                user_id,
+                at(start, 9, 0, i as u32),
+            )
+        })
+        .collect();
+    insert_chunked(db, objectives).await;
+
+    let result = dashboard(db, Some("2025-Q1"), start)
+        .await
+        .expect("the dashboard query")
+        .expect("the quarter exists");
+    let sections: Vec<(Uuid, Vec<&str>)> = result
+        .teams
+        .iter()
+        .map(|team| {
+            (
+                team.id,
+                team.objectives.iter().map(|o| o.title.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(sections.len(), 2, "one section per team: {sections:?}");
+    let first = sections
+        .iter()
+        .find(|(id, _)| *id == team_ids[0])
+        .expect("the first team");
+    assert_eq!(first.1, ["Objective 0", "Objective 2"]);
+
+    test_db.close().await.expect("drop the test database");
+}

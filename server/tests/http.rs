@@ -431,3 +431,23 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_reports_an_unreachable_database() {
+    let config = DbConfig::for_url("postgres://postgres@127.0.0.1:1/nowhere".into())
+        .expect("the pool configuration");
+    let db = connect(&config).await.expect("a lazy pool opens anyway");
+    let server = TestServer::start(db.clone()).await;
+
+    let page = server.get("/").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = page.text().await.expect("the page");
+    assert!(html.contains("Database unavailable"), "{html}");
+    assert!(!html.contains(r#"data-testid="key-result""#));
+
+    let api = server.get("/api/dashboard?quarter=2025-Q1").await;
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    drop(server);
+    db.close().await.ok();
+}

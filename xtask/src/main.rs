@@ -407,8 +407,32 @@ fn gzipped_size(path: &Path) -> Result<u64> {
     Ok(output.stdout.len() as u64)
 }
 
+/// Release builds run wasm-opt, which cargo-leptos cannot download here: the
+/// npm package `binaryen` ships it, installed under target/tools.
+fn ensure_wasm_opt(tools: &mut Tools) -> Result {
+    if output(tools.command("wasm-opt").arg("--version")).is_some() {
+        return Ok(());
+    }
+    let prefix = tools.root.join("target/tools");
+    let bin = prefix.join("node_modules/.bin");
+    if !bin.join("wasm-opt").exists() {
+        step("installing wasm-opt (npm package binaryen) into target/tools");
+        run(tools
+            .command("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg("binaryen@132"))?;
+    }
+    let mut path = bin.into_os_string();
+    path.push(":");
+    path.push(&tools.path);
+    tools.path = path;
+    Ok(())
+}
+
 fn size() -> Result {
-    let tools = setup()?;
+    let mut tools = setup()?;
+    ensure_wasm_opt(&mut tools)?;
     step("building the release bundle");
     run(tools.cargo().args(["leptos", "build", "--release"]))?;
     let pkg = tools.root.join("target/site/pkg");

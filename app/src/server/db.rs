@@ -5,8 +5,8 @@
 //! | `DATABASE_URL` | `sqlite://runway.db?mode=rwc` (embedded SQLite) |
 //! | `DB_MAX_CONNECTIONS` | 10 (SQLite: 5) |
 //! | `DB_MIN_CONNECTIONS` | 0 |
-//! | `DB_CONNECT_TIMEOUT_MS` | 1500 |
-//! | `DB_ACQUIRE_TIMEOUT_MS` | 1500 |
+//! | `DB_CONNECT_TIMEOUT_MS` | 1000 |
+//! | `DB_ACQUIRE_TIMEOUT_MS` | 1000 |
 //! | `DB_IDLE_TIMEOUT_SECS` | 300 |
 //! | `DB_SQLITE_BUSY_TIMEOUT_MS` | 5000 |
 //! | `DB_LOG_STATEMENTS` | false |
@@ -63,8 +63,8 @@ impl DbConfig {
         Ok(DbConfig {
             max_connections: var("DB_MAX_CONNECTIONS", if is_sqlite { 5 } else { 10 })?,
             min_connections: var("DB_MIN_CONNECTIONS", 0)?,
-            connect_timeout: Duration::from_millis(var("DB_CONNECT_TIMEOUT_MS", 1500)?),
-            acquire_timeout: Duration::from_millis(var("DB_ACQUIRE_TIMEOUT_MS", 1500)?),
+            connect_timeout: Duration::from_millis(var("DB_CONNECT_TIMEOUT_MS", 1000)?),
+            acquire_timeout: Duration::from_millis(var("DB_ACQUIRE_TIMEOUT_MS", 1000)?),
             idle_timeout: Duration::from_secs(var("DB_IDLE_TIMEOUT_SECS", 300)?),
             sqlite_busy_timeout: Duration::from_millis(var("DB_SQLITE_BUSY_TIMEOUT_MS", 5000)?),
             log_statements: var("DB_LOG_STATEMENTS", false)?,

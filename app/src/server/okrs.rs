@@ -118,6 +118,8 @@ pub async fn dashboard(
         .join(JoinType::InnerJoin, objective::Relation::Owner.def())
         .filter(objective::Column::QuarterId.eq(shown.id))
         .order_by_asc(team::Column::Name)
+        // Names may repeat: the id keeps each team's objectives together.
+        .order_by_asc(objective::Column::TeamId)
         .order_by_asc(objective::Column::CreatedAt)
         .order_by_asc(objective::Column::Title)
         .into_model::<ObjectiveRow>()
