@@ -1,0 +1,178 @@
+//! Many check-ins at once on PostgreSQL: 100 concurrent `record` calls over
+//! five key results, through the app's own pool of 10. Every one is stored,
+//! and every key result ends with the value of its latest check-in (by
+//! `created_at`, then `id`), whatever order the transactions committed in.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use app::forms::CheckInInput;
+use app::server::check_ins::record;
+use app::server::db::{DbConfig, connect};
+use chrono::{NaiveDate, NaiveDateTime};
+use entity::{ConfidenceLevel, check_in, key_result, okr_user};
+use migration::testing::{Backend, POSTGRES_URL_VAR, TestDb, postgres_admin_url};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+const TASKS: usize = 100;
+const KEY_RESULTS: usize = 5;
+const PER_KEY_RESULT: usize = TASKS / KEY_RESULTS;
+
+/// When task `i` records its check-in: a distinct millisecond of
+/// 2025-02-15 for every task (37 and 100 are coprime), shuffled against the
+/// order the tasks start in, so a later commit is often an older check-in.
+fn recorded_at(i: usize) -> NaiveDateTime {
+    let offset = (i * 37) % TASKS;
+    NaiveDate::from_ymd_opt(2025, 2, 15)
+        .and_then(|day| day.and_hms_opt(12, 0, 0))
+        .expect("a time inside 2025-Q1")
+        + chrono::Duration::milliseconds(offset as i64)
+}
+
+/// The value task `i` records: distinct across all tasks.
+fn value_of(i: usize) -> Decimal {
+    Decimal::new(1_000_000 + i as i64 * 101, 2)
+}
+
+fn confidence_of(i: usize) -> ConfidenceLevel {
+    ConfidenceLevel::ALL[i % ConfidenceLevel::ALL.len()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
+    // Skips without PostgreSQL, but panics under CI=true.
+    if postgres_admin_url().is_none() {
+        eprintln!("skipped: set {POSTGRES_URL_VAR} to run on PostgreSQL");
+        return;
+    }
+    let test_db = TestDb::seeded(Backend::Postgres)
+        .await
+        .expect("a seeded PostgreSQL test database");
+
+    let mut config = DbConfig::for_url(test_db.url.clone()).expect("the pool configuration");
+    config.max_connections = 10;
+    // A task waiting for its key result's row lock holds a connection, so
+    // the last of 100 tasks may queue for the pool well past the production
+    // 1.5 s on a busy machine; this test is about correctness, not speed.
+    config.acquire_timeout = Duration::from_secs(60);
+    let pool = connect(&config).await.expect("the app's pool");
+
+    let key_results: Vec<key_result::Model> = key_result::Entity::find()
+        .order_by_asc(key_result::Column::CreatedAt)
+        .all(&pool)
+        .await
+        .expect("the seeded key results")
+        .into_iter()
+        .take(KEY_RESULTS)
+        .collect();
+    assert_eq!(key_results.len(), KEY_RESULTS, "the seed has enough");
+    let authors: Vec<Uuid> = okr_user::Entity::find()
+        .filter(okr_user::Column::Active.eq(true))
+        .order_by_asc(okr_user::Column::Email)
+        .all(&pool)
+        .await
+        .expect("the seeded people")
+        .into_iter()
+        .map(|person| person.id)
+        .collect();
+    assert!(!authors.is_empty(), "the seed has people");
+
+    let mut seeded = HashMap::new();
+    for key_result in &key_results {
+        let count = check_in::Entity::find()
+            .filter(check_in::Column::KrId.eq(key_result.id))
+            .count(&pool)
+            .await
+            .expect("count check-ins");
+        seeded.insert(key_result.id, count);
+    }
+
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let pool = pool.clone();
+            let input = CheckInInput {
+                key_result_id: key_results[i % KEY_RESULTS].id,
+                value: value_of(i),
+                confidence: confidence_of(i),
+                note: Some(format!("concurrent check-in #{i}")),
+                author_id: authors[i % authors.len()],
+                date: None,
+            };
+            tokio::spawn(async move { record(&pool, input, recorded_at(i)).await })
+        })
+        .collect();
+    let mut saved = Vec::with_capacity(TASKS);
+    for (i, task) in tasks.into_iter().enumerate() {
+        match task.await.expect("the task ran to completion") {
+            Ok(check_in) => saved.push((i, check_in)),
+            Err(error) => panic!("check-in #{i} failed: {error}"),
+        }
+    }
+    let elapsed = started.elapsed();
+    println!("{TASKS} concurrent check-ins over {KEY_RESULTS} key results in {elapsed:?}");
+
+    // Each call reported what it stored, and it is there as reported.
+    let ids: HashSet<Uuid> = saved.iter().map(|(_, check_in)| check_in.id).collect();
+    assert_eq!(ids.len(), TASKS, "every check-in has an id of its own");
+    for (i, reported) in &saved {
+        assert_eq!(reported.kr_id, key_results[i % KEY_RESULTS].id);
+        assert_eq!(reported.value, value_of(*i));
+        assert_eq!(reported.created_at, recorded_at(*i));
+        let stored = check_in::Entity::find_by_id(reported.id)
+            .one(&pool)
+            .await
+            .expect("query check-ins")
+            .unwrap_or_else(|| panic!("check-in #{i} ({}) is not stored", reported.id));
+        assert_eq!(&stored, reported, "check-in #{i} is stored as reported");
+    }
+
+    for (k, key_result) in key_results.iter().enumerate() {
+        let title = &key_result.title;
+        let count = check_in::Entity::find()
+            .filter(check_in::Column::KrId.eq(key_result.id))
+            .count(&pool)
+            .await
+            .expect("count check-ins");
+        assert_eq!(
+            count,
+            seeded[&key_result.id] + PER_KEY_RESULT as u64,
+            "check-ins of {title:?}"
+        );
+
+        let latest = check_in::Entity::find()
+            .filter(check_in::Column::KrId.eq(key_result.id))
+            .order_by_desc(check_in::Column::CreatedAt)
+            .order_by_desc(check_in::Column::Id)
+            .one(&pool)
+            .await
+            .expect("query check-ins")
+            .expect("the key result has check-ins");
+        let current = key_result::Entity::find_by_id(key_result.id)
+            .one(&pool)
+            .await
+            .expect("query key results")
+            .expect("the key result");
+        assert_eq!(
+            current.current_value, latest.value,
+            "current value of {title:?} is its latest check-in's"
+        );
+
+        // And that latest check-in is the task with the latest time, not
+        // the one that happened to commit last.
+        let newest_task = (0..TASKS)
+            .filter(|i| i % KEY_RESULTS == k)
+            .max_by_key(|i| recorded_at(*i))
+            .expect("tasks for every key result");
+        assert_eq!(
+            current.current_value,
+            value_of(newest_task),
+            "current value of {title:?} is the value of task #{newest_task}"
+        );
+    }
+
+    pool.close().await.ok();
+    test_db.close().await.expect("drop the test database");
+}
