@@ -8,7 +8,7 @@ use entity::{ConfidenceLevel, Direction, Unit, key_result, objective, okr_user, 
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement,
 };
 use uuid::Uuid;
 
@@ -79,6 +79,24 @@ struct CheckInRow {
     created_at: NaiveDateTime,
 }
 
+/// A key result's own columns and its owner's name, joined to its objective
+/// (for the caller to filter or select more by).
+fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_result::Entity> {
+    select
+        .select_only()
+        .column(key_result::Column::Id)
+        .column(key_result::Column::Title)
+        .column(key_result::Column::Unit)
+        .column(key_result::Column::Direction)
+        .column(key_result::Column::StartValue)
+        .column(key_result::Column::TargetValue)
+        .column(key_result::Column::CurrentValue)
+        .column(key_result::Column::OwnerId)
+        .column_as(okr_user::Column::Name, "owner_name")
+        .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
+        .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
+}
+
 /// The dashboard of one quarter. An unknown label is `Ok(None)`.
 pub async fn dashboard(
     db: &impl ConnectionTrait,
@@ -127,20 +145,8 @@ pub async fn dashboard(
         .await?;
 
     // 3: their key results, with owner names.
-    let key_results = key_result::Entity::find()
-        .select_only()
-        .column(key_result::Column::Id)
+    let key_results = key_result_with_owner(key_result::Entity::find())
         .column(key_result::Column::ObjectiveId)
-        .column(key_result::Column::Title)
-        .column(key_result::Column::Unit)
-        .column(key_result::Column::Direction)
-        .column(key_result::Column::StartValue)
-        .column(key_result::Column::TargetValue)
-        .column(key_result::Column::CurrentValue)
-        .column(key_result::Column::OwnerId)
-        .column_as(okr_user::Column::Name, "owner_name")
-        .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
-        .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
         .filter(objective::Column::QuarterId.eq(shown.id))
         .order_by_asc(key_result::Column::CreatedAt)
         .order_by_asc(key_result::Column::Title)
@@ -302,22 +308,10 @@ pub async fn key_result_detail(
     id: Uuid,
     today: NaiveDate,
 ) -> Result<Option<KeyResultDetail>, DbErr> {
-    let Some(row) = key_result::Entity::find_by_id(id)
-        .select_only()
-        .column(key_result::Column::Id)
-        .column(key_result::Column::Title)
-        .column(key_result::Column::Unit)
-        .column(key_result::Column::Direction)
-        .column(key_result::Column::StartValue)
-        .column(key_result::Column::TargetValue)
-        .column(key_result::Column::CurrentValue)
-        .column(key_result::Column::OwnerId)
-        .column_as(okr_user::Column::Name, "owner_name")
+    let Some(row) = key_result_with_owner(key_result::Entity::find_by_id(id))
         .column_as(objective::Column::Title, "objective_title")
         .column_as(team::Column::Name, "team_name")
         .column_as(objective::Column::QuarterId, "quarter_id")
-        .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
-        .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
         .join(JoinType::InnerJoin, objective::Relation::Team.def())
         .into_model::<DetailRow>()
         .one(db)
