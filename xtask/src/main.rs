@@ -391,19 +391,14 @@ impl Drop for Server {
 }
 
 fn gzipped_size(path: &Path) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let mut gzip = Command::new("gzip")
+    let output = Command::new("gzip")
         .args(["-9", "-c"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
+        .arg(path)
+        .output()
         .map_err(|error| format!("gzip: {error}"))?;
-    {
-        use std::io::Write;
-        let mut stdin = gzip.stdin.take().ok_or("gzip: no stdin")?;
-        stdin.write_all(&bytes).map_err(|error| error.to_string())?;
+    if !output.status.success() {
+        return Err(format!("gzip {} failed", path.display()));
     }
-    let output = gzip.wait_with_output().map_err(|error| error.to_string())?;
     Ok(output.stdout.len() as u64)
 }
 
