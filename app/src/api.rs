@@ -203,7 +203,9 @@ pub async fn record_check_in(
         }
         .parse()?;
         let db = server::db()?;
-        let saved = server::check_ins::record(&db, input, chrono::Utc::now().naive_utc()).await?;
+        // Microseconds: what PostgreSQL keeps, so both backends order alike.
+        let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 6);
+        let saved = server::check_ins::record(&db, input, now).await?;
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let cookie = format!(
                 "{ACTING_AS_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",

@@ -1,7 +1,12 @@
-//! Many check-ins at once on PostgreSQL: 100 concurrent `record` calls over
-//! five key results, through the app's own pool of 10. Every one is stored,
-//! and every key result ends with the value of its latest check-in (by
-//! `created_at`, then `id`), whatever order the transactions committed in.
+//! Check-ins at the same time on PostgreSQL.
+//!
+//! - 100 concurrent `record` calls over five key results, through the app's
+//!   own pool of 10: every one is stored, and every key result ends with the
+//!   value of its latest check-in (by `created_at`, then `id`), whatever
+//!   order the transactions committed in.
+//! - The race that lock exists for, made deterministic: another transaction
+//!   holds the key result and is about to commit a newer check-in while
+//!   `record` stores an older one; the newer value must win.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -13,7 +18,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use entity::{ConfidenceLevel, check_in, key_result, okr_user};
 use migration::testing::{Backend, POSTGRES_URL_VAR, TestDb, postgres_admin_url};
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+};
 use uuid::Uuid;
 
 const TASKS: usize = 100;
@@ -51,13 +60,7 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
         .await
         .expect("a seeded PostgreSQL test database");
 
-    let mut config = DbConfig::for_url(test_db.url.clone()).expect("the pool configuration");
-    config.max_connections = 10;
-    // A task waiting for its key result's row lock holds a connection, so
-    // the last of 100 tasks may queue for the pool well past the production
-    // 1.5 s on a busy machine; this test is about correctness, not speed.
-    config.acquire_timeout = Duration::from_secs(60);
-    let pool = connect(&config).await.expect("the app's pool");
+    let pool = app_pool(&test_db.url).await;
 
     let key_results: Vec<key_result::Model> = key_result::Entity::find()
         .order_by_asc(key_result::Column::CreatedAt)
@@ -172,6 +175,134 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
             "current value of {title:?} is the value of task #{newest_task}"
         );
     }
+
+    pool.close().await.ok();
+    test_db.close().await.expect("drop the test database");
+}
+
+/// The app's pool of 10 on `url`. A task waiting for its key result's row
+/// lock holds a connection, so the last of 100 tasks may queue for the pool
+/// well past the production 1.5 s on a busy machine; these tests are about
+/// correctness, not speed.
+async fn app_pool(url: &str) -> DatabaseConnection {
+    let mut config = DbConfig::for_url(url.to_owned()).expect("the pool configuration");
+    config.max_connections = 10;
+    config.acquire_timeout = Duration::from_secs(60);
+    connect(&config).await.expect("the app's pool")
+}
+
+/// How many sessions of this database wait for a lock right now.
+async fn sessions_waiting_for_a_lock(db: &DatabaseConnection) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS waiting FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        ))
+        .await
+        .expect("query pg_stat_activity")
+        .expect("a row");
+    row.try_get("", "waiting").expect("a count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_check_in_committed_meanwhile_stays_the_current_value() {
+    // Skips without PostgreSQL, but panics under CI=true.
+    if postgres_admin_url().is_none() {
+        eprintln!("skipped: set {POSTGRES_URL_VAR} to run on PostgreSQL");
+        return;
+    }
+    let test_db = TestDb::seeded(Backend::Postgres)
+        .await
+        .expect("a seeded PostgreSQL test database");
+    let pool = app_pool(&test_db.url).await;
+    let key_result = key_result::Entity::find()
+        .order_by_asc(key_result::Column::CreatedAt)
+        .one(&pool)
+        .await
+        .expect("query key results")
+        .expect("a seeded key result");
+    let author = okr_user::Entity::find()
+        .filter(okr_user::Column::Active.eq(true))
+        .one(&pool)
+        .await
+        .expect("query people")
+        .expect("a seeded person")
+        .id;
+    let day = NaiveDate::from_ymd_opt(2025, 2, 15).expect("a date");
+    let older = day.and_hms_opt(10, 0, 0).expect("a time");
+    let newer = day.and_hms_opt(11, 0, 0).expect("a time");
+
+    // Another writer: it holds the key result's row and has stored a newer
+    // check-in, not yet committed.
+    let other = pool.begin().await.expect("a transaction");
+    key_result::Entity::update_many()
+        .col_expr(key_result::Column::UpdatedAt, Expr::value(newer))
+        .filter(key_result::Column::Id.eq(key_result.id))
+        .exec(&other)
+        .await
+        .expect("lock the key result");
+    let newest = check_in::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        kr_id: Set(key_result.id),
+        value: Set(Decimal::new(77_777, 2)),
+        confidence: Set(ConfidenceLevel::Green),
+        note: Set(Some("the newer one".into())),
+        created_by: Set(author),
+        created_at: Set(newer),
+    }
+    .insert(&other)
+    .await
+    .expect("a newer check-in");
+
+    // Meanwhile an older check-in is recorded.
+    let recording = {
+        let pool = pool.clone();
+        let input = CheckInInput {
+            key_result_id: key_result.id,
+            value: Decimal::new(11_111, 2),
+            confidence: ConfidenceLevel::Red,
+            note: Some("the older one".into()),
+            author_id: author,
+            date: None,
+        };
+        tokio::spawn(async move { record(&pool, input, older).await })
+    };
+
+    // Commit the other writer only once `record` waits for its lock (or has
+    // finished without waiting, which the checks below judge).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sessions_waiting_for_a_lock(&pool).await == 0 && !recording.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "record neither finished nor waited for the key result's lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    other.commit().await.expect("commit the newer check-in");
+
+    let saved = recording
+        .await
+        .expect("the task ran to completion")
+        .unwrap_or_else(|error| panic!("record failed: {error}"));
+    assert_eq!(saved.created_at, older);
+    assert!(
+        check_in::Entity::find_by_id(saved.id)
+            .one(&pool)
+            .await
+            .expect("query check-ins")
+            .is_some(),
+        "the older check-in is stored"
+    );
+    let current = key_result::Entity::find_by_id(key_result.id)
+        .one(&pool)
+        .await
+        .expect("query key results")
+        .expect("the key result");
+    assert_eq!(
+        current.current_value, newest.value,
+        "the newer check-in, committed while the older one was being recorded, stays current"
+    );
 
     pool.close().await.ok();
     test_db.close().await.expect("drop the test database");

@@ -255,9 +255,19 @@ fn QuarterSwitcher(quarters: Vec<QuarterView>, current: String) -> impl IntoView
 fn TeamSection(team: TeamView) -> impl IntoView {
     let heading_id = format!("team-{}", team.id);
     let labelled_by = heading_id.clone();
+    let progress = team.progress();
+    let confidence = team.confidence();
     view! {
         <section class="team" data-testid="team" aria-labelledby=labelled_by>
-            <h2 id=heading_id class="team-name">{team.name}</h2>
+            <header class="team-header">
+                <h2 id=heading_id class="team-name">{team.name}</h2>
+                <div class="team-rollup">
+                    <span class="figure" data-testid="team-progress">
+                        {progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}
+                    </span>
+                    <ConfidenceBadge level=confidence testid="team-confidence" />
+                </div>
+            </header>
             {team
                 .objectives
                 .into_iter()

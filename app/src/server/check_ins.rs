@@ -54,6 +54,29 @@ fn recorded_at(
     Ok(date.and_time(now.time()))
 }
 
+/// A check-in dated a past day takes the time of day it was recorded at,
+/// which says nothing about its order among that day's earlier recordings:
+/// it goes just after the last of them, so the later recording is the later
+/// check-in.
+async fn after_earlier_recordings(
+    db: &impl ConnectionTrait,
+    key_result_id: Uuid,
+    at: NaiveDateTime,
+) -> Result<NaiveDateTime, AppError> {
+    let day_start = at.date().and_time(chrono::NaiveTime::MIN);
+    let last_that_day = check_in::Entity::find()
+        .filter(check_in::Column::KrId.eq(key_result_id))
+        .filter(check_in::Column::CreatedAt.gte(day_start))
+        .filter(check_in::Column::CreatedAt.lt(day_start + chrono::Duration::days(1)))
+        .order_by_desc(check_in::Column::CreatedAt)
+        .one(db)
+        .await?;
+    Ok(match last_that_day {
+        Some(last) if last.created_at >= at => last.created_at + chrono::Duration::microseconds(1),
+        _ => at,
+    })
+}
+
 /// Stores a check-in and brings its key result's `current_value` up to the
 /// latest check-in, in one transaction: the two never disagree.
 pub async fn record(
@@ -111,7 +134,12 @@ pub async fn record(
         ));
     }
 
-    let created_at = recorded_at(input.date, now, &quarter)?;
+    let at = recorded_at(input.date, now, &quarter)?;
+    let created_at = if at.date() == now.date() {
+        at
+    } else {
+        after_earlier_recordings(&txn, input.key_result_id, at).await?
+    };
     let saved = check_in::ActiveModel {
         id: Set(Uuid::new_v4()),
         kr_id: Set(input.key_result_id),

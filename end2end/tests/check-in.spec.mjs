@@ -1,0 +1,224 @@
+// Recording a check-in from the dashboard: in place once hydrated (no page
+// load, the row's sparkline, badge and value refresh), with per-field errors,
+// and as a plain form post when JavaScript is off.
+//
+// This file runs before dashboard.spec.mjs on the same database, so it only
+// touches key results whose values that file does not check, and it reads
+// every count it compares from the page instead of assuming the seed's.
+import { test, expect } from '@playwright/test';
+import { exactly, texts, waitForHydration } from './helpers.mjs';
+
+/** Seeded: $8.3M, latest confidence Red. */
+const APAC_REVENUE = 'Increase APAC corporate revenue from $8M to $15M';
+/** Seeded: 72.5%. */
+const RENEWAL_RATE = 'Achieve 85% contract renewal rate (baseline: 70%)';
+/** Seeded: 86 (a count). */
+const SALES_CYCLE = 'Reduce average sales cycle from 90 to 60 days';
+
+function keyResultNamed(page, title) {
+  return page
+    .getByTestId('key-result')
+    .filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
+}
+
+function sparkPoints(keyResult) {
+  return keyResult.locator('circle[data-testid="spark-point"]');
+}
+
+/** Opens the row's check-in panel and returns its form. */
+async function openCheckIn(keyResult) {
+  await keyResult.getByTestId('check-in-toggle').click();
+  await expect(keyResult.locator('details.check-in-panel')).toHaveAttribute('open', '');
+  const form = keyResult.getByTestId('check-in-form');
+  await expect(form).toBeVisible();
+  return form;
+}
+
+/** Fills the form; `author` and `confidence` are the visible labels. */
+async function fillCheckIn(form, { value, confidence, note, author }) {
+  await form.getByTestId('check-in-value').fill(value);
+  await form.locator('select[data-testid="check-in-confidence"]').selectOption({ label: confidence });
+  if (note !== undefined) await form.locator('textarea[data-testid="check-in-note"]').fill(note);
+  await form.locator('select[data-testid="check-in-author"]').selectOption({ label: author });
+}
+
+/** Non-empty per-field error messages of a form. */
+async function fieldErrors(form) {
+  return (await texts(form.getByTestId('field-error'))).filter((text) => text !== '');
+}
+
+test.describe('recording a check-in with JavaScript', () => {
+  test('saves in place: the row refreshes without a page load, and the history shows it', async ({ page }) => {
+    await page.goto('/');
+    await waitForHydration(page);
+
+    const keyResult = keyResultNamed(page, APAC_REVENUE);
+    await expect(keyResult).toHaveCount(1);
+    const points = sparkPoints(keyResult);
+    const badge = keyResult.getByTestId('confidence-badge');
+    const current = keyResult.getByTestId('kr-current');
+    const before = await points.count();
+    expect(before, 'spark points before').toBeGreaterThanOrEqual(1);
+    // The seed leaves this key result Red at $8.3M: the change must show.
+    await expect(badge, 'confidence before (needs a freshly seeded database)').not.toHaveText(exactly('Green'));
+    await expect(current, 'current value before (needs a freshly seeded database)').not.toHaveText(exactly('$9.1M'));
+
+    const form = await openCheckIn(keyResult);
+    const note = `Two new Singapore banks signed (${Date.now()})`;
+    await fillCheckIn(form, { value: '9,100,000', confidence: 'Green', note, author: 'Lisa Wang' });
+    await expect(form.getByTestId('check-in-date'), 'the date defaults to a day of the quarter').toHaveValue(
+      /^2025-0[1-3]-\d{2}$/,
+    );
+
+    // Anything that loads a new document in the main frame counts.
+    const navigations = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+    await page.evaluate(() => {
+      window.__checkInMarker = 'still the same document';
+    });
+
+    // Hold the request until the pending state has been seen.
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/check_in', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const submit = form.getByTestId('check-in-submit');
+    await expect(submit).toHaveText(exactly('Save check-in'));
+    const saved = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await submit.click();
+    await expect(submit, 'pending state while saving').toHaveText(exactly('Saving…'));
+    await expect(submit).toBeDisabled();
+    release();
+    const response = await saved;
+    expect(response.status(), 'the fetch is answered 200, not redirected').toBe(200);
+    await page.unroute('**/api/check_in');
+
+    await expect(points, 'one more spark point').toHaveCount(before + 1);
+    await expect(points.last()).toHaveAttribute('data-value', '9100000');
+    await expect(points.last()).toHaveClass(/confidence-green/);
+    await expect(badge).toHaveText(exactly('Green'));
+    await expect(current).toHaveText(exactly('$9.1M'));
+    await expect(submit).toHaveText(exactly('Save check-in'));
+    await expect(submit).toBeEnabled();
+    expect(await fieldErrors(form), 'no field errors').toEqual([]);
+    await expect(form.getByTestId('check-in-error')).toHaveText('');
+
+    expect(await page.evaluate(() => window.__checkInMarker), 'the page was not reloaded').toBe(
+      'still the same document',
+    );
+    expect(navigations, 'no navigation of the main frame').toEqual([]);
+
+    // The key result page lists it first.
+    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
+    expect(href).toMatch(/^\/kr\/[0-9a-f-]{36}$/);
+    const detail = await page.goto(href);
+    expect(detail?.status()).toBe(200);
+    const rows = page.getByTestId('history-row');
+    await expect(rows).toHaveCount(before + 1);
+    const newest = rows.first();
+    await expect(newest).toContainText('$9.1M');
+    await expect(newest.getByTestId('history-confidence')).toHaveText(exactly('Green'));
+    await expect(newest).toContainText(note);
+    await expect(newest).toContainText('Lisa Wang');
+    await expect(page.getByTestId('kr-current')).toHaveText(exactly('$9.1M'));
+    await expect(page.getByTestId('forecast-sentence')).toHaveText(/\S/);
+    await expect(page.getByTestId('pace-sentence')).toHaveText(/\S/);
+    await expect(page.locator('svg[data-testid="trend-chart"]')).toHaveCount(1);
+  });
+
+  test('a value with 3 decimals shows a field error and saves nothing', async ({ page }) => {
+    await page.goto('/');
+    await waitForHydration(page);
+
+    const keyResult = keyResultNamed(page, RENEWAL_RATE);
+    await expect(keyResult).toHaveCount(1);
+    const points = sparkPoints(keyResult);
+    const before = await points.count();
+    const current = (await keyResult.getByTestId('kr-current').textContent())?.trim();
+
+    const form = await openCheckIn(keyResult);
+    await fillCheckIn(form, { value: '1.234', confidence: 'Amber', author: 'Emily Davis' });
+    const refused = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await form.getByTestId('check-in-submit').click();
+    expect((await refused).status(), 'a validation error is a 422').toBe(422);
+
+    const valueError = form.getByTestId('field-error').filter({ hasText: /\S/ });
+    await expect(valueError).toHaveCount(1);
+    await expect(valueError).toContainText('value');
+    await expect(valueError).toContainText('2 decimal places');
+    // It sits with the value field, not another one.
+    const valueField = form.locator('.field', { has: page.getByTestId('check-in-value') });
+    await expect(valueField.getByTestId('field-error')).toContainText('2 decimal places');
+    await expect(form.getByTestId('check-in-submit')).toBeEnabled();
+
+    await expect(points).toHaveCount(before);
+    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly(current));
+
+    // Nothing was stored: a fresh page shows the same.
+    await page.reload();
+    await expect(sparkPoints(keyResultNamed(page, RENEWAL_RATE))).toHaveCount(before);
+    await expect(keyResultNamed(page, RENEWAL_RATE).getByTestId('kr-current')).toHaveText(exactly(current));
+  });
+});
+
+test.describe('recording a check-in without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the plain form saves and comes back to the dashboard; a bad value comes back with the error', async ({ page }) => {
+    const first = await page.goto('/');
+    expect(first?.status()).toBe(200);
+    await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+
+    let keyResult = keyResultNamed(page, SALES_CYCLE);
+    await expect(keyResult).toHaveCount(1);
+    const before = await sparkPoints(keyResult).count();
+    await expect(keyResult.getByTestId('kr-current')).not.toHaveText(exactly('84'));
+
+    let form = await openCheckIn(keyResult);
+    await fillCheckIn(form, { value: '84', confidence: 'Amber', note: 'Legal pre-approval live', author: 'Mike Johnson' });
+    const posted = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await form.getByTestId('check-in-submit').click();
+    const post = await posted;
+    expect(post.status(), 'a form post is redirected back').toBe(302);
+
+    keyResult = keyResultNamed(page, SALES_CYCLE);
+    await expect(sparkPoints(keyResult), 'one more spark point').toHaveCount(before + 1);
+    expect(new URL(page.url()).pathname, 'back on the dashboard').toBe('/');
+    expect(page.url()).not.toContain('__err=');
+    await expect(sparkPoints(keyResult).last()).toHaveAttribute('data-value', '84');
+    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
+    await expect(keyResult.getByTestId('confidence-badge')).toHaveText(exactly('Amber'));
+    await expect(page.getByTestId('check-in-post-error')).toHaveCount(0);
+
+    // A bad value: nothing saved, and the page says why.
+    form = await openCheckIn(keyResult);
+    await fillCheckIn(form, { value: '1.234', confidence: 'Green', author: 'Mike Johnson' });
+    const refused = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await form.getByTestId('check-in-submit').click();
+    expect((await refused).status(), 'an invalid form post is redirected back too').toBe(302);
+
+    await expect(page, 'the error travels in the URL').toHaveURL(/[?&]__err=/);
+    expect(new URL(page.url()).pathname, 'back on the dashboard').toBe('/');
+    const banner = page.getByTestId('check-in-post-error');
+    await expect(banner).toBeVisible();
+    await expect(banner).toContainText('value');
+    await expect(banner).toContainText('2 decimal places');
+    keyResult = keyResultNamed(page, SALES_CYCLE);
+    await expect(sparkPoints(keyResult)).toHaveCount(before + 1);
+    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
+  });
+});
