@@ -74,6 +74,24 @@ pub fn is_behind_pace(progress: f64, expected: f64) -> bool {
     progress < expected - BEHIND_PACE_MARGIN
 }
 
+/// Progress against the calendar in words: "Behind pace: 20% done, 60% of
+/// the quarter gone".
+pub fn pace_sentence(progress: Option<f64>, expected: f64) -> String {
+    let Some(progress) = progress else {
+        return "No progress can be measured: start and target are equal".to_owned();
+    };
+    let verdict = if is_behind_pace(progress, expected) {
+        "Behind pace"
+    } else {
+        "Keeping pace"
+    };
+    format!(
+        "{verdict}: {} done, {} of the quarter gone",
+        format_percent(progress),
+        format_percent(expected)
+    )
+}
+
 /// No check-in for `STALE_AFTER_DAYS` days or more (or none at all).
 pub fn is_stale(last_check_in: Option<NaiveDate>, as_of: NaiveDate) -> bool {
     last_check_in.is_none_or(|last| (as_of - last).num_days() >= STALE_AFTER_DAYS)
@@ -338,6 +356,19 @@ mod tests {
         // Direction down works through progress: 15 → 12 at 14.7 is 10%.
         let p = progress(d("15"), d("12"), d("14.7")).unwrap();
         assert!(is_behind_pace(p, 0.5));
+    }
+
+    #[test]
+    fn pace_in_words() {
+        assert_eq!(
+            pace_sentence(Some(0.2), 0.6),
+            "Behind pace: 20% done, 60% of the quarter gone"
+        );
+        assert_eq!(
+            pace_sentence(Some(0.5), 0.6),
+            "Keeping pace: 50% done, 60% of the quarter gone"
+        );
+        assert!(pace_sentence(None, 0.6).starts_with("No progress"));
     }
 
     #[test]

@@ -63,19 +63,7 @@ fn Detail(detail: KeyResultDetail, people: crate::api::People) -> impl IntoView 
         key_result.start_value,
         key_result.target_value,
     );
-    let pace_sentence = match progress {
-        Some(progress) if rules::is_behind_pace(progress, expected) => format!(
-            "Behind pace: {} done, {} of the quarter gone",
-            rules::format_percent(progress),
-            rules::format_percent(expected)
-        ),
-        Some(progress) => format!(
-            "Keeping pace: {} done, {} of the quarter gone",
-            rules::format_percent(progress),
-            rules::format_percent(expected)
-        ),
-        None => "No progress can be measured: start and target are equal".to_owned(),
-    };
+    let pace_sentence = rules::pace_sentence(progress, expected);
     let stale = key_result.stale(as_of);
     let forecast_sentence = rules::forecast_sentence(
         forecast,
