@@ -71,6 +71,23 @@ struct KeyResultRow {
     owner_name: String,
 }
 
+impl KeyResultRow {
+    fn into_view(self, check_ins: Vec<CheckInPoint>) -> KeyResultView {
+        KeyResultView {
+            id: self.id,
+            title: self.title,
+            owner: self.owner_name,
+            owner_id: self.owner_id,
+            unit: self.unit,
+            direction: self.direction,
+            start_value: self.start_value,
+            target_value: self.target_value,
+            current_value: self.current_value,
+            check_ins,
+        }
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct CheckInRow {
     kr_id: Uuid,
@@ -85,6 +102,7 @@ fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_resul
     select
         .select_only()
         .column(key_result::Column::Id)
+        .column(key_result::Column::ObjectiveId)
         .column(key_result::Column::Title)
         .column(key_result::Column::Unit)
         .column(key_result::Column::Direction)
@@ -146,7 +164,6 @@ pub async fn dashboard(
 
     // 3: their key results, with owner names.
     let key_results = key_result_with_owner(key_result::Entity::find())
-        .column(key_result::Column::ObjectiveId)
         .filter(objective::Column::QuarterId.eq(shown.id))
         .order_by_asc(key_result::Column::CreatedAt)
         .order_by_asc(key_result::Column::Title)
@@ -166,21 +183,10 @@ pub async fn dashboard(
                 name: row.owner_name.clone(),
             });
         }
-        by_objective
-            .entry(row.objective_id)
-            .or_default()
-            .push(KeyResultView {
-                check_ins: points.remove(&row.id).unwrap_or_default(),
-                id: row.id,
-                title: row.title,
-                owner: row.owner_name,
-                owner_id: row.owner_id,
-                unit: row.unit,
-                direction: row.direction,
-                start_value: row.start_value,
-                target_value: row.target_value,
-                current_value: row.current_value,
-            });
+        by_objective.entry(row.objective_id).or_default().push({
+            let check_ins = points.remove(&row.id).unwrap_or_default();
+            row.into_view(check_ins)
+        });
     }
 
     let mut teams: Vec<TeamView> = Vec::new();
@@ -277,15 +283,8 @@ async fn sparkline_points(
 
 #[derive(Debug, FromQueryResult)]
 struct DetailRow {
-    id: Uuid,
-    title: String,
-    unit: Unit,
-    direction: Direction,
-    start_value: Decimal,
-    target_value: Decimal,
-    current_value: Decimal,
-    owner_id: Uuid,
-    owner_name: String,
+    #[sea_orm(nested)]
+    key_result: KeyResultRow,
     objective_title: String,
     team_name: String,
     quarter_id: Uuid,
@@ -363,18 +362,7 @@ pub async fn key_result_detail(
         })
         .collect();
     Ok(Some(KeyResultDetail {
-        key_result: KeyResultView {
-            id: row.id,
-            title: row.title,
-            owner: row.owner_name,
-            owner_id: row.owner_id,
-            unit: row.unit,
-            direction: row.direction,
-            start_value: row.start_value,
-            target_value: row.target_value,
-            current_value: row.current_value,
-            check_ins,
-        },
+        key_result: row.key_result.into_view(check_ins),
         objective: row.objective_title,
         team: row.team_name,
         as_of: as_of(&quarter, today),
