@@ -11,6 +11,15 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0} was not found")]
     NotFound(String),
+    /// No session, or one that has expired or been signed out.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed attempts; the message says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again in a moment")]
     Unavailable,
@@ -29,11 +38,22 @@ impl AppError {
         }
     }
 
+    pub fn unauthorized() -> Self {
+        AppError::Unauthorized("sign in first".into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
+
     pub fn status_code(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::ServerFn(

@@ -21,7 +21,6 @@ pub struct CheckInForm {
     pub value: String,
     pub confidence: String,
     pub note: String,
-    pub author_id: String,
     pub date: String,
 }
 
@@ -73,8 +72,49 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
     Ok(value)
 }
 
+/// An email address as people type it: trimmed, with an `@` between two
+/// non-empty parts, no spaces, and at most 255 characters (`okr_user.email`).
+pub fn check_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim();
+    let valid = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if email.is_empty() {
+        return Err(AppError::validation("email", "enter an email address"));
+    }
+    if !valid {
+        return Err(AppError::validation("email", "is not an email address"));
+    }
+    if email.chars().count() > 255 {
+        return Err(AppError::validation("email", "is longer than 255 characters"));
+    }
+    Ok(email.to_owned())
+}
+
+/// A name or title: trimmed, not empty, at most `max` characters, no control
+/// characters.
+pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::validation(field, "must not be empty"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(AppError::validation(field, "must not contain control characters"));
+    }
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(AppError::validation(
+            field,
+            format!("is {chars} characters; the limit is {max}"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 impl CheckInForm {
-    pub fn parse(&self) -> Result<CheckInInput, AppError> {
+    /// The check-in `author_id` records: the signed-in person.
+    pub fn parse(&self, author_id: Uuid) -> Result<CheckInInput, AppError> {
         let key_result_id = id("key_result_id", &self.key_result_id, "a key result")?;
         let value = parse_value(&self.value)?;
         let confidence = match self.confidence.trim() {
@@ -94,7 +134,6 @@ impl CheckInForm {
                 format!("is {note_chars} characters; the limit is {NOTE_MAX_CHARS}"),
             ));
         }
-        let author_id = id("author_id", &self.author_id, "who you are acting as")?;
         let date = match self.date.trim() {
             "" => None,
             text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
@@ -116,19 +155,30 @@ impl CheckInForm {
 mod tests {
     use super::*;
 
+    #[test]
+    fn emails_and_names_are_checked_with_their_field() {
+        assert_eq!(check_email(" a.b@airline.com ").unwrap(), "a.b@airline.com");
+        for bad in ["", "no-at-sign", "@airline.com", "a@b", "a b@airline.com"] {
+            assert_eq!(check_email(bad).unwrap_err().field(), Some("email"), "{bad:?}");
+        }
+        assert_eq!(check_name("name", "  Ana  ", 120).unwrap(), "Ana");
+        assert_eq!(check_name("name", " ", 120).unwrap_err().field(), Some("name"));
+        assert_eq!(check_name("team", "a\u{0}b", 120).unwrap_err().field(), Some("team"));
+        assert_eq!(check_name("name", &"x".repeat(121), 120).unwrap_err().field(), Some("name"));
+    }
+
     fn form() -> CheckInForm {
         CheckInForm {
             key_result_id: Uuid::new_v4().to_string(),
             value: "3.25".into(),
             confidence: "2".into(),
             note: "Checkout flow live".into(),
-            author_id: Uuid::new_v4().to_string(),
             date: String::new(),
         }
     }
 
     fn field_of(form: CheckInForm) -> String {
-        form.parse()
+        form.parse(Uuid::new_v4())
             .unwrap_err()
             .field()
             .unwrap_or_default()
@@ -137,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_parses() {
-        let input = form().parse().unwrap();
+        let input = form().parse(Uuid::new_v4()).unwrap();
         assert_eq!(input.value, Decimal::new(325, 2));
         assert_eq!(input.confidence, ConfidenceLevel::Green);
         assert_eq!(input.note.as_deref(), Some("Checkout flow live"));
@@ -199,13 +249,6 @@ mod tests {
         );
         assert_eq!(
             field_of(CheckInForm {
-                author_id: "".into(),
-                ..form()
-            }),
-            "author_id"
-        );
-        assert_eq!(
-            field_of(CheckInForm {
                 date: "31/01/2025".into(),
                 ..form()
             }),
@@ -221,7 +264,7 @@ mod tests {
                 note: note.clone(),
                 ..form()
             }
-            .parse()
+            .parse(Uuid::new_v4())
             .unwrap()
             .note,
             Some(note)

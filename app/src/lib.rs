@@ -3,6 +3,7 @@
 //! in the browser), the server functions they call, and the OKR rules both
 //! sides share. Database access lives in `server`, compiled only with `ssr`.
 
+pub mod access;
 pub mod api;
 pub mod components;
 pub mod error;

@@ -242,6 +242,7 @@ pub struct KeyResultDetail {
     pub key_result: KeyResultView,
     pub objective: String,
     pub team: String,
+    pub team_id: Uuid,
     pub quarter: QuarterView,
     /// Newest first.
     pub history: Vec<CheckInEntry>,
@@ -252,4 +253,34 @@ pub struct KeyResultDetail {
 /// The day to judge pace on: today, but no later than the quarter's end.
 pub fn as_of(quarter: &QuarterView, today: NaiveDate) -> NaiveDate {
     today.min(quarter.end_at)
+}
+
+/// A person as the admin's people page lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonAdminView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub team: String,
+    pub role: entity::Role,
+    pub active: bool,
+    /// Whether they have set a password (accepted their invitation).
+    pub has_sign_in: bool,
+}
+
+/// The admin's people page: everyone, and the teams to invite people into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminPeople {
+    pub people: Vec<PersonAdminView>,
+    pub teams: Vec<FilterOption>,
+    /// A link issued by the last form post without JavaScript, shown once.
+    pub issued_link: Option<IssuedLinkView>,
+}
+
+/// An invitation or reset link to pass on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedLinkView {
+    pub link: String,
+    pub email: String,
+    pub expires_at: NaiveDateTime,
 }

@@ -92,6 +92,57 @@ impl Direction {
     }
 }
 
+/// What a person may change. Admins run the whole tracker; leads plan their
+/// own team's objectives and key results; members record check-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "orm", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(rs_type = "String", db_type = "String(StringLen::N(10))")
+)]
+pub enum Role {
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "admin"))]
+    Admin,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "lead"))]
+    Lead,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "member"))]
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Lead, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Lead => "lead",
+            Role::Member => "member",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = InvalidValue;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str().eq_ignore_ascii_case(value.trim()))
+            .ok_or_else(|| InvalidValue {
+                field: "role",
+                value: value.to_owned(),
+                expected: "admin, lead, member",
+            })
+    }
+}
+
 /// How sure the owner is of reaching the target: 0 Red, 1 Amber, 2 Green.
 /// Ordered, so the worst of several is their minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

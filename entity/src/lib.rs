@@ -10,7 +10,7 @@ pub mod enums;
 mod entities;
 pub use entities::*;
 
-pub use enums::{ConfidenceLevel, Direction, InvalidValue, Unit};
+pub use enums::{ConfidenceLevel, Direction, InvalidValue, Role, Unit};
 
 #[cfg(feature = "orm")]
 pub mod prelude {
@@ -20,6 +20,7 @@ pub mod prelude {
     pub use crate::entities::key_result::Entity as KeyResult;
     pub use crate::entities::objective::Entity as Objective;
     pub use crate::entities::okr_user::Entity as OkrUser;
+    pub use crate::entities::person_role::Entity as PersonRole;
     pub use crate::entities::quarter::Entity as Quarter;
     pub use crate::entities::session::Entity as Session;
     pub use crate::entities::team::Entity as Team;

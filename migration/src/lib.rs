@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20250101_000001_create_auth_tables;
 mod m20250101_000002_create_okr_tables;
+mod m20251126_000001_create_person_role;
 pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20250101_000001_create_auth_tables::Migration),
             Box::new(m20250101_000002_create_okr_tables::Migration),
+            Box::new(m20251126_000001_create_person_role::Migration),
         ]
     }
 }

@@ -26,6 +26,9 @@ const TABLES: [&str; 11] = [
     "import_record",
 ];
 
+/// Tables added by later features; the spec's tables keep exactly their columns.
+const ADDED_TABLES: [&str; 1] = ["person_role"];
+
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
 /// Primary keys are NOT NULL; `.notNull()` elsewhere; `defaultRandom()` is
 /// `gen_random_uuid()` and `defaultNow()` is `now()`.
@@ -130,11 +133,16 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("import_record", "created_by", "uuid", true, None),
     ("import_record", "created_at", "timestamp without time zone", true, Some("now()")),
     ("import_record", "metadata", "jsonb", false, None),
+
+    // Added for sign-in and roles (not in the spec).
+    ("person_role", "okr_user_id", "uuid", true, None),
+    ("person_role", "role", "character varying(10)", true, Some("'member'::character varying")),
+    ("person_role", "updated_at", "timestamp without time zone", true, Some("now()")),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 11] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 12] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -146,6 +154,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 11] = [
     ("check_in", "kr_id", "key_result", "id", "CASCADE"),
     ("check_in", "created_by", "okr_user", "id", "NO ACTION"),
     ("import_record", "created_by", "okr_user", "id", "NO ACTION"),
+    ("person_role", "okr_user_id", "okr_user", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
@@ -212,6 +221,7 @@ async fn migrations_applied(test_db: &TestDb) -> usize {
 fn all_tables() -> BTreeSet<String> {
     TABLES
         .iter()
+        .chain(ADDED_TABLES.iter())
         .chain([&BOOKKEEPING])
         .map(|table| (*table).to_owned())
         .collect()

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use app::server::AppState;
+use app::server::{AppState, middleware};
 use app::{App, shell};
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use migration::MigratorTrait;
 use sea_orm::DatabaseConnection;
@@ -19,6 +20,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), middleware::sessions))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site_writes,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -52,6 +58,21 @@ async fn migrate_and_seed(db: &DatabaseConnection, seed_demo: bool) -> Result<()
         match migration::seed::run_if_empty(db).await? {
             Some(report) => tracing::info!(%report, "loaded the demo data"),
             None => tracing::info!("database already has data; demo seed skipped"),
+        }
+        match app::server::auth::ensure_demo_sign_ins(db).await {
+            Ok(people) if !people.is_empty() => {
+                let mut lines = format!(
+                    "demo sign-ins (password \"{}\"):",
+                    app::server::auth::DEMO_PASSWORD
+                );
+                for (name, email, role) in people {
+                    lines.push_str(&format!("\n  {email:<30} {name} ({role})"));
+                }
+                // Printed, not logged: it is for the person starting the demo.
+                println!("{lines}");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not create the demo sign-ins"),
         }
     }
     Ok(())

@@ -1,10 +1,41 @@
 //! `server`: serves RunwayOKR. Configuration comes from the environment (and a
 //! `.env` file); see `.env.example`.
 
+use std::io::{IsTerminal, Read};
+
 use app::server::AppState;
+use app::server::auth::AuthConfig;
 use app::server::db::{DbConfig, connect};
+use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
+
+/// RunwayOKR's web server. Without a command it serves the app.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates (or updates) a person who can sign in: their team (created if
+    /// missing), role and password. The password is asked for on a terminal,
+    /// or read from standard input.
+    AddUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The team's name.
+        #[arg(long)]
+        team: String,
+        /// admin, lead or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+}
 
 #[tokio::main]
 async fn main() {
@@ -16,7 +47,17 @@ async fn main() {
         )
         .init();
 
-    if let Err(error) = run().await {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => run().await,
+        Some(Command::AddUser {
+            email,
+            name,
+            team,
+            role,
+        }) => add_user(&email, &name, &team, &role).await,
+    };
+    if let Err(error) = outcome {
         tracing::error!("{error}");
         std::process::exit(1);
     }
@@ -35,6 +76,46 @@ enum StartError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Refused(#[from] app::error::AppError),
+    #[error("cannot read the password: {0}")]
+    Password(std::io::Error),
+}
+
+/// `server add-user`: a way in on a new install.
+async fn add_user(email: &str, name: &str, team: &str, role: &str) -> Result<(), StartError> {
+    let role: entity::Role = role.parse().map_err(app::error::AppError::from)?;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))
+            .map_err(StartError::Password)?;
+        let again = rpassword::prompt_password("Again: ").map_err(StartError::Password)?;
+        if first != again {
+            return Err(StartError::Config("the two passwords differ".into()));
+        }
+        first
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(StartError::Password)?;
+        text.lines().next().unwrap_or_default().to_owned()
+    };
+    let db_config = DbConfig::from_env().map_err(|error| StartError::Config(error.to_string()))?;
+    let db = connect(&db_config).await?;
+    <migration::Migrator as migration::MigratorTrait>::up(&db, None)
+        .await
+        .map_err(StartError::Database)?;
+    let now = chrono::Utc::now().naive_utc();
+    let added = app::server::auth::add_user(&db, email, name, team, role, &password, now).await?;
+    if added.created_team {
+        println!("created team {team:?}");
+    }
+    println!(
+        "{} {email} ({role}, {team}); they can sign in now",
+        if added.created_person { "added" } else { "updated" }
+    );
+    let _ = db.close().await;
+    Ok(())
 }
 
 async fn run() -> Result<(), StartError> {
@@ -50,16 +131,20 @@ async fn run() -> Result<(), StartError> {
     let db = connect(&db_config).await?;
     server::prepare_database(db.clone(), seed_demo).await;
 
-    let app = server::router(AppState {
+    let app = server::router(AppState::new(
         leptos_options,
-        db: db.clone(),
-    });
+        db.clone(),
+        AuthConfig::from_env(),
+    ));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("RunwayOKR listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartError::Serve)?;
     let _ = db.close().await;

@@ -6,8 +6,12 @@ use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
+use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
+use crate::access::Viewer;
+use crate::api::auth::get_viewer;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -41,6 +45,8 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let viewer = Resource::new(|| (), |_| get_viewer());
+
     view! {
         <Stylesheet id="leptos" href="/pkg/runway-okr.css" />
         <Title text="RunwayOKR" />
@@ -51,11 +57,21 @@ pub fn App() -> impl IntoView {
                         <a href="/" class="brand">"RunwayOKR"</a>
                     </h1>
                     <p class="tagline">"Quarterly objectives and key results"</p>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            viewer.await.ok().flatten().map(|viewer| view! { <UserMenu viewer /> })
+                        })}
+                    </Suspense>
                 </header>
                 <main>
                     <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/kr/:id") view=KeyResultPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/no-team") view=NoTeamPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>
@@ -76,5 +92,26 @@ fn NotFound() -> impl IntoView {
                 <a href="/">"Back to the dashboard"</a>
             </p>
         </section>
+    }
+}
+
+/// Who is signed in, with the admin's people link and the sign-out buttons:
+/// plain POST forms, so they work without JavaScript.
+#[component]
+fn UserMenu(viewer: Viewer) -> impl IntoView {
+    let is_admin = viewer.is_admin();
+    view! {
+        <nav class="user-menu" aria-label="Account">
+            <span class="signed-in-as" data-testid="signed-in-as">{viewer.label()}</span>
+            {is_admin.then(|| view! { <a href="/admin/people" data-testid="people-link">"People"</a> })}
+            <form method="post" action="/api/sign_out" class="inline-form">
+                <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
+            </form>
+            <form method="post" action="/api/sign_out_everywhere" class="inline-form">
+                <button type="submit" class="link-button" data-testid="sign-out-everywhere">
+                    "Sign out everywhere"
+                </button>
+            </form>
+        </nav>
     }
 }

@@ -7,7 +7,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::api::{People, RecordCheckIn};
+use crate::api::RecordCheckIn;
 use crate::error::AppError;
 
 /// Bumped after every saved check-in; pages refetch when it changes.
@@ -27,7 +27,6 @@ pub fn CheckInForm(
     key_result_id: Uuid,
     /// Shown in labels, e.g. "Value (%)".
     unit: &'static str,
-    people: People,
     /// Bounds of the date picker: the quarter, and no later than today.
     min_date: String,
     max_date: String,
@@ -61,7 +60,7 @@ pub fn CheckInForm(
             .filter(|e| {
                 !matches!(
                     e.field(),
-                    Some("value" | "confidence" | "note" | "author_id" | "date")
+                    Some("value" | "confidence" | "note" | "date")
                 )
             })
             .map(|e| e.to_string())
@@ -120,25 +119,6 @@ pub fn CheckInForm(
                     data-testid="check-in-date"
                 />
                 <FieldError message=field_error("date") />
-            </div>
-            <div class="field">
-                <label for=field_id("author")>"Acting as (temporary, until sign-in)"</label>
-                <select id=field_id("author") name="author_id" required data-testid="check-in-author">
-                    <option value="">"Choose a person…"</option>
-                    {people
-                        .people
-                        .iter()
-                        .map(|person| {
-                            let selected = people.acting_as == Some(person.id);
-                            view! {
-                                <option value=person.id.to_string() selected=selected>
-                                    {person.name.clone()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                <FieldError message=field_error("author_id") />
             </div>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=pending data-testid="check-in-submit">

@@ -8,7 +8,9 @@ use leptos_router::hooks::use_query_map;
 use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
 use super::format_date;
 use super::sparkline::Sparkline;
-use crate::api::{People, get_dashboard, get_people};
+use crate::access::Viewer;
+use crate::api::auth::get_viewer;
+use crate::api::get_dashboard;
 use crate::error::AppError;
 use crate::model::{Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView};
 use crate::rules;
@@ -16,7 +18,7 @@ use crate::rules;
 /// What every key result row of the dashboard needs to know.
 #[derive(Clone)]
 struct RowContext {
-    people: People,
+    viewer: Option<Viewer>,
     quarter: QuarterView,
     as_of: chrono::NaiveDate,
     today: chrono::NaiveDate,
@@ -42,14 +44,14 @@ pub fn DashboardPage() -> impl IntoView {
             get_dashboard(quarter, team, owner, at_risk, stale)
         },
     );
-    let people = Resource::new(|| (), |_| get_people());
+    let viewer = Resource::new(|| (), |_| get_viewer());
 
     view! {
         <CheckInPostError />
         <Transition fallback=|| view! { <p class="loading">"Loading OKRs…"</p> }>
             {move || Suspend::new(async move {
-                match (dashboard.await, people.await) {
-                    (Ok(dashboard), Ok(people)) => view! { <DashboardView dashboard people /> }.into_any(),
+                match (dashboard.await, viewer.await) {
+                    (Ok(dashboard), Ok(viewer)) => view! { <DashboardView dashboard viewer /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -61,6 +63,8 @@ pub fn DashboardPage() -> impl IntoView {
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     let heading = match &error {
         AppError::NotFound(_) => "Not found",
+        AppError::Unauthorized(_) => "Sign in to continue",
+        AppError::Forbidden(_) => "Not allowed",
         AppError::Unavailable => "Database unavailable",
         _ => "Something went wrong",
     };
@@ -76,7 +80,7 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn DashboardView(dashboard: Dashboard, people: People) -> impl IntoView {
+fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView {
     let query = use_query_map();
     let filtered = move || {
         let query = query.read_untracked();
@@ -103,7 +107,7 @@ fn DashboardView(dashboard: Dashboard, people: People) -> impl IntoView {
         .into_any();
     };
     provide_context(RowContext {
-        people,
+        viewer,
         quarter: quarter.clone(),
         as_of,
         today,
@@ -271,14 +275,14 @@ fn TeamSection(team: TeamView) -> impl IntoView {
             {team
                 .objectives
                 .into_iter()
-                .map(|objective| view! { <ObjectiveCard objective /> })
+                .map(|objective| view! { <ObjectiveCard objective team_id=team.id /> })
                 .collect_view()}
         </section>
     }
 }
 
 #[component]
-fn ObjectiveCard(objective: ObjectiveView) -> impl IntoView {
+fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView {
     let progress = objective.progress();
     let confidence = objective.confidence();
     let expanded = RwSignal::new(true);
@@ -322,7 +326,7 @@ fn ObjectiveCard(objective: ObjectiveView) -> impl IntoView {
                 {objective
                     .key_results
                     .into_iter()
-                    .map(|key_result| view! { <KeyResultRow key_result /> })
+                    .map(|key_result| view! { <KeyResultRow key_result team_id /> })
                     .collect_view()}
             </ul>
         </article>
@@ -330,8 +334,12 @@ fn ObjectiveCard(objective: ObjectiveView) -> impl IntoView {
 }
 
 #[component]
-fn KeyResultRow(key_result: KeyResultView) -> impl IntoView {
+fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView {
     let context = expect_context::<RowContext>();
+    let may_check_in = context
+        .viewer
+        .as_ref()
+        .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
     let max_date = context
         .today
         .min(context.quarter.end_at)
@@ -387,16 +395,20 @@ fn KeyResultRow(key_result: KeyResultView) -> impl IntoView {
                 </span>
             </div>
             <Sparkline key_result=key_result.clone() />
-            <details class="check-in-panel">
-                <summary data-testid="check-in-toggle">"Record check-in"</summary>
-                <CheckInForm
-                    key_result_id=key_result.id
-                    unit=key_result.unit.as_str()
-                    people=context.people.clone()
-                    min_date=context.quarter.start_at.to_string()
-                    max_date=max_date.to_string()
-                />
-            </details>
+            {may_check_in
+                .then(|| {
+                    view! {
+                        <details class="check-in-panel">
+                            <summary data-testid="check-in-toggle">"Record check-in"</summary>
+                            <CheckInForm
+                                key_result_id=key_result.id
+                                unit=key_result.unit.as_str()
+                                min_date=context.quarter.start_at.to_string()
+                                max_date=max_date.to_string()
+                            />
+                        </details>
+                    }
+                })}
         </li>
     }
 }

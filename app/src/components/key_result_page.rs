@@ -11,7 +11,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
 use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use super::format_date;
-use crate::api::{get_key_result, get_people};
+use crate::access::Viewer;
+use crate::api::auth::get_viewer;
+use crate::api::get_key_result;
 use crate::model::KeyResultDetail;
 use crate::rules;
 
@@ -23,14 +25,14 @@ pub fn KeyResultPage() -> impl IntoView {
         move || (params.read().get("id").unwrap_or_default(), changed.0.get()),
         |(id, _)| get_key_result(id),
     );
-    let people = Resource::new(move || changed.0.get(), |_| get_people());
+    let viewer = Resource::new(|| (), |_| get_viewer());
 
     view! {
         <CheckInPostError />
         <Transition fallback=|| view! { <p class="loading">"Loading key result…"</p> }>
             {move || Suspend::new(async move {
-                match (detail.await, people.await) {
-                    (Ok(detail), Ok(people)) => view! { <Detail detail people /> }.into_any(),
+                match (detail.await, viewer.await) {
+                    (Ok(detail), Ok(viewer)) => view! { <Detail detail viewer /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -39,11 +41,12 @@ pub fn KeyResultPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: KeyResultDetail, people: crate::api::People) -> impl IntoView {
+fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
     let KeyResultDetail {
         key_result,
         objective,
         team,
+        team_id,
         quarter,
         history,
         as_of,
@@ -136,13 +139,24 @@ fn Detail(detail: KeyResultDetail, people: crate::api::People) -> impl IntoView 
             <TrendChart detail_points=points.clone() key_result=key_result.clone() quarter=quarter.clone() forecast=forecast.ok() />
             <section class="kr-check-in" aria-labelledby="record-heading">
                 <h3 id="record-heading">"Record a check-in"</h3>
-                <CheckInForm
-                    key_result_id=key_result.id
-                    unit=key_result.unit.as_str()
-                    people
-                    min_date=quarter.start_at.to_string()
-                    max_date=max_date.to_string()
-                />
+                {if viewer.as_ref().is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id)) {
+                    view! {
+                        <CheckInForm
+                            key_result_id=key_result.id
+                            unit=key_result.unit.as_str()
+                            min_date=quarter.start_at.to_string()
+                            max_date=max_date.to_string()
+                        />
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <p class="muted" data-testid="check-in-not-allowed">
+                            "Only the owner, their team and admins record check-ins here."
+                        </p>
+                    }
+                        .into_any()
+                }}
             </section>
             <section class="history" aria-labelledby="history-heading">
                 <h3 id="history-heading">"Check-ins"</h3>

@@ -1,7 +1,9 @@
+pub mod admin;
 pub mod app;
 pub mod check_in_form;
 pub mod dashboard;
 pub mod key_result_page;
+pub mod sign_in;
 pub mod sparkline;
 
 use chrono::NaiveDateTime;

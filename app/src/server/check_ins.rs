@@ -1,7 +1,7 @@
 //! Recording check-ins, and the people who may record them.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{check_in, key_result, objective, okr_user, quarter};
+use entity::{Role, check_in, key_result, objective, okr_user, person_role, quarter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::access::Member;
 use crate::error::AppError;
 use crate::forms::CheckInInput;
 use crate::model::PersonView;
@@ -124,13 +125,32 @@ pub async fn record(
         ));
     }
 
-    let author = okr_user::Entity::find_by_id(input.author_id)
+    // The author is the signed-in person; their role decides, as it stands
+    // in this transaction, whether they may check in here.
+    let Some((author, role)) = okr_user::Entity::find_by_id(input.author_id)
+        .find_also_related(person_role::Entity)
         .one(&txn)
-        .await?;
-    if !author.is_some_and(|person| person.active) {
-        return Err(AppError::validation(
-            "author_id",
-            "choose a person from the list",
+        .await?
+        .filter(|(person, _)| person.active)
+    else {
+        return Err(AppError::forbidden(
+            "you are not an active member of any team",
+        ));
+    };
+    let (key_result, objective) = key_result::Entity::find_by_id(input.key_result_id)
+        .find_also_related(objective::Entity)
+        .one(&txn)
+        .await?
+        .and_then(|(key_result, objective)| Some((key_result, objective?)))
+        .ok_or(AppError::Internal)?;
+    let member = Member {
+        person_id: author.id,
+        team_id: author.team_id,
+        role: role.map_or(Role::Member, |role| role.role),
+    };
+    if !member.may_check_in(key_result.owner_id, objective.team_id) {
+        return Err(AppError::forbidden(
+            "you can check in only on key results of your team or that you own",
         ));
     }
 

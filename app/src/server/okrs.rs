@@ -286,6 +286,7 @@ struct DetailRow {
     #[sea_orm(nested)]
     key_result: KeyResultRow,
     objective_title: String,
+    team_id: Uuid,
     team_name: String,
     quarter_id: Uuid,
 }
@@ -309,6 +310,7 @@ pub async fn key_result_detail(
 ) -> Result<Option<KeyResultDetail>, DbErr> {
     let Some(row) = key_result_with_owner(key_result::Entity::find_by_id(id))
         .column_as(objective::Column::Title, "objective_title")
+        .column_as(team::Column::Id, "team_id")
         .column_as(team::Column::Name, "team_name")
         .column_as(objective::Column::QuarterId, "quarter_id")
         .join(JoinType::InnerJoin, objective::Relation::Team.def())
@@ -365,6 +367,7 @@ pub async fn key_result_detail(
         key_result: row.key_result.into_view(check_ins),
         objective: row.objective_title,
         team: row.team_name,
+        team_id: row.team_id,
         as_of: as_of(&quarter, today),
         today,
         quarter,

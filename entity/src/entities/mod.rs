@@ -12,3 +12,6 @@ pub mod objective;
 pub mod okr_user;
 pub mod quarter;
 pub mod team;
+
+// Added by later migrations; the spec's tables keep exactly their columns.
+pub mod person_role;

@@ -48,6 +48,8 @@ pub enum Relation {
     CheckIn,
     #[sea_orm(has_many = "super::import_record::Entity")]
     ImportRecord,
+    #[sea_orm(has_one = "super::person_role::Entity")]
+    PersonRole,
 }
 
 #[cfg(feature = "orm")]
@@ -82,6 +84,13 @@ impl Related<super::check_in::Entity> for Entity {
 impl Related<super::import_record::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::ImportRecord.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::person_role::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PersonRole.def()
     }
 }
 

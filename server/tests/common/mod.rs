@@ -1,12 +1,53 @@
-//! Runs the real router on a free port, for tests that talk HTTP to it.
+//! Runs the real router on a free port, for tests that talk HTTP to it, and
+//! the helpers every HTTP test shares: the demo people, signing in, posting
+//! server functions with or without a session, and reading the seed.
+
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::server::AppState;
+use app::server::auth::AuthConfig;
+use chrono::NaiveDate;
+use entity::{key_result, okr_user, team};
 use leptos::prelude::LeptosOptions;
-use sea_orm::DatabaseConnection;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::Value;
 use tokio::task::JoinHandle;
+
+/// The password `ensure_demo_sign_ins` gives every demo person.
+pub const DEMO_PASSWORD: &str = "runway-demo";
+/// Corporate Sales, admin.
+pub const EMILY: &str = "emily.davis@airline.com";
+/// Direct Channel Sales, lead.
+pub const SARAH: &str = "sarah.chen@airline.com";
+/// Corporate Sales, lead.
+pub const LISA: &str = "lisa.wang@airline.com";
+/// Direct Channel Sales, member.
+pub const MIKE: &str = "mike.johnson@airline.com";
+/// Corporate Sales, member.
+pub const JAMES: &str = "james.rodriguez@airline.com";
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "runway_session";
+/// What every test client says it is, so sessions can be checked for it.
+pub const USER_AGENT: &str = "runway-okr-tests/1";
+
+// Key results of the demo seed.
+
+/// Corporate Sales, owned by Lisa.
+pub const APAC_REVENUE: &str = "Increase APAC corporate revenue from $8M to $15M";
+/// Corporate Sales, owned by Emily.
+pub const RENEWAL_RATE: &str = "Achieve 85% contract renewal rate (baseline: 70%)";
+/// Direct Channel Sales, owned by Mike.
+pub const CO_BRAND: &str = "Grow co-brand credit card sign-ups from 5,000 to 8,000 per month";
+/// Direct Channel Sales, owned by Sarah.
+pub const COMMISSION: &str = "Reduce third-party commission costs from 15% to 12%";
+/// Direct Channel Sales, owned by Mike.
+pub const CONVERSION: &str = "Increase direct booking conversion rate from 2.8% to 3.5%";
 
 /// The server's options as `cargo leptos` would give them, minus the files.
 pub fn leptos_options() -> LeptosOptions {
@@ -15,6 +56,100 @@ pub fn leptos_options() -> LeptosOptions {
         .site_root("target/site")
         .site_pkg_dir("pkg")
         .build()
+}
+
+pub fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a calendar date")
+}
+
+/// A seeded person, by e-mail.
+pub async fn person(db: &DatabaseConnection, email: &str) -> okr_user::Model {
+    okr_user::Entity::find()
+        .filter(okr_user::Column::Email.eq(email))
+        .one(db)
+        .await
+        .expect("query people")
+        .unwrap_or_else(|| panic!("no seeded person {email:?}"))
+}
+
+pub async fn key_result_titled(db: &DatabaseConnection, title: &str) -> key_result::Model {
+    key_result::Entity::find()
+        .filter(key_result::Column::Title.eq(title))
+        .one(db)
+        .await
+        .expect("query key results")
+        .unwrap_or_else(|| panic!("no seeded key result {title:?}"))
+}
+
+pub async fn team_named(db: &DatabaseConnection, name: &str) -> team::Model {
+    team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .one(db)
+        .await
+        .expect("query teams")
+        .unwrap_or_else(|| panic!("no seeded team {name:?}"))
+}
+
+fn client(redirects: reqwest::redirect::Policy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(redirects)
+        .user_agent(USER_AGENT)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// A client that reports redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    client(reqwest::redirect::Policy::none())
+}
+
+/// Every `Set-Cookie` of a response.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
+/// The `Set-Cookie` of the session cookie, if any.
+pub fn session_set_cookie(cookies: &[String]) -> Option<String> {
+    cookies
+        .iter()
+        .find(|cookie| cookie.starts_with(&format!("{SESSION_COOKIE}=")))
+        .cloned()
+}
+
+/// The `runway_session=<token>` pair of a `Set-Cookie`, to send back.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .expect("a cookie pair")
+        .trim()
+        .to_owned()
+}
+
+/// The `Location` of a response, or "".
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Status and JSON body of a server function's answer.
+pub async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("a response body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("{status}: not JSON ({error}): {text}"));
+    (status, body)
 }
 
 /// The router of `server::router`, served on 127.0.0.1 at a port of its own
@@ -27,10 +162,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: DatabaseConnection) -> TestServer {
-        let app = server::router(AppState {
-            leptos_options: leptos_options(),
-            db,
-        });
+        Self::start_with(db, AuthConfig::default()).await
+    }
+
+    /// The server with other sign-in settings (such as an https public URL).
+    pub async fn start_with(db: DatabaseConnection, auth: AuthConfig) -> TestServer {
+        // As `main` serves it: with the client's address, for the session
+        // rows and the sign-in limits.
+        let app = server::router(AppState::new(leptos_options(), db, auth))
+            .into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
@@ -38,12 +178,19 @@ impl TestServer {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("an HTTP client");
-        TestServer { addr, client, task }
+        TestServer {
+            addr,
+            client: client(reqwest::redirect::Policy::default()),
+            task,
+        }
+    }
+
+    /// Gives the demo people their password, then starts the server.
+    pub async fn with_demo_sign_ins(db: DatabaseConnection) -> TestServer {
+        app::server::auth::ensure_demo_sign_ins(&db)
+            .await
+            .expect("demo sign-ins");
+        TestServer::start(db).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -56,6 +203,65 @@ impl TestServer {
             .send()
             .await
             .unwrap_or_else(|error| panic!("GET {path}: {error}"))
+    }
+
+    /// `GET path` with a `Cookie` header, not following redirects.
+    pub async fn get_as(&self, path: &str, cookie: &str) -> reqwest::Response {
+        no_redirects()
+            .get(self.url(path))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("GET {path}: {error}"))
+    }
+
+    /// `POST /api/sign_in` as a fetch.
+    pub async fn post_sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/api/sign_in",
+            None,
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs in and returns the `runway_session=<token>` pair to send as a
+    /// `Cookie` header.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response = self.post_sign_in(email, password).await;
+        let status = response.status();
+        let cookies = set_cookies(&response);
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "sign in as {email}: {body}");
+        let set_cookie = session_set_cookie(&cookies)
+            .unwrap_or_else(|| panic!("sign in as {email} set no session cookie: {cookies:?}"));
+        cookie_pair(&set_cookie)
+    }
+
+    /// Signs a demo person in with the demo password.
+    pub async fn sign_in_demo(&self, email: &str) -> String {
+        self.sign_in(email, DEMO_PASSWORD).await
+    }
+
+    /// `POST path` form-encoded as a fetch (`Accept: application/json`),
+    /// with the session `cookie` if any, not following redirects.
+    pub async fn post(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = no_redirects()
+            .post(self.url(path))
+            .header(ACCEPT, "application/json")
+            .form(fields);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("POST {path}: {error}"))
     }
 }
 

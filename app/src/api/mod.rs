@@ -7,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::{Dashboard, HealthReport, KeyResultDetail, PersonView};
+use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 
-/// The cookie that remembers whom the browser is acting as, until sign-in.
-pub const ACTING_AS_COOKIE: &str = "runway_acting_as";
+pub mod auth;
 
 /// Runs a server function body and, on error, gives the HTTP response the
 /// error's status.
@@ -19,7 +18,7 @@ pub const ACTING_AS_COOKIE: &str = "runway_acting_as";
 /// answers it with a redirect back to the form's page, carrying the error,
 /// and that redirect must keep its 3xx status.
 #[cfg(feature = "ssr")]
-async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+pub(crate) async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let outcome = body.await;
     if let Err(error) = &outcome
         && !is_html_form_post()
@@ -30,7 +29,7 @@ async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T
 }
 
 #[cfg(feature = "ssr")]
-fn is_html_form_post() -> bool {
+pub(crate) fn is_html_form_post() -> bool {
     use_context::<http::request::Parts>().is_some_and(|parts| {
         parts.method == http::Method::POST
             && parts
@@ -100,6 +99,7 @@ pub async fn get_dashboard(
     use crate::server;
 
     respond(async {
+        server::middleware::current_member()?;
         let filters = Filters {
             team: optional_id("team", team)?,
             owner: optional_id("owner", owner)?,
@@ -126,6 +126,7 @@ pub async fn get_key_result(id: String) -> Result<KeyResultDetail, AppError> {
     use crate::server;
 
     respond(async {
+        server::middleware::current_member()?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound("key result".into()))?;
         let db = server::db()?;
         server::okrs::key_result_detail(&db, id, chrono::Utc::now().date_naive())
@@ -135,41 +136,6 @@ pub async fn get_key_result(id: String) -> Result<KeyResultDetail, AppError> {
     .await
 }
 
-/// Who can record check-ins, and whom this browser acts as.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct People {
-    pub people: Vec<PersonView>,
-    pub acting_as: Option<Uuid>,
-}
-
-#[server(prefix = "/api", endpoint = "people", input = GetUrl)]
-pub async fn get_people() -> Result<People, AppError> {
-    use crate::server;
-
-    respond(async {
-        let db = server::db()?;
-        let people = server::check_ins::people(&db).await?;
-        let acting_as =
-            acting_as_cookie().filter(|id| people.iter().any(|person| person.id == *id));
-        Ok(People { people, acting_as })
-    })
-    .await
-}
-
-#[cfg(feature = "ssr")]
-fn acting_as_cookie() -> Option<Uuid> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == ACTING_AS_COOKIE)
-        .and_then(|(_, value)| Uuid::parse_str(value).ok())
-}
-
 /// What a saved check-in reports back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckInSaved {
@@ -177,44 +143,34 @@ pub struct CheckInSaved {
     pub key_result_id: Uuid,
 }
 
-/// Records a check-in. Works as a plain form post without JavaScript (the
-/// browser is sent back to the page it came from) and as a fetch once
-/// hydrated. Remembers the author in a cookie, until sign-in exists.
+/// Records a check-in by the signed-in person. Works as a plain form post
+/// without JavaScript (the browser is sent back to the page it came from) and
+/// as a fetch once hydrated.
 #[server(prefix = "/api", endpoint = "check_in")]
 pub async fn record_check_in(
     key_result_id: String,
     value: String,
     confidence: String,
     note: String,
-    author_id: String,
     date: String,
 ) -> Result<CheckInSaved, AppError> {
     use crate::forms::CheckInForm;
     use crate::server;
 
     respond(async {
+        let (_, member) = server::middleware::current_member()?;
         let input = CheckInForm {
             key_result_id,
             value,
             confidence,
             note,
-            author_id,
             date,
         }
-        .parse()?;
+        .parse(member.person_id)?;
         let db = server::db()?;
         // Microseconds: what PostgreSQL keeps, so both backends order alike.
         let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 6);
         let saved = server::check_ins::record(&db, input, now).await?;
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let cookie = format!(
-                "{ACTING_AS_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-                saved.created_by
-            );
-            if let Ok(value) = http::HeaderValue::from_str(&cookie) {
-                response.append_header(http::header::SET_COOKIE, value);
-            }
-        }
         Ok(CheckInSaved {
             id: saved.id,
             key_result_id: saved.kr_id,

@@ -1,0 +1,296 @@
+//! Server functions of sign-in: signing in and out, the people page of
+//! admins, invitations and password resets.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use crate::access::Viewer;
+use crate::error::AppError;
+use crate::model::{AdminPeople, IssuedLinkView};
+
+#[cfg(feature = "ssr")]
+use super::{is_html_form_post, respond};
+
+/// The cookie that carries a link issued by a form post without JavaScript
+/// to the page the browser is sent back to, where it is shown once.
+#[cfg(feature = "ssr")]
+const ISSUED_LINK_COOKIE: &str = "runway_issued_link";
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: Option<http::HeaderValue>) {
+    if let (Some(value), Some(response)) = (
+        value,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_session_cookie(token: Option<&str>) -> Result<(), AppError> {
+    let state = crate::server::state()?;
+    set_cookie(crate::server::middleware::session_cookie(
+        token,
+        state.auth.config.secure_cookies(),
+    ));
+    Ok(())
+}
+
+/// A plain form post goes on to `path`; a fetch gets its answer as JSON.
+#[cfg(feature = "ssr")]
+fn go_to(path: &str) {
+    if is_html_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
+/// Who is signed in on this browser, if anyone.
+#[server(prefix = "/api", endpoint = "viewer", input = GetUrl)]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    respond(async {
+        match crate::server::middleware::current_session() {
+            Ok(current) => Ok(Some(current.viewer)),
+            Err(AppError::Unauthorized(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    })
+    .await
+}
+
+/// Signs in with email and password; a plain form post then goes on to
+/// `next` (a path on this site).
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<Viewer, AppError> {
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        let state = server::state()?;
+        let now = chrono::Utc::now().naive_utc();
+        let session = auth::sign_in(
+            &state.db,
+            &state.auth.limiter,
+            &email,
+            &password,
+            &middleware::client_info(),
+            now,
+        )
+        .await?;
+        set_session_cookie(Some(&session.token))?;
+        go_to(crate::access::safe_next(next.as_deref().unwrap_or("/")));
+        Ok(session.viewer)
+    })
+    .await
+}
+
+/// Signs this browser out.
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        let current = middleware::current_session()?;
+        auth::sign_out(&server::db()?, &current.session_id).await?;
+        set_session_cookie(None)?;
+        go_to("/sign-in");
+        Ok(())
+    })
+    .await
+}
+
+/// Signs the user out on every device, this one included.
+#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<u64, AppError> {
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        let current = middleware::current_session()?;
+        let ended = auth::sign_out_everywhere(&server::db()?, &current.user_id).await?;
+        set_session_cookie(None)?;
+        go_to("/sign-in");
+        Ok(ended)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn require_admin() -> Result<crate::server::auth::CurrentSession, AppError> {
+    let (current, member) = crate::server::middleware::current_member()?;
+    if !member.is_admin() {
+        return Err(AppError::forbidden("admins only"));
+    }
+    Ok(current)
+}
+
+/// Everyone, for the admins' people page.
+#[server(prefix = "/api", endpoint = "admin_people", input = GetUrl)]
+pub async fn get_admin_people() -> Result<AdminPeople, AppError> {
+    use crate::server;
+
+    respond(async {
+        require_admin()?;
+        let mut people = server::people::admin_people(&server::db()?).await?;
+        people.issued_link = take_issued_link();
+        Ok(people)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn take_issued_link() -> Option<IssuedLinkView> {
+    let parts = use_context::<http::request::Parts>()?;
+    let value = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == ISSUED_LINK_COOKIE)?
+        .value()
+        .to_owned();
+    set_cookie(issued_link_cookie(None));
+    let json: String = form_urlencoded::parse(format!("v={value}").as_bytes())
+        .next()
+        .map(|(_, json)| json.into_owned())?;
+    serde_json::from_str(&json).ok()
+}
+
+#[cfg(feature = "ssr")]
+fn issued_link_cookie(link: Option<&IssuedLinkView>) -> Option<http::HeaderValue> {
+    let value: String = link
+        .and_then(|link| serde_json::to_string(link).ok())
+        .map(|json| form_urlencoded::byte_serialize(json.as_bytes()).collect())
+        .unwrap_or_default();
+    let cookie = cookie::Cookie::build((ISSUED_LINK_COOKIE, value))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .path("/admin")
+        .max_age(cookie::time::Duration::seconds(if link.is_some() {
+            300
+        } else {
+            0
+        }))
+        .build();
+    http::HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
+/// Hands a link on: with no mail server, it is logged and shown to the admin.
+/// A mail sender would plug in here.
+#[cfg(feature = "ssr")]
+fn deliver(kind: &str, link: IssuedLinkView) -> IssuedLinkView {
+    tracing::info!(email = %link.email, link = %link.link, expires_at = %link.expires_at, "{kind} link issued (no mail server configured: pass it on)");
+    if is_html_form_post() {
+        set_cookie(issued_link_cookie(Some(&link)));
+    }
+    link
+}
+
+/// Invites a person (admins only): adds them to a team with a role and
+/// issues a one-time link, valid 72 hours, to set their password.
+#[server(prefix = "/api", endpoint = "invite")]
+pub async fn invite(
+    name: String,
+    email: String,
+    team_id: String,
+    role: String,
+) -> Result<IssuedLinkView, AppError> {
+    use crate::forms;
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        require_admin()?;
+        let invitation = auth::Invitation {
+            name: forms::check_name("name", &name, 120)?,
+            email: forms::check_email(&email)?,
+            team_id: uuid::Uuid::parse_str(team_id.trim())
+                .map_err(|_| AppError::validation("team_id", "choose a team from the list"))?,
+            role: role.parse()?,
+        };
+        let state = server::state()?;
+        let now = chrono::Utc::now().naive_utc();
+        let issued = auth::invite(&state.db, invitation, now).await?;
+        let link = IssuedLinkView {
+            link: format!(
+                "{}{}",
+                middleware::site_base(&state.auth.config),
+                auth::LinkKind::Invitation.path(&issued.token)
+            ),
+            email: issued.email,
+            expires_at: issued.expires_at,
+        };
+        Ok(deliver("invitation", link))
+    })
+    .await
+}
+
+/// Issues a password reset link, valid 1 hour, for a person (admins only).
+#[server(prefix = "/api", endpoint = "reset_link")]
+pub async fn reset_link(person_id: String) -> Result<IssuedLinkView, AppError> {
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        require_admin()?;
+        let person_id = uuid::Uuid::parse_str(person_id.trim())
+            .map_err(|_| AppError::validation("person_id", "choose a person from the list"))?;
+        let state = server::state()?;
+        let now = chrono::Utc::now().naive_utc();
+        let issued = auth::reset_link(&state.db, person_id, now).await?;
+        let link = IssuedLinkView {
+            link: format!(
+                "{}{}",
+                middleware::site_base(&state.auth.config),
+                auth::LinkKind::Reset.path(&issued.token)
+            ),
+            email: issued.email,
+            expires_at: issued.expires_at,
+        };
+        Ok(deliver("password reset", link))
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn redeem(
+    kind: crate::server::auth::LinkKind,
+    token: String,
+    password: String,
+) -> Result<Viewer, AppError> {
+    use crate::server::{self, auth, middleware};
+
+    let state = server::state()?;
+    let now = chrono::Utc::now().naive_utc();
+    let session = auth::redeem_link(
+        &state.db,
+        kind,
+        &token,
+        &password,
+        &middleware::client_info(),
+        now,
+    )
+    .await?;
+    set_session_cookie(Some(&session.token))?;
+    go_to("/");
+    Ok(session.viewer)
+}
+
+/// Accepts an invitation: sets the password and signs in.
+#[server(prefix = "/api", endpoint = "accept_invite")]
+pub async fn accept_invite(token: String, password: String) -> Result<Viewer, AppError> {
+    respond(redeem(
+        crate::server::auth::LinkKind::Invitation,
+        token,
+        password,
+    ))
+    .await
+}
+
+/// Sets a new password from a reset link, ends every other session, and
+/// signs in.
+#[server(prefix = "/api", endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<Viewer, AppError> {
+    respond(redeem(crate::server::auth::LinkKind::Reset, token, password)).await
+}

@@ -1,0 +1,150 @@
+//! Signing in, setting a password from an invitation or reset link, and the
+//! page of a user who is not a member of any team yet. Plain POST forms: they
+//! work the same with and without JavaScript, and end on a fresh page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::auth::{AcceptInvite, ResetPassword, SignIn, get_viewer};
+
+/// The error a form post came back with, if any.
+#[component]
+fn FormError(message: Signal<Option<String>>, testid: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="banner banner-error" role="alert" data-testid=testid>
+                {move || message.get()}
+            </p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .map(|next| crate::access::safe_next(&next).to_owned())
+            .unwrap_or_else(|| "/".into())
+    };
+    // A failed post without JavaScript comes back with its error in the URL.
+    let action = ServerAction::<SignIn>::new();
+    let error = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    });
+    view! {
+        <section class="auth-card" aria-labelledby="sign-in-heading">
+            <h2 id="sign-in-heading">"Sign in"</h2>
+            <FormError message=error testid="sign-in-error" />
+            <form method="post" action="/api/sign_in" class="auth-form">
+                <input type="hidden" name="next" value=next />
+                <div class="field">
+                    <label for="sign-in-email">"Email"</label>
+                    <input id="sign-in-email" name="email" type="email" autocomplete="username" required />
+                </div>
+                <div class="field">
+                    <label for="sign-in-password">"Password"</label>
+                    <input
+                        id="sign-in-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </div>
+                <button type="submit" class="primary" data-testid="sign-in-submit">"Sign in"</button>
+            </form>
+            <p class="muted">"Forgot your password? Ask an admin for a reset link."</p>
+        </section>
+    }
+}
+
+#[component]
+fn SetPasswordForm(
+    heading: &'static str,
+    action_path: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    view! {
+        <section class="auth-card" aria-labelledby="set-password-heading">
+            <h2 id="set-password-heading">{heading}</h2>
+            <FormError message=error testid="set-password-error" />
+            <form method="post" action=action_path class="auth-form">
+                <input type="hidden" name="token" value=token />
+                <div class="field">
+                    <label for="new-password">"New password (at least 8 characters)"</label>
+                    <input
+                        id="new-password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength="8"
+                        maxlength="128"
+                        required
+                    />
+                </div>
+                <button type="submit" class="primary" data-testid="set-password-submit">
+                    "Set password and sign in"
+                </button>
+            </form>
+            <p class="muted">"This link works once."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AcceptInvitePage() -> impl IntoView {
+    let action = ServerAction::<AcceptInvite>::new();
+    let error = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    });
+    view! { <SetPasswordForm heading="Welcome to RunwayOKR" action_path="/api/accept_invite" error /> }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    });
+    view! { <SetPasswordForm heading="Choose a new password" action_path="/api/reset_password" error /> }
+}
+
+/// For a user whose email matches no active person.
+#[component]
+pub fn NoTeamPage() -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| get_viewer());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let name = viewer.await.ok().flatten().map(|viewer| viewer.name).unwrap_or_default();
+                view! {
+                    <section class="auth-card" data-testid="no-team">
+                        <h2>"Not a member of any team yet"</h2>
+                        <p>
+                            {format!("You are signed in as {name}, ")}
+                            "but you are not a member of any team yet, so there is nothing to show. "
+                            "Ask an admin of RunwayOKR to add you to your team."
+                        </p>
+                    </section>
+                }
+            })}
+        </Suspense>
+    }
+}
