@@ -539,10 +539,10 @@ pub async fn invite(
     now: NaiveDateTime,
 ) -> Result<IssuedLink, AppError> {
     let txn = db.begin().await?;
-    if !team::Entity::find_by_id(invitation.team_id)
+    if team::Entity::find_by_id(invitation.team_id)
         .one(&txn)
         .await?
-        .is_some_and(|found| !found.archived)
+        .is_none_or(|found| found.archived)
     {
         return Err(AppError::validation("team_id", "choose a team from the list"));
     }
