@@ -72,10 +72,11 @@ impl Viewer {
 /// crafted sign-in link cannot send people elsewhere.
 pub fn safe_next(next: &str) -> &str {
     let next = next.trim();
+    // Browsers drop tabs and newlines from URLs and read `\` as `/`, so
+    // `/\t/evil.example` or `/\evil.example` would leave the site.
     let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n']);
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && !next.starts_with("//");
     if local { next } else { "/" }
 }
 
@@ -140,5 +141,8 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("/x\\y"), "/");
     }
 }

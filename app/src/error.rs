@@ -82,7 +82,13 @@ impl FromServerFnError for AppError {
 
 impl From<entity::InvalidValue> for AppError {
     fn from(invalid: entity::InvalidValue) -> Self {
-        AppError::validation(invalid.field, invalid.to_string())
+        AppError::validation(
+            invalid.field,
+            format!(
+                "{:?} is not valid; expected one of {}",
+                invalid.value, invalid.expected
+            ),
+        )
     }
 }
 

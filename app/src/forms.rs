@@ -76,10 +76,12 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
 /// non-empty parts, no spaces, and at most 255 characters (`okr_user.email`).
 pub fn check_email(email: &str) -> Result<String, AppError> {
     let email = email.trim();
-    let valid = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    let valid = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if email.is_empty() {
         return Err(AppError::validation("email", "enter an email address"));
     }
@@ -87,7 +89,10 @@ pub fn check_email(email: &str) -> Result<String, AppError> {
         return Err(AppError::validation("email", "is not an email address"));
     }
     if email.chars().count() > 255 {
-        return Err(AppError::validation("email", "is longer than 255 characters"));
+        return Err(AppError::validation(
+            "email",
+            "is longer than 255 characters",
+        ));
     }
     Ok(email.to_owned())
 }
@@ -100,7 +105,10 @@ pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, AppErro
         return Err(AppError::validation(field, "must not be empty"));
     }
     if text.chars().any(char::is_control) {
-        return Err(AppError::validation(field, "must not contain control characters"));
+        return Err(AppError::validation(
+            field,
+            "must not contain control characters",
+        ));
     }
     let chars = text.chars().count();
     if chars > max {
@@ -159,12 +167,27 @@ mod tests {
     fn emails_and_names_are_checked_with_their_field() {
         assert_eq!(check_email(" a.b@airline.com ").unwrap(), "a.b@airline.com");
         for bad in ["", "no-at-sign", "@airline.com", "a@b", "a b@airline.com"] {
-            assert_eq!(check_email(bad).unwrap_err().field(), Some("email"), "{bad:?}");
+            assert_eq!(
+                check_email(bad).unwrap_err().field(),
+                Some("email"),
+                "{bad:?}"
+            );
         }
         assert_eq!(check_name("name", "  Ana  ", 120).unwrap(), "Ana");
-        assert_eq!(check_name("name", " ", 120).unwrap_err().field(), Some("name"));
-        assert_eq!(check_name("team", "a\u{0}b", 120).unwrap_err().field(), Some("team"));
-        assert_eq!(check_name("name", &"x".repeat(121), 120).unwrap_err().field(), Some("name"));
+        assert_eq!(
+            check_name("name", " ", 120).unwrap_err().field(),
+            Some("name")
+        );
+        assert_eq!(
+            check_name("team", "a\u{0}b", 120).unwrap_err().field(),
+            Some("team")
+        );
+        assert_eq!(
+            check_name("name", &"x".repeat(121), 120)
+                .unwrap_err()
+                .field(),
+            Some("name")
+        );
     }
 
     fn form() -> CheckInForm {

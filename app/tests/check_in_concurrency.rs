@@ -61,6 +61,10 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
         .expect("a seeded PostgreSQL test database");
 
     let pool = app_pool(&test_db.url).await;
+    // The demo roles: Emily is the admin.
+    app::server::auth::ensure_demo_sign_ins(&pool)
+        .await
+        .expect("the demo roles");
 
     let key_results: Vec<key_result::Model> = key_result::Entity::find()
         .order_by_asc(key_result::Column::CreatedAt)
@@ -82,7 +86,7 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
         .expect("the seeded admin")
         .id;
     let author_of = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             key_results[i % KEY_RESULTS].owner_id
         } else {
             admin

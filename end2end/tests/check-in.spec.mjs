@@ -2,17 +2,33 @@
 // load, the row's sparkline, badge and value refresh), with per-field errors,
 // and as a plain form post when JavaScript is off.
 //
-// This file runs before dashboard.spec.mjs on the same database, so it only
-// touches key results whose values that file does not check, and it reads
-// every count it compares from the page instead of assuming the seed's.
+// The author of a check-in is whoever is signed in (there is no author
+// picker any more), so each test signs in as someone allowed to check in on
+// its key result: all three are Corporate Sales key results.
+//
+// Files share one database and must not depend on their order, so this file
+// only touches key results whose values no other file checks (not those of
+// FORMATTED_CURRENT_VALUES in dashboard.spec.mjs, nor those sign-in.spec.mjs
+// checks in on), and it reads every count it compares from the page instead
+// of assuming the seed's.
 import { test, expect } from '@playwright/test';
-import { exactly, texts, waitForHydration } from './helpers.mjs';
+import {
+  EMILY,
+  JAMES,
+  LISA,
+  exactly,
+  historyCell,
+  signIn,
+  signInNoJs,
+  texts,
+  waitForHydration,
+} from './helpers.mjs';
 
-/** Seeded: $8.3M, latest confidence Red. */
+/** Seeded: $8.3M, latest confidence Red. Owned by Lisa Wang (lead, Corporate Sales). */
 const APAC_REVENUE = 'Increase APAC corporate revenue from $8M to $15M';
-/** Seeded: 72.5%. */
+/** Seeded: 72.5%. Owned by Emily Davis (admin). */
 const RENEWAL_RATE = 'Achieve 85% contract renewal rate (baseline: 70%)';
-/** Seeded: 86 (a count). */
+/** Seeded: 86 (a count). Owned by James Rodriguez (member, Corporate Sales). */
 const SALES_CYCLE = 'Reduce average sales cycle from 90 to 60 days';
 
 function keyResultNamed(page, title) {
@@ -25,21 +41,30 @@ function sparkPoints(keyResult) {
   return keyResult.locator('circle[data-testid="spark-point"]');
 }
 
-/** Opens the row's check-in panel and returns its form. */
+/** Opens the row's check-in panel and returns its form (which has no author picker). */
 async function openCheckIn(keyResult) {
   await keyResult.getByTestId('check-in-toggle').click();
   await expect(keyResult.locator('details.check-in-panel')).toHaveAttribute('open', '');
   const form = keyResult.getByTestId('check-in-form');
   await expect(form).toBeVisible();
+  await expect(
+    form.locator('[data-testid="check-in-author"], [name="author_id"]'),
+    'no "Acting as" picker: the author is the signed-in person',
+  ).toHaveCount(0);
   return form;
 }
 
-/** Fills the form; `author` and `confidence` are the visible labels. */
-async function fillCheckIn(form, { value, confidence, note, author }) {
+/** Fills the form; `confidence` is the visible label. */
+async function fillCheckIn(form, { value, confidence, note }) {
   await form.getByTestId('check-in-value').fill(value);
   await form.locator('select[data-testid="check-in-confidence"]').selectOption({ label: confidence });
   if (note !== undefined) await form.locator('textarea[data-testid="check-in-note"]').fill(note);
-  await form.locator('select[data-testid="check-in-author"]').selectOption({ label: author });
+}
+
+/** No cookie of the old author picker is ever set. */
+async function expectNoActingAsCookie(page) {
+  const names = (await page.context().cookies()).map((cookie) => cookie.name);
+  expect(names, 'cookies of the browser').not.toContain('runway_acting_as');
 }
 
 /** Non-empty per-field error messages of a form. */
@@ -49,6 +74,7 @@ async function fieldErrors(form) {
 
 test.describe('recording a check-in with JavaScript', () => {
   test('saves in place: the row refreshes without a page load, and the history shows it', async ({ page }) => {
+    await signIn(page, LISA);
     await page.goto('/');
     await waitForHydration(page);
 
@@ -65,7 +91,7 @@ test.describe('recording a check-in with JavaScript', () => {
 
     const form = await openCheckIn(keyResult);
     const note = `Two new Singapore banks signed (${Date.now()})`;
-    await fillCheckIn(form, { value: '9,100,000', confidence: 'Green', note, author: 'Lisa Wang' });
+    await fillCheckIn(form, { value: '9,100,000', confidence: 'Green', note });
     await expect(form.getByTestId('check-in-date'), 'the date defaults to a day of the quarter').toHaveValue(
       /^2025-0[1-3]-\d{2}$/,
     );
@@ -115,6 +141,7 @@ test.describe('recording a check-in with JavaScript', () => {
       'still the same document',
     );
     expect(navigations, 'no navigation of the main frame').toEqual([]);
+    await expectNoActingAsCookie(page);
 
     // The key result page lists it first.
     const href = await keyResult.getByTestId('kr-title').getAttribute('href');
@@ -128,6 +155,9 @@ test.describe('recording a check-in with JavaScript', () => {
     await expect(newest.getByTestId('history-confidence')).toHaveText(exactly('Green'));
     await expect(newest).toContainText(note);
     await expect(newest).toContainText('Lisa Wang');
+    await expect(await historyCell(page, newest, 'By'), 'the author is the signed-in person').toHaveText(
+      exactly('Lisa Wang'),
+    );
     await expect(page.getByTestId('kr-current')).toHaveText(exactly('$9.1M'));
     await expect(page.getByTestId('forecast-sentence')).toHaveText(/\S/);
     await expect(page.getByTestId('pace-sentence')).toHaveText(/\S/);
@@ -135,6 +165,7 @@ test.describe('recording a check-in with JavaScript', () => {
   });
 
   test('a value with 3 decimals shows a field error and saves nothing', async ({ page }) => {
+    await signIn(page, EMILY);
     await page.goto('/');
     await waitForHydration(page);
 
@@ -145,7 +176,7 @@ test.describe('recording a check-in with JavaScript', () => {
     const current = (await keyResult.getByTestId('kr-current').textContent())?.trim();
 
     const form = await openCheckIn(keyResult);
-    await fillCheckIn(form, { value: '1.234', confidence: 'Amber', author: 'Emily Davis' });
+    await fillCheckIn(form, { value: '1.234', confidence: 'Amber' });
     const refused = page.waitForResponse(
       (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
     );
@@ -175,6 +206,7 @@ test.describe('recording a check-in without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
   test('the plain form saves and comes back to the dashboard; a bad value comes back with the error', async ({ page }) => {
+    await signInNoJs(page, JAMES);
     const first = await page.goto('/');
     expect(first?.status()).toBe(200);
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
@@ -185,7 +217,8 @@ test.describe('recording a check-in without JavaScript', () => {
     await expect(keyResult.getByTestId('kr-current')).not.toHaveText(exactly('84'));
 
     let form = await openCheckIn(keyResult);
-    await fillCheckIn(form, { value: '84', confidence: 'Amber', note: 'Legal pre-approval live', author: 'Mike Johnson' });
+    const note = `Legal pre-approval live (${Date.now()})`;
+    await fillCheckIn(form, { value: '84', confidence: 'Amber', note });
     const posted = page.waitForResponse(
       (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
     );
@@ -204,7 +237,7 @@ test.describe('recording a check-in without JavaScript', () => {
 
     // A bad value: nothing saved, and the page says why.
     form = await openCheckIn(keyResult);
-    await fillCheckIn(form, { value: '1.234', confidence: 'Green', author: 'Mike Johnson' });
+    await fillCheckIn(form, { value: '1.234', confidence: 'Green' });
     const refused = page.waitForResponse(
       (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
     );
@@ -220,5 +253,14 @@ test.describe('recording a check-in without JavaScript', () => {
     keyResult = keyResultNamed(page, SALES_CYCLE);
     await expect(sparkPoints(keyResult)).toHaveCount(before + 1);
     await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
+    await expectNoActingAsCookie(page);
+
+    // The saved one is first in the history, by the signed-in person.
+    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
+    expect((await page.goto(href))?.status()).toBe(200);
+    const rows = page.getByTestId('history-row');
+    await expect(rows).toHaveCount(before + 1);
+    await expect(rows.first()).toContainText(note);
+    await expect(await historyCell(page, rows.first(), 'By')).toHaveText(exactly('James Rodriguez'));
   });
 });

@@ -1,4 +1,5 @@
-// The server-rendered dashboard shows the whole seeded quarter.
+// The server-rendered dashboard shows the whole seeded quarter to anyone
+// signed in (here Mike Johnson, a member: viewing needs no role).
 import { test, expect } from '@playwright/test';
 import {
   CONFIDENCE_LABELS,
@@ -9,7 +10,7 @@ import {
   QUARTER,
   TEAMS,
 } from './seed.mjs';
-import { exactly, texts } from './helpers.mjs';
+import { MIKE, exactly, signIn, texts } from './helpers.mjs';
 
 const sorted = (values) => [...values].sort();
 
@@ -29,6 +30,10 @@ function keyResultNamed(page, title) {
 }
 
 test.describe('dashboard', () => {
+  test.beforeEach(async ({ page }) => {
+    await signIn(page, MIKE);
+  });
+
   test('shows both teams, the 3 seeded objectives and all 10 key results', async ({ page }) => {
     const response = await page.goto('/');
     expect(response?.status(), 'GET / status').toBe(200);

@@ -45,3 +45,113 @@ export async function texts(locator) {
 export function exactly(text) {
   return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 }
+
+// ---------------------------------------------------------------------------
+// Signing in. Every page but /sign-in (and the invite / reset links) needs a
+// session; the demo seed gives the five people one shared password.
+
+export const DEMO_PASSWORD = 'runway-demo';
+export const SESSION_COOKIE = 'runway_session';
+
+export const EMILY = 'emily.davis@airline.com';
+export const SARAH = 'sarah.chen@airline.com';
+export const LISA = 'lisa.wang@airline.com';
+export const MIKE = 'mike.johnson@airline.com';
+export const JAMES = 'james.rodriguez@airline.com';
+
+/** Who each demo email is: name, role and team (contract of issue 7). */
+export const DEMO_PEOPLE = {
+  [EMILY]: { name: 'Emily Davis', role: 'admin', team: 'Corporate Sales' },
+  [SARAH]: { name: 'Sarah Chen', role: 'lead', team: 'Direct Channel Sales' },
+  [LISA]: { name: 'Lisa Wang', role: 'lead', team: 'Corporate Sales' },
+  [MIKE]: { name: 'Mike Johnson', role: 'member', team: 'Direct Channel Sales' },
+  [JAMES]: { name: 'James Rodriguez', role: 'member', team: 'Corporate Sales' },
+};
+
+/** '/sign-in', or '/sign-in?next=<next>' (url-encoded). */
+export function signInPath(next) {
+  return next === undefined ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+/** Fills the sign-in form of the current page and submits it. */
+export async function submitSignIn(page, email, password = DEMO_PASSWORD) {
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByTestId('sign-in-submit').click();
+}
+
+/**
+ * Waits until the browser is on `target` (a path with an optional query)
+ * with the signed-in header showing `email`'s person. If it never gets
+ * there, the error names the page it is on and any sign-in-error banner
+ * (a 429 of the rate limit shows up here).
+ */
+export async function expectSignedInAt(page, email, target = '/') {
+  const wanted = new URL(target, 'http://runway.invalid');
+  try {
+    await page.waitForURL((url) => url.pathname === wanted.pathname && url.search === wanted.search, {
+      timeout: 15_000,
+    });
+  } catch (error) {
+    const banner = page.getByTestId('sign-in-error');
+    const message = (await banner.count()) > 0 ? (await banner.first().textContent())?.trim() : '';
+    throw new Error(
+      `signing in as ${email} should end on ${target}, but the page is ${page.url()}` +
+        (message ? ` showing sign-in-error "${message}"` : ''),
+      { cause: error },
+    );
+  }
+  const person = DEMO_PEOPLE[email];
+  if (person) {
+    await expect(page.getByTestId('signed-in-as'), `signed-in header after signing in as ${email}`).toContainText(
+      person.name,
+    );
+  }
+}
+
+/**
+ * Signs `page` in through the /sign-in form and waits for the dashboard, or
+ * for `next` when given (the form sends it back as the hidden `next` field).
+ * Works with and without JavaScript: it does not wait for hydration, so the
+ * form may be posted natively (302 to next) or by the hydrated page.
+ */
+export async function signIn(page, email, password = DEMO_PASSWORD, { next } = {}) {
+  const response = await page.goto(signInPath(next));
+  expect(response?.status(), `GET ${signInPath(next)}`).toBe(200);
+  await submitSignIn(page, email, password);
+  await expectSignedInAt(page, email, next ?? '/');
+}
+
+/** signIn for a context with javaScriptEnabled: false; also checks nothing hydrated. */
+export async function signInNoJs(page, email, password = DEMO_PASSWORD, { next } = {}) {
+  await signIn(page, email, password, { next });
+  await expect(page.locator('html'), 'no hydration without JavaScript').not.toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Clicks "Sign out" in the header and waits for /sign-in. */
+export async function signOut(page) {
+  await page.getByTestId('sign-out').click();
+  await page.waitForURL((url) => url.pathname === '/sign-in', { timeout: 15_000 });
+}
+
+/** The runway_session cookie of the page's browser context, if any. */
+export async function sessionCookie(page) {
+  return (await page.context().cookies()).find((cookie) => cookie.name === SESSION_COOKIE);
+}
+
+/** Where a page without a session was sent: {pathname, next} of the final URL. */
+export function signInRedirect(page) {
+  const url = new URL(page.url());
+  return { pathname: url.pathname, next: url.searchParams.get('next') };
+}
+
+/**
+ * The text of the `header` column ("By", "Value", ...) of a history row on a
+ * key result page, found by the column's <th>.
+ */
+export async function historyCell(page, row, header) {
+  const headers = await texts(page.getByTestId('history').locator('thead th'));
+  const index = headers.indexOf(header);
+  expect(index, `history column "${header}" among ${JSON.stringify(headers)}`).toBeGreaterThanOrEqual(0);
+  return row.locator('td').nth(index);
+}

@@ -1,10 +1,15 @@
 // After hydration the page is interactive: objectives fold, spark points
 // explain themselves.
 import { test, expect } from '@playwright/test';
-import { collectBrowserErrors, readoutDate, waitForHydration } from './helpers.mjs';
+import { MIKE, collectBrowserErrors, readoutDate, signIn, waitForHydration } from './helpers.mjs';
 
 test.describe('hydrated dashboard', () => {
+  test.beforeEach(async ({ page }) => {
+    await signIn(page, MIKE);
+  });
+
   test('hydrates without errors in the browser', async ({ page }) => {
+    // Signed in already; a fresh load of the dashboard from here on.
     const errors = collectBrowserErrors(page);
     await page.goto('/');
     await waitForHydration(page);

@@ -2,12 +2,13 @@
 // and its sparkline; the interactive readout only exists after hydration.
 import { test, expect } from '@playwright/test';
 import { KEY_RESULT_TITLES, OBJECTIVES } from './seed.mjs';
-import { texts } from './helpers.mjs';
+import { MIKE, signInNoJs, texts } from './helpers.mjs';
 
 test.describe('with JavaScript disabled', () => {
   test.use({ javaScriptEnabled: false });
 
   test('all key results and their sparklines are server-rendered; no readout', async ({ page }) => {
+    await signInNoJs(page, MIKE);
     const response = await page.goto('/');
     expect(response?.status()).toBe(200);
 

@@ -84,6 +84,8 @@ enum StartError {
 
 /// `server add-user`: a way in on a new install.
 async fn add_user(email: &str, name: &str, team: &str, role: &str) -> Result<(), StartError> {
+    let email = email.trim().to_lowercase();
+    let email = email.as_str();
     let role: entity::Role = role.parse().map_err(app::error::AppError::from)?;
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!("Password for {email}: "))
@@ -112,7 +114,11 @@ async fn add_user(email: &str, name: &str, team: &str, role: &str) -> Result<(),
     }
     println!(
         "{} {email} ({role}, {team}); they can sign in now",
-        if added.created_person { "added" } else { "updated" }
+        if added.created_person {
+            "added"
+        } else {
+            "updated"
+        }
     );
     let _ = db.close().await;
     Ok(())
@@ -130,6 +136,7 @@ async fn run() -> Result<(), StartError> {
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
     server::prepare_database(db.clone(), seed_demo).await;
+    tokio::spawn(app::server::auth::warm_up());
 
     let app = server::router(AppState::new(
         leptos_options,
@@ -145,8 +152,8 @@ async fn run() -> Result<(), StartError> {
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    .await
+    .map_err(StartError::Serve)?;
     let _ = db.close().await;
     tracing::info!("stopped");
     Ok(())

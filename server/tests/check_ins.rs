@@ -1,20 +1,20 @@
 //! Recording check-ins over real HTTP, against the real router on a free
 //! port, on SQLite and PostgreSQL: `POST /api/check_in` as a fetch (JSON in
 //! and out) and as a plain HTML form post without JavaScript (redirects back
-//! to the page, carrying any error in its URL).
+//! to the page, carrying any error in its URL). The author is always the
+//! signed-in person; who may check in where is in `auth.rs`.
 
 mod common;
 
-use std::time::Duration;
-
 use chrono::{NaiveDate, NaiveDateTime};
-use common::TestServer;
-use entity::{
-    ConfidenceLevel, Direction, Unit, check_in, key_result, objective, okr_user, quarter,
+use common::{
+    APAC_REVENUE, CO_BRAND, LISA, MIKE, TestServer, date, key_result_titled, no_redirects, person,
+    set_cookies,
 };
+use entity::{ConfidenceLevel, Direction, Unit, check_in, key_result, objective, quarter};
 use migration::testing::TestDb;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, LOCATION, REFERER, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};
 use sea_orm::prelude::{Decimal, Uuid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -22,37 +22,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-const APAC_REVENUE: &str = "Increase APAC corporate revenue from $8M to $15M";
-const CO_BRAND: &str = "Grow co-brand credit card sign-ups from 5,000 to 8,000 per month";
-const LISA: &str = "lisa.wang@airline.com";
-const MIKE: &str = "mike.johnson@airline.com";
-const EMILY: &str = "emily.davis@airline.com";
-
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).expect("a calendar date")
-}
-
 /// The last day of the seeded quarter 2025-Q1.
 fn quarter_end() -> NaiveDate {
     date(2025, 3, 31)
-}
-
-async fn key_result_titled(db: &DatabaseConnection, title: &str) -> key_result::Model {
-    key_result::Entity::find()
-        .filter(key_result::Column::Title.eq(title))
-        .one(db)
-        .await
-        .expect("query key results")
-        .unwrap_or_else(|| panic!("no seeded key result {title:?}"))
-}
-
-async fn person(db: &DatabaseConnection, email: &str) -> okr_user::Model {
-    okr_user::Entity::find()
-        .filter(okr_user::Column::Email.eq(email))
-        .one(db)
-        .await
-        .expect("query people")
-        .unwrap_or_else(|| panic!("no seeded person {email:?}"))
 }
 
 async fn key_result_by_id(db: &DatabaseConnection, id: Uuid) -> key_result::Model {
@@ -95,37 +67,35 @@ async fn snapshot(db: &DatabaseConnection, key_result_id: Uuid) -> Snapshot {
     }
 }
 
-/// The six fields of the check-in form, all of which the server function
-/// expects in the body, as a browser sends them.
+/// The five fields of the check-in form, all of which the server function
+/// expects in the body, as a browser sends them. There is no author: it is
+/// whoever is signed in.
 #[derive(Debug, Clone)]
 struct Form {
     key_result_id: String,
     value: String,
     confidence: String,
     note: String,
-    author_id: String,
     date: String,
 }
 
 impl Form {
-    fn new(key_result_id: Uuid, value: &str, confidence: &str, author_id: Uuid) -> Form {
+    fn new(key_result_id: Uuid, value: &str, confidence: &str) -> Form {
         Form {
             key_result_id: key_result_id.to_string(),
             value: value.to_owned(),
             confidence: confidence.to_owned(),
             note: String::new(),
-            author_id: author_id.to_string(),
             date: String::new(),
         }
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 6] {
+    fn pairs(&self) -> [(&'static str, &str); 5] {
         [
             ("key_result_id", &self.key_result_id),
             ("value", &self.value),
             ("confidence", &self.confidence),
             ("note", &self.note),
-            ("author_id", &self.author_id),
             ("date", &self.date),
         ]
     }
@@ -137,23 +107,16 @@ struct Answer {
     body: Value,
 }
 
-/// `POST /api/check_in` the way the hydrated page does it.
-async fn post_fetch(server: &TestServer, form: &Form) -> Answer {
-    let response = server
-        .client
-        .post(server.url("/api/check_in"))
-        .header(ACCEPT, "application/json")
-        .form(&form.pairs())
-        .send()
-        .await
-        .expect("POST /api/check_in");
+/// `POST /api/check_in` the way the hydrated page does it, signed in with
+/// `session` (a `runway_session=...` pair).
+async fn post_fetch(server: &TestServer, session: &str, form: &Form) -> Answer {
+    post_fields(server, session, &form.pairs()).await
+}
+
+async fn post_fields(server: &TestServer, session: &str, fields: &[(&str, &str)]) -> Answer {
+    let response = server.post("/api/check_in", Some(session), fields).await;
     let status = response.status();
-    let cookies = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok().map(str::to_owned))
-        .collect();
+    let cookies = set_cookies(&response);
     let text = response.text().await.expect("a response body");
     let body = serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("{status}: not JSON ({error}): {text}"));
@@ -164,20 +127,22 @@ async fn post_fetch(server: &TestServer, form: &Form) -> Answer {
     }
 }
 
-/// A client that reports redirects instead of following them, as a test of
-/// what the server answers a browser without JavaScript.
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client")
+fn saved_id(answer: &Answer) -> Uuid {
+    answer.body["id"]
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .unwrap_or_else(|| panic!("no id in the answer: {}", answer.body))
 }
 
 /// `POST /api/check_in` as a plain `<form method="post">` submitted from
-/// `referer`; returns the status and the `Location` it redirects to.
-async fn post_html_form(server: &TestServer, form: &Form, referer: &str) -> (StatusCode, String) {
+/// `referer`, signed in with `session`; returns the status and the
+/// `Location` it redirects to.
+async fn post_html_form(
+    server: &TestServer,
+    session: &str,
+    form: &Form,
+    referer: &str,
+) -> (StatusCode, String) {
     let response = no_redirects()
         .post(server.url("/api/check_in"))
         .header(
@@ -185,6 +150,7 @@ async fn post_html_form(server: &TestServer, form: &Form, referer: &str) -> (Sta
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         )
         .header(REFERER, referer)
+        .header(COOKIE, session)
         .form(&form.pairs())
         .send()
         .await
@@ -219,9 +185,11 @@ fn validation(answer: &Answer) -> (&str, &str) {
 
 /// Posts a check-in that must be refused: 422 naming `field`, a message
 /// containing `says`, and nothing changed in the database.
+#[allow(clippy::too_many_arguments)]
 async fn assert_refused(
     server: &TestServer,
     db: &DatabaseConnection,
+    session: &str,
     watched: Uuid,
     case: &str,
     form: &Form,
@@ -229,7 +197,7 @@ async fn assert_refused(
     says: &str,
 ) {
     let before = snapshot(db, watched).await;
-    let answer = post_fetch(server, form).await;
+    let answer = post_fetch(server, session, form).await;
     let (actual_field, message) = validation(&answer);
     assert_eq!(actual_field, field, "{case}: {}", answer.body);
     assert!(
@@ -241,7 +209,7 @@ async fn assert_refused(
             .cookies
             .iter()
             .any(|cookie| cookie.starts_with("runway_acting_as=")),
-        "{case}: a refused check-in must not set the acting-as cookie: {:?}",
+        "{case}: there is no acting-as cookie any more: {:?}",
         answer.cookies
     );
     assert_eq!(
@@ -262,19 +230,17 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let lisa_session = server.sign_in_demo(LISA).await;
         let key_result = key_result_titled(db, APAC_REVENUE).await;
         let lisa = person(db, LISA).await;
         let before = check_in::Entity::find().count(db).await.expect("count");
 
-        let mut form = Form::new(key_result.id, "9,100,000", "2", lisa.id);
+        let mut form = Form::new(key_result.id, "9,100,000", "2");
         form.note = "Signed two Singapore banks".into();
-        let answer = post_fetch(&server, &form).await;
+        let answer = post_fetch(&server, &lisa_session, &form).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        let id = answer.body["id"]
-            .as_str()
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .unwrap_or_else(|| panic!("no id in the answer: {}", answer.body));
+        let id = saved_id(&answer);
         assert_eq!(
             answer.body["key_result_id"],
             key_result.id.to_string(),
@@ -291,7 +257,10 @@ migration::backend_test!(
         assert_eq!(saved.value, Decimal::from(9_100_000));
         assert_eq!(saved.confidence, ConfidenceLevel::Green);
         assert_eq!(saved.note.as_deref(), Some("Signed two Singapore banks"));
-        assert_eq!(saved.created_by, lisa.id);
+        assert_eq!(
+            saved.created_by, lisa.id,
+            "the author is the signed-in person"
+        );
         // Without a date it is today's, or the quarter's last day once over.
         let today = chrono::Utc::now().date_naive();
         assert_eq!(saved.created_at.date(), today.min(quarter_end()));
@@ -305,14 +274,70 @@ migration::backend_test!(
         assert_eq!(after.current_value, Decimal::from(9_100_000));
         assert_eq!(latest_check_in(db, key_result.id).await.id, id);
 
-        let cookie = format!("runway_acting_as={};", lisa.id);
         assert!(
-            answer
+            !answer
                 .cookies
                 .iter()
-                .any(|set| set.starts_with(&cookie) && set.contains("Path=/")),
-            "Set-Cookie {:?} should remember {cookie}",
+                .any(|set| set.starts_with("runway_acting_as=")),
+            "the acting-as cookie is gone: {:?}",
             answer.cookies
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    an_author_id_in_the_form_cannot_change_the_author,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let mike_session = server.sign_in_demo(MIKE).await;
+        let mike = person(db, MIKE).await;
+        let lisa = person(db, LISA).await;
+        let key_result = key_result_titled(db, CO_BRAND).await;
+        let before = snapshot(db, key_result.id).await;
+
+        // An old page (or a forger) still sends `author_id`: either the
+        // field is refused as unknown, or it is ignored; never does the
+        // check-in go down as someone else's.
+        let form = Form::new(key_result.id, "6200", "2");
+        let lisa_id = lisa.id.to_string();
+        let mut fields = form.pairs().to_vec();
+        fields.push(("author_id", &lisa_id));
+        let answer = post_fields(&server, &mike_session, &fields).await;
+        if answer.status == StatusCode::OK {
+            let saved = check_in::Entity::find_by_id(saved_id(&answer))
+                .one(db)
+                .await
+                .expect("query check-ins")
+                .expect("the check-in is stored");
+            assert_eq!(
+                saved.created_by, mike.id,
+                "the author is the signed-in person"
+            );
+        } else {
+            assert!(
+                answer.status.is_client_error(),
+                "{}: {}",
+                answer.status,
+                answer.body
+            );
+            assert_eq!(snapshot(db, key_result.id).await, before);
+        }
+        assert_eq!(
+            check_in::Entity::find()
+                .filter(check_in::Column::CreatedBy.eq(lisa.id))
+                .filter(check_in::Column::KrId.eq(key_result.id))
+                .count(db)
+                .await
+                .expect("count"),
+            0,
+            "nothing is recorded in Lisa's name"
         );
 
         drop(server);
@@ -327,21 +352,18 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let lisa_session = server.sign_in_demo(LISA).await;
         let key_result = key_result_titled(db, APAC_REVENUE).await;
         let latest = latest_check_in(db, key_result.id).await;
         assert_eq!(key_result.current_value, latest.value, "the seed agrees");
-        let lisa = person(db, LISA).await;
 
-        let mut form = Form::new(key_result.id, "8100000", "1", lisa.id);
+        let mut form = Form::new(key_result.id, "8100000", "1");
         form.date = "2025-01-02".into();
         form.note = "Forgot to record this one".into();
-        let answer = post_fetch(&server, &form).await;
+        let answer = post_fetch(&server, &lisa_session, &form).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        let id = answer.body["id"]
-            .as_str()
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .unwrap_or_else(|| panic!("no id in the answer: {}", answer.body));
+        let id = saved_id(&answer);
 
         let saved = check_in::Entity::find_by_id(id)
             .one(db)
@@ -375,11 +397,11 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let lisa_session = server.sign_in_demo(LISA).await;
         let key_result = key_result_titled(db, APAC_REVENUE).await;
-        let lisa = person(db, LISA).await;
         let valid = || {
-            let mut form = Form::new(key_result.id, "9100000", "2", lisa.id);
+            let mut form = Form::new(key_result.id, "9100000", "2");
             form.note = "Fine".into();
             form
         };
@@ -446,18 +468,6 @@ migration::backend_test!(
                 "",
             ),
             (
-                "an unknown author",
-                with(&|f| f.author_id = Uuid::new_v4().to_string()),
-                "author_id",
-                "",
-            ),
-            (
-                "no author",
-                with(&|f| f.author_id = String::new()),
-                "author_id",
-                "",
-            ),
-            (
                 "a date after the quarter",
                 with(&|f| f.date = "2025-04-01".into()),
                 "date",
@@ -477,31 +487,68 @@ migration::backend_test!(
             ),
         ];
         for (case, form, field, says) in &cases {
-            assert_refused(&server, db, key_result.id, case, form, field, says).await;
+            assert_refused(
+                &server,
+                db,
+                &lisa_session,
+                key_result.id,
+                case,
+                form,
+                field,
+                says,
+            )
+            .await;
         }
 
-        // An author who has left.
-        let mut emily = person(db, EMILY).await.into_active_model();
-        emily.active = Set(false);
-        let emily = emily.update(db).await.expect("deactivate a person");
-        let form = with(&|f| f.author_id = emily.id.to_string());
-        assert_refused(
-            &server,
-            db,
-            key_result.id,
-            "an inactive author",
-            &form,
-            "author_id",
-            "",
-        )
-        .await;
-
         // Nothing refused left a lock or a half-done transaction behind.
-        let answer = post_fetch(&server, &valid()).await;
+        let answer = post_fetch(&server, &lisa_session, &valid()).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
         assert_eq!(
             key_result_by_id(db, key_result.id).await.current_value,
             Decimal::from(9_100_000)
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    a_person_who_has_left_cannot_check_in,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let lisa_session = server.sign_in_demo(LISA).await;
+        let key_result = key_result_titled(db, APAC_REVENUE).await;
+
+        // Lisa leaves while still signed in.
+        let mut lisa = person(db, LISA).await.into_active_model();
+        lisa.active = Set(false);
+        lisa.update(db).await.expect("deactivate a person");
+
+        let before = snapshot(db, key_result.id).await;
+        let answer = post_fetch(
+            &server,
+            &lisa_session,
+            &Form::new(key_result.id, "9100000", "2"),
+        )
+        .await;
+        assert!(
+            matches!(
+                answer.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
+            "an inactive person is refused as signed out or forbidden, not {}: {}",
+            answer.status,
+            answer.body
+        );
+        assert_eq!(
+            snapshot(db, key_result.id).await,
+            before,
+            "a refused check-in must change nothing"
         );
 
         drop(server);
@@ -516,9 +563,9 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let lisa_session = server.sign_in_demo(LISA).await;
         let key_result = key_result_titled(db, APAC_REVENUE).await;
-        let lisa = person(db, LISA).await;
 
         let seeded = quarter::Entity::find()
             .filter(quarter::Column::Label.eq("2025-Q1"))
@@ -530,10 +577,11 @@ migration::backend_test!(
         archived.archived = Set(true);
         archived.update(db).await.expect("archive the quarter");
 
-        let form = Form::new(key_result.id, "9100000", "2", lisa.id);
+        let form = Form::new(key_result.id, "9100000", "2");
         assert_refused(
             &server,
             db,
+            &lisa_session,
             key_result.id,
             "a key result of an archived quarter",
             &form,
@@ -552,7 +600,8 @@ migration::backend_test!(a_date_in_the_future_is_refused, |backend| async move {
         return;
     };
     let db = &test_db.db;
-    let server = TestServer::start(db.clone()).await;
+    let server = TestServer::with_demo_sign_ins(db.clone()).await;
+    let lisa_session = server.sign_in_demo(LISA).await;
     let lisa = person(db, LISA).await;
     let seeded = key_result_titled(db, APAC_REVENUE).await;
 
@@ -609,11 +658,12 @@ migration::backend_test!(a_date_in_the_future_is_refused, |backend| async move {
     .expect("a key result this quarter");
 
     // Two days ahead, so a midnight during the test cannot make it today.
-    let mut form = Form::new(key_result.id, "3", "2", lisa.id);
+    let mut form = Form::new(key_result.id, "3", "2");
     form.date = (today + chrono::Duration::days(2)).to_string();
     assert_refused(
         &server,
         db,
+        &lisa_session,
         key_result.id,
         "a date in the future",
         &form,
@@ -624,7 +674,7 @@ migration::backend_test!(a_date_in_the_future_is_refused, |backend| async move {
 
     // Yesterday is fine.
     form.date = (today - chrono::Duration::days(1)).to_string();
-    let answer = post_fetch(&server, &form).await;
+    let answer = post_fetch(&server, &lisa_session, &form).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(
         key_result_by_id(db, key_result.id).await.current_value,
@@ -657,15 +707,16 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let mike_session = server.sign_in_demo(MIKE).await;
         let key_result = key_result_titled(db, CO_BRAND).await;
         let mike = person(db, MIKE).await;
         let before = check_in::Entity::find().count(db).await.expect("count");
 
         let referer = server.url("/");
-        let mut form = Form::new(key_result.id, "6100", "1", mike.id);
+        let mut form = Form::new(key_result.id, "6100", "1");
         form.note = "Lounge sign-up desks opened".into();
-        let (status, location) = post_html_form(&server, &form, &referer).await;
+        let (status, location) = post_html_form(&server, &mike_session, &form, &referer).await;
         assert!(
             status.is_redirection(),
             "a form post is answered with a redirect, not {status}"
@@ -692,7 +743,9 @@ migration::backend_test!(
         );
 
         // The page it lands on shows the new value, and no error.
-        let page = server.get(&path_of(&server, &location)).await;
+        let page = server
+            .get_as(&path_of(&server, &location), &mike_session)
+            .await;
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.expect("the page");
         assert!(html.contains(">6,100<"), "the new current value is shown");
@@ -710,14 +763,14 @@ migration::backend_test!(
             return;
         };
         let db = &test_db.db;
-        let server = TestServer::start(db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let mike_session = server.sign_in_demo(MIKE).await;
         let key_result = key_result_titled(db, CO_BRAND).await;
-        let mike = person(db, MIKE).await;
         let before = snapshot(db, key_result.id).await;
 
         let referer = server.url("/");
-        let form = Form::new(key_result.id, "1.234", "1", mike.id);
-        let (status, location) = post_html_form(&server, &form, &referer).await;
+        let form = Form::new(key_result.id, "1.234", "1");
+        let (status, location) = post_html_form(&server, &mike_session, &form, &referer).await;
         assert!(
             status.is_redirection(),
             "an invalid form post is still answered with a redirect, not {status}"
@@ -732,7 +785,9 @@ migration::backend_test!(
             "nothing is stored"
         );
 
-        let page = server.get(&path_of(&server, &location)).await;
+        let page = server
+            .get_as(&path_of(&server, &location), &mike_session)
+            .await;
         let html = page.text().await.expect("the page");
         assert!(
             html.contains(r#"data-testid="check-in-post-error""#),
@@ -745,8 +800,8 @@ migration::backend_test!(
 
         // Fixing the value and posting again from the page with the error
         // goes back to it without the error.
-        let fixed = Form::new(key_result.id, "6,100", "1", mike.id);
-        let (status, again) = post_html_form(&server, &fixed, &location).await;
+        let fixed = Form::new(key_result.id, "6,100", "1");
+        let (status, again) = post_html_form(&server, &mike_session, &fixed, &location).await;
         assert!(status.is_redirection(), "{status}");
         assert!(
             !again.contains("__err="),
@@ -758,7 +813,7 @@ migration::backend_test!(
             Decimal::from(6100)
         );
         let html = server
-            .get(&path_of(&server, &again))
+            .get_as(&path_of(&server, &again), &mike_session)
             .await
             .text()
             .await

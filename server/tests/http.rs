@@ -1,6 +1,6 @@
 //! The server over real HTTP: the health check (up, down, and recovering
-//! without a restart), the server-rendered dashboard page, and the dashboard
-//! server function.
+//! without a restart, and open to everyone), the server-rendered dashboard
+//! page, and the dashboard server function (both for signed-in people).
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use app::model::Dashboard;
 use app::server::db::{DbConfig, connect};
-use common::TestServer;
+use common::{MIKE, TestServer};
 use migration::testing::{Backend, TestDb, postgres_admin_url};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -338,9 +338,10 @@ migration::backend_test!(
         let Some(test_db) = TestDb::seeded(backend).await else {
             return;
         };
-        let server = TestServer::start(test_db.db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
 
-        let response = server.get("/").await;
+        let response = server.get_as("/", &session).await;
         assert_eq!(response.status(), StatusCode::OK);
         let html = response.text().await.expect("the page");
 
@@ -381,9 +382,10 @@ migration::backend_test!(an_unknown_quarter_is_a_404_page, |backend| async move 
     let Some(test_db) = TestDb::seeded(backend).await else {
         return;
     };
-    let server = TestServer::start(test_db.db.clone()).await;
+    let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+    let session = server.sign_in_demo(MIKE).await;
 
-    let response = server.get("/?quarter=1999-Q4").await;
+    let response = server.get_as("/?quarter=1999-Q4", &session).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let html = response.text().await.expect("the page");
     assert!(html.contains("Not found"), "{html}");
@@ -403,9 +405,12 @@ migration::backend_test!(
         let Some(test_db) = TestDb::seeded(backend).await else {
             return;
         };
-        let server = TestServer::start(test_db.db.clone()).await;
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
 
-        let response = server.get("/api/dashboard?quarter=2025-Q1").await;
+        let response = server
+            .get_as("/api/dashboard?quarter=2025-Q1", &session)
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         let body = json(response).await;
         let dashboard: Dashboard = serde_json::from_value(body.clone())
@@ -424,7 +429,9 @@ migration::backend_test!(
             .count();
         assert_eq!(key_results, 10);
 
-        let missing = server.get("/api/dashboard?quarter=1999-Q4").await;
+        let missing = server
+            .get_as("/api/dashboard?quarter=1999-Q4", &session)
+            .await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
         drop(server);
@@ -439,13 +446,18 @@ async fn the_dashboard_reports_an_unreachable_database() {
     let db = connect(&config).await.expect("a lazy pool opens anyway");
     let server = TestServer::start(db.clone()).await;
 
-    let page = server.get("/").await;
+    // A browser that was signed in: its session cannot be looked up, which
+    // is an outage, not a reason to send it to sign in again.
+    let session = "runway_session=a-token-from-before-the-outage";
+    let page = server.get_as("/", session).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     let html = page.text().await.expect("the page");
     assert!(html.contains("Database unavailable"), "{html}");
     assert!(!html.contains(r#"data-testid="key-result""#));
 
-    let api = server.get("/api/dashboard?quarter=2025-Q1").await;
+    let api = server
+        .get_as("/api/dashboard?quarter=2025-Q1", session)
+        .await;
     assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     drop(server);

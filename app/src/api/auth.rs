@@ -18,10 +18,7 @@ const ISSUED_LINK_COOKIE: &str = "runway_issued_link";
 
 #[cfg(feature = "ssr")]
 fn set_cookie(value: Option<http::HeaderValue>) {
-    if let (Some(value), Some(response)) = (
-        value,
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) {
+    if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {
         response.append_header(http::header::SET_COOKIE, value);
     }
 }
@@ -292,5 +289,10 @@ pub async fn accept_invite(token: String, password: String) -> Result<Viewer, Ap
 /// signs in.
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<Viewer, AppError> {
-    respond(redeem(crate::server::auth::LinkKind::Reset, token, password)).await
+    respond(redeem(
+        crate::server::auth::LinkKind::Reset,
+        token,
+        password,
+    ))
+    .await
 }

@@ -18,7 +18,9 @@ pub mod auth;
 /// answers it with a redirect back to the form's page, carrying the error,
 /// and that redirect must keep its 3xx status.
 #[cfg(feature = "ssr")]
-pub(crate) async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+pub(crate) async fn respond<T>(
+    body: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
     let outcome = body.await;
     if let Err(error) = &outcome
         && !is_html_form_post()

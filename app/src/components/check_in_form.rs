@@ -57,12 +57,7 @@ pub fn CheckInForm(
     };
     let other_error = move || {
         error()
-            .filter(|e| {
-                !matches!(
-                    e.field(),
-                    Some("value" | "confidence" | "note" | "date")
-                )
-            })
+            .filter(|e| !matches!(e.field(), Some("value" | "confidence" | "note" | "date")))
             .map(|e| e.to_string())
     };
     let id = key_result_id.to_string();

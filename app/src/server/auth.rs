@@ -169,7 +169,12 @@ fn scrypt_key(password: &str, salt_hex: &str) -> [u8; 64] {
     // N = 2^14, r = 16, p = 1, 64 bytes: Better Auth's parameters. They are
     // constants, valid for scrypt, so neither call can fail.
     if let Ok(params) = scrypt::Params::new(14, 16, 1, 64) {
-        let _ = scrypt::scrypt(normalized.as_bytes(), salt_hex.as_bytes(), &params, &mut key);
+        let _ = scrypt::scrypt(
+            normalized.as_bytes(),
+            salt_hex.as_bytes(),
+            &params,
+            &mut key,
+        );
     }
     key
 }
@@ -211,6 +216,12 @@ async fn verify_password_off_thread(password: String, stored: String) -> Result<
 /// Checked against when the email is unknown, so a wrong email takes as long
 /// as a wrong password.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("no such account"));
+
+/// Computes the stand-in hash ahead of the first sign-in, so even the first
+/// unknown email takes no longer than a wrong password.
+pub async fn warm_up() {
+    let _ = tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY_HASH).len()).await;
+}
 
 /// 32 random bytes, hex-encoded: session and link tokens.
 pub fn new_token() -> String {
@@ -544,7 +555,10 @@ pub async fn invite(
         .await?
         .is_none_or(|found| found.archived)
     {
-        return Err(AppError::validation("team_id", "choose a team from the list"));
+        return Err(AppError::validation(
+            "team_id",
+            "choose a team from the list",
+        ));
     }
     if let Some(existing) = okr_user::Entity::find()
         .filter(email_is(okr_user::Column::Email, &invitation.email))
@@ -908,7 +922,11 @@ mod tests {
         let (salt, key) = hash.split_once(':').unwrap();
         assert_eq!(salt.len(), 32);
         assert_eq!(key.len(), 128);
-        assert!(salt.chars().chain(key.chars()).all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            salt.chars()
+                .chain(key.chars())
+                .all(|c| c.is_ascii_hexdigit())
+        );
         assert!(verify_password("runway-demo", &hash));
         assert!(!verify_password("runway-demo ", &hash));
         assert_ne!(hash, hash_password("runway-demo"), "a fresh salt each time");

@@ -16,7 +16,10 @@ fn refusal(error: AppError) -> Response {
     let body = serde_json::to_string(&error).unwrap_or_default();
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()
@@ -46,9 +49,9 @@ fn is_same_site(source: &str, headers: &HeaderMap, public_url: Option<&str>) -> 
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    ["http", "https"].iter().any(|scheme| {
-        origin_of(&format!("{scheme}://{host}/")).is_some_and(|own| own == source)
-    })
+    ["http", "https"]
+        .iter()
+        .any(|scheme| origin_of(&format!("{scheme}://{host}/")).is_some_and(|own| own == source))
 }
 
 /// Refuses, with 403 and before any server function runs, every request that
@@ -128,7 +131,10 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/reset/")
         || path.starts_with("/api/")
         || path.starts_with("/pkg/")
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
 }
 
 /// Where a signed-in user with no team may go.
@@ -145,11 +151,7 @@ fn see_other(location: &str) -> Response {
 /// extensions for the server functions ([`current_session`]). Pages need a
 /// session: without one, a page request is sent to `/sign-in?next=…`, and a
 /// user who is not a member of any team to `/no-team`.
-pub async fn sessions(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn sessions(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let now = chrono::Utc::now().naive_utc();
     let mut renewed = None;
     let mut lookup_failed = false;
@@ -171,8 +173,7 @@ pub async fn sessions(
     }
 
     let path = request.uri().path();
-    let is_page_read =
-        matches!(*request.method(), Method::GET | Method::HEAD) && !is_public(path);
+    let is_page_read = matches!(*request.method(), Method::GET | Method::HEAD) && !is_public(path);
     if is_page_read && !lookup_failed {
         match request.extensions().get::<CurrentSession>() {
             None => {
@@ -284,7 +285,11 @@ mod tests {
         let headers = host("10.0.0.5:3000");
         let public = Some("https://okr.example.com");
         assert!(is_same_site("https://okr.example.com", &headers, public));
-        assert!(!is_same_site("https://okr.example.com.evil", &headers, public));
+        assert!(!is_same_site(
+            "https://okr.example.com.evil",
+            &headers,
+            public
+        ));
     }
 
     #[test]
