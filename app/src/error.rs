@@ -9,6 +9,14 @@ pub enum AppError {
     /// Input that breaks a rule; `field` names the form field.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
+    /// A request the server could not read: a missing or undecodable
+    /// argument, a body in the wrong encoding. `field` names the argument
+    /// when it is known.
+    #[error("{}{message}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
+    Malformed { field: String, message: String },
+    /// A request body over the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0} was not found")]
     NotFound(String),
     /// No session, or one that has expired or been signed out.
@@ -50,6 +58,8 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -57,7 +67,9 @@ impl AppError {
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::ServerFn(
-                ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_),
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_),
             ) => StatusCode::BAD_REQUEST,
             AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +79,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Validation { field, .. } => Some(field),
+            AppError::Malformed { field, .. } if !field.is_empty() => Some(field),
             _ => None,
         }
     }
@@ -85,8 +98,9 @@ impl From<entity::InvalidValue> for AppError {
         AppError::validation(
             invalid.field,
             format!(
-                "{:?} is not valid; expected one of {}",
-                invalid.value, invalid.expected
+                "{} is not valid; expected one of {}",
+                crate::forms::echo(&invalid.value),
+                invalid.expected
             ),
         )
     }
@@ -101,6 +115,10 @@ impl From<sea_orm::DbErr> for AppError {
                 tracing::warn!(%error, "database unavailable");
                 AppError::Unavailable
             }
+            _ if gave_up_waiting(&error) => {
+                tracing::warn!(%error, "database busy: a lock or statement timeout passed");
+                AppError::Unavailable
+            }
             _ => {
                 tracing::error!(%error, "database error");
                 AppError::Internal
@@ -109,10 +127,103 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+/// A statement that gave up on a lock or ran out of time (PostgreSQL's
+/// `lock_timeout` and `statement_timeout`, SQLite's busy timeout): the
+/// database is busy, not broken, so the answer is 503 and a retry may work.
+#[cfg(feature = "ssr")]
+fn gave_up_waiting(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_error))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_error))) = error
+    else {
+        return false;
+    };
+    let Some(database_error) = sqlx_error.as_database_error() else {
+        return false;
+    };
+    matches!(
+        database_error.code().as_deref(),
+        // lock_not_available, query_canceled; SQLITE_BUSY, SQLITE_LOCKED
+        Some("55P03" | "57014" | "5" | "6" | "517")
+    )
+}
+
 /// Sets the response status of the current server-side request from an error.
 #[cfg(feature = "ssr")]
 pub fn set_response_status(error: &AppError) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.status_code());
+    }
+}
+
+impl AppError {
+    /// The framework's own error for a request it could not read, as the
+    /// user-facing error it means: 400 naming the argument where the decoder
+    /// says which, 413 for a body over the limit. Anything else is left as is.
+    pub fn from_framework(error: ServerFnErrorErr) -> AppError {
+        let text = match &error {
+            ServerFnErrorErr::Args(text)
+            | ServerFnErrorErr::MissingArg(text)
+            | ServerFnErrorErr::Deserialization(text)
+            | ServerFnErrorErr::UnsupportedRequestMethod(text) => text.clone(),
+            _ => return AppError::ServerFn(error),
+        };
+        if text.contains("length limit exceeded") {
+            return AppError::TooLarge("the request body is too large".into());
+        }
+        // serde's messages quote the argument: "missing field `value`".
+        let field = text
+            .split_once('`')
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(field, _)| field)
+            .filter(|field| {
+                !field.is_empty()
+                    && field.len() <= 40
+                    && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .unwrap_or_default()
+            .to_owned();
+        let message =
+            if matches!(error, ServerFnErrorErr::MissingArg(_)) || text.contains("missing field") {
+                "is missing".to_owned()
+            } else if matches!(error, ServerFnErrorErr::UnsupportedRequestMethod(_)) {
+                "this method is not supported here".to_owned()
+            } else {
+                let short: String = text.chars().take(80).collect();
+                format!("the request could not be read ({short})")
+            };
+        AppError::Malformed { field, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_argument_is_a_400_naming_it() {
+        let error =
+            AppError::from_framework(ServerFnErrorErr::Args("missing field `confidence`".into()));
+        assert_eq!(error.status_code(), http::StatusCode::BAD_REQUEST);
+        assert_eq!(error.field(), Some("confidence"));
+        assert_eq!(error.to_string(), "confidence: is missing");
+    }
+
+    #[test]
+    fn an_undecodable_body_is_a_400_and_an_oversized_one_a_413() {
+        let error = AppError::from_framework(ServerFnErrorErr::Deserialization(
+            "invalid utf-8 sequence".into(),
+        ));
+        assert_eq!(error.status_code(), http::StatusCode::BAD_REQUEST);
+        let error = AppError::from_framework(ServerFnErrorErr::Deserialization(
+            "length limit exceeded".into(),
+        ));
+        assert_eq!(error.status_code(), http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn other_framework_errors_stay_internal() {
+        let error = AppError::from_framework(ServerFnErrorErr::ServerError("boom".into()));
+        assert_eq!(error.status_code(), http::StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

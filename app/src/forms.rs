@@ -40,22 +40,91 @@ fn id(field: &str, text: &str, what: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text.trim()).map_err(|_| AppError::validation(field, format!("choose {what}")))
 }
 
-/// A value that fits numeric(15,2). Thousands separators, spaces and a unit
-/// sign (`$`, `%`, `pp`) are allowed, as people type them.
+/// Echoed input is cut to this many characters in messages.
+const ECHO_MAX_CHARS: usize = 40;
+
+/// `text` as a message may quote it: at most [`ECHO_MAX_CHARS`] characters.
+pub fn echo(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() > ECHO_MAX_CHARS {
+        let cut: String = text.chars().take(ECHO_MAX_CHARS).collect();
+        format!("{cut:?}…")
+    } else {
+        format!("{text:?}")
+    }
+}
+
+/// Reads the commas of a typed number: a decimal comma when that is the only
+/// sensible reading (`3,5`, `2,84`), thousands separators when every group
+/// after the first has three digits (`9,100,000`, `1,234.50`). `None` when the
+/// commas could mean either or neither (`1,2,3`, `1.234,5`, `12,3456`).
+fn read_commas(number: &str) -> Option<String> {
+    if !number.contains(',') {
+        return Some(number.to_owned());
+    }
+    let (integer, fraction) = match number.split_once('.') {
+        Some((integer, fraction)) => (integer, Some(fraction)),
+        None => (number, None),
+    };
+    if fraction.is_some_and(|fraction| fraction.contains([',', '.'])) {
+        return None;
+    }
+    let unsigned = integer.trim_start_matches(['-', '+']);
+    let groups: Vec<&str> = unsigned.split(',').collect();
+    let thousands = groups.len() >= 2
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|group| group.len() == 3);
+    let all_digits = groups
+        .iter()
+        .all(|group| group.chars().all(|c| c.is_ascii_digit()));
+    if !all_digits {
+        return None;
+    }
+    if thousands {
+        // `1,234` is a thousand and more: a decimal comma would give it three
+        // decimals, which a value cannot have.
+        return Some(number.replace(',', ""));
+    }
+    // One comma followed by one or two digits, and no point: a decimal comma.
+    if fraction.is_none() && groups.len() == 2 && (1..=2).contains(&groups[1].len()) {
+        return Some(number.replacen(',', ".", 1));
+    }
+    None
+}
+
+/// A value that fits numeric(15,2). People type thousands separators, spaces,
+/// a unit sign (`$`, `%`, `pp`) and, in much of Europe, a decimal comma.
 pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
-    let cleaned: String = text
-        .trim()
+    let trimmed = text.trim();
+    let number: String = trimmed
         .trim_end_matches("pp")
         .trim_end_matches('%')
         .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '$' | '_'))
+        .filter(|c| !matches!(c, ' ' | '$' | '_' | '\u{a0}'))
         .collect();
-    if cleaned.is_empty() {
+    if number.is_empty() {
         return Err(AppError::validation("value", "enter the current value"));
     }
-    let value: Decimal = cleaned
-        .parse()
-        .map_err(|_| AppError::validation("value", format!("{:?} is not a number", text.trim())))?;
+    let not_a_number =
+        || AppError::validation("value", format!("{} is not a number", echo(trimmed)));
+    // Only ASCII digits, signs, points and commas: no exponents, NaN,
+    // infinities or full-width digits.
+    if !number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ','))
+    {
+        return Err(not_a_number());
+    }
+    let Some(number) = read_commas(&number) else {
+        return Err(AppError::validation(
+            "value",
+            format!(
+                "{} is ambiguous: use a point for decimals (3.5) and commas only between thousands (9,100,000)",
+                echo(trimmed)
+            ),
+        ));
+    };
+    let value: Decimal = number.parse().map_err(|_| not_a_number())?;
     let value = value.normalize();
     if value.scale() > MAX_FRACTION_DIGITS {
         return Err(AppError::validation(
@@ -69,7 +138,12 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
             "is too large: at most 13 digits before the point",
         ));
     }
-    Ok(value)
+    // `-0` is zero.
+    Ok(if value.is_zero() {
+        Decimal::ZERO
+    } else {
+        value
+    })
 }
 
 /// An email address as people type it: trimmed, with an `@` between two
@@ -95,6 +169,24 @@ pub fn check_email(email: &str) -> Result<String, AppError> {
         ));
     }
     Ok(email.to_owned())
+}
+
+/// Refuses control characters other than newline and tab: a NUL byte cannot
+/// be stored by PostgreSQL, and none of them belongs in what people type.
+pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), AppError> {
+    if let Some(bad) = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(AppError::validation(
+            field,
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                bad as u32
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A name or title: trimmed, not empty, at most `max` characters, no control
@@ -135,6 +227,7 @@ impl CheckInForm {
             text => text.parse::<ConfidenceLevel>()?,
         };
         let note = self.note.trim();
+        check_no_control_characters("note", note)?;
         let note_chars = note.chars().count();
         if note_chars > NOTE_MAX_CHARS {
             return Err(AppError::validation(
@@ -145,7 +238,7 @@ impl CheckInForm {
         let date = match self.date.trim() {
             "" => None,
             text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                AppError::validation("date", format!("{text:?} is not a date (YYYY-MM-DD)"))
+                AppError::validation("date", format!("{} is not a date (YYYY-MM-DD)", echo(text)))
             })?),
         };
         Ok(CheckInInput {
@@ -226,6 +319,57 @@ mod tests {
         assert_eq!(parse_value("3.1%").unwrap(), Decimal::new(31, 1));
         assert_eq!(parse_value(" 14.8 pp ").unwrap(), Decimal::new(148, 1));
         assert_eq!(parse_value("-2.50").unwrap(), Decimal::new(-25, 1));
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_when_it_is_the_only_reading() {
+        assert_eq!(parse_value("3,5").unwrap(), Decimal::new(35, 1));
+        assert_eq!(parse_value("2,84").unwrap(), Decimal::new(284, 2));
+        assert_eq!(parse_value("-0,5 pp").unwrap(), Decimal::new(-5, 1));
+        assert_eq!(parse_value("9,100,000").unwrap(), Decimal::from(9_100_000));
+        assert_eq!(parse_value("1,234").unwrap(), Decimal::from(1234));
+        assert_eq!(parse_value("1,234.50").unwrap(), Decimal::new(12345, 1));
+        for ambiguous in ["1,2,3", "1.234,5", "12,3456", "1,", "1,23,456"] {
+            assert_eq!(
+                parse_value(ambiguous).unwrap_err().field(),
+                Some("value"),
+                "{ambiguous:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_plain_numbers_are_values() {
+        for bad in ["1e999", "NaN", "inf", "１２", "0x10", "1e3", "--1", "1.2.3"] {
+            assert_eq!(
+                parse_value(bad).unwrap_err().field(),
+                Some("value"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(parse_value("-0").unwrap(), Decimal::ZERO);
+        assert!(!parse_value("-0").unwrap().is_sign_negative());
+    }
+
+    #[test]
+    fn echoed_input_is_cut_short() {
+        let long = "x".repeat(5_000);
+        let message = parse_value(&long).unwrap_err().to_string();
+        assert!(message.len() < 120, "{message}");
+    }
+
+    #[test]
+    fn control_characters_in_a_note_are_refused_but_newlines_are_kept() {
+        let with_nul = CheckInForm {
+            note: "a\u{0}b".into(),
+            ..form()
+        };
+        assert_eq!(field_of(with_nul), "note");
+        let multiline = CheckInForm {
+            note: "line one\nline two\tend".into(),
+            ..form()
+        };
+        assert!(multiline.parse(Uuid::new_v4()).is_ok());
     }
 
     #[test]

@@ -244,10 +244,21 @@ pub struct KeyResultDetail {
     pub team: String,
     pub team_id: Uuid,
     pub quarter: QuarterView,
-    /// Newest first.
+    /// One page of the history, newest first.
     pub history: Vec<CheckInEntry>,
+    /// Which page (1 is the newest), its size, and how many check-ins there are.
+    pub page: u64,
+    pub page_size: u64,
+    pub total_check_ins: u64,
     pub as_of: NaiveDate,
     pub today: NaiveDate,
+}
+
+impl KeyResultDetail {
+    /// How many pages the history has (at least 1).
+    pub fn pages(&self) -> u64 {
+        self.total_check_ins.div_ceil(self.page_size.max(1)).max(1)
+    }
 }
 
 /// The day to judge pace on: today, but no later than the quarter's end.

@@ -35,6 +35,11 @@ fn one_of(column: impl IntoIden, allowed: &[&str]) -> SimpleExpr {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// On SQLite too, so a process killed half-way leaves nothing behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         for table in tables(backend) {

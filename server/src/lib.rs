@@ -11,43 +11,113 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use migration::MigratorTrait;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The router for a ready state: pages, server functions, static files.
+mod serve;
+pub use serve::{Limits, serve};
+
+/// The router with the default [`Limits`].
 pub fn router(state: AppState) -> Router {
+    router_with(state, &Limits::default())
+}
+
+/// The router: pages, server functions, static files, behind the sign-in
+/// middleware and the request limits.
+pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            middleware::name_unreadable_requests,
+        ))
         .layer(from_fn_with_state(state.clone(), middleware::sessions))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::refuse_cross_site_writes,
+        ))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
+/// Why the database cannot be prepared, even by trying again.
+#[derive(Debug, thiserror::Error)]
+#[error("the database cannot be used: {0}")]
+pub struct Unfixable(pub sea_orm::DbErr);
+
+/// Whether an error may go away by itself (the database is down or
+/// restarting) rather than needing someone to act (a bad URL, a schema
+/// newer than this code, a failed migration).
+fn is_retryable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::DbErr;
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(runtime) => {
+            let text = runtime.to_string().to_lowercase();
+            !["invalid", "parse", "unsupported", "relative url", "no such"]
+                .iter()
+                .any(|word| text.contains(word))
+        }
+        _ => false,
+    }
+}
+
 /// Brings the schema up to date and, when `seed_demo` is set and the
-/// database has no data yet, loads the demo data. If the database cannot be
-/// reached, it keeps trying in the background, so the server still starts
-/// (and reports the outage through `/api/health`).
-pub async fn prepare_database(db: DatabaseConnection, seed_demo: bool) {
-    if let Err(error) = migrate_and_seed(&db, seed_demo).await {
-        tracing::error!(%error, "database not ready; retrying in the background");
-        tokio::spawn(async move {
-            let mut delay = Duration::from_secs(1);
-            loop {
-                tokio::time::sleep(delay).await;
-                match migrate_and_seed(&db, seed_demo).await {
-                    Ok(()) => break,
-                    Err(error) => tracing::warn!(%error, "database still not ready"),
+/// database has no data yet, loads the demo data. `schema` says where that
+/// stands, for `/api/health`. If the database cannot be reached, it keeps
+/// trying in the background, so the server still starts (and reports the
+/// outage through `/api/health`). An error that retrying cannot fix is
+/// returned, so the server can stop with a clear message.
+pub async fn prepare_database(
+    db: DatabaseConnection,
+    seed_demo: bool,
+    schema: std::sync::Arc<app::server::SchemaStatus>,
+) -> Result<(), Unfixable> {
+    use app::server::SchemaState;
+    schema.set(SchemaState::Pending);
+    match migrate_and_seed(&db, seed_demo).await {
+        Ok(()) => {
+            schema.set(SchemaState::Ready);
+            Ok(())
+        }
+        Err(error) if is_retryable(&error) => {
+            tracing::error!(%error, "database not ready; retrying in the background");
+            tokio::spawn(async move {
+                let mut delay = Duration::from_secs(1);
+                loop {
+                    tokio::time::sleep(delay).await;
+                    match migrate_and_seed(&db, seed_demo).await {
+                        Ok(()) => {
+                            schema.set(SchemaState::Ready);
+                            break;
+                        }
+                        Err(error) if is_retryable(&error) => {
+                            tracing::warn!(%error, "database still not ready")
+                        }
+                        Err(error) => {
+                            schema.set(SchemaState::Failed);
+                            tracing::error!(%error, "the database cannot be used; fix it and restart");
+                            break;
+                        }
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(30));
                 }
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-        });
+            });
+            Ok(())
+        }
+        Err(error) => {
+            schema.set(SchemaState::Failed);
+            Err(Unfixable(error))
+        }
     }
 }
 

@@ -58,7 +58,8 @@ async fn main() {
         }) => add_user(&email, &name, &team, &role).await,
     };
     if let Err(error) = outcome {
-        tracing::error!("{error}");
+        let url = migration::database_url_from_env();
+        tracing::error!("{}", hide_secrets(&error.to_string(), &url));
         std::process::exit(1);
     }
 }
@@ -130,46 +131,59 @@ async fn run() -> Result<(), StartError> {
         .leptos_options;
     let addr = leptos_options.site_addr;
     let db_config = DbConfig::from_env().map_err(|error| StartError::Config(error.to_string()))?;
+    let limits =
+        server::Limits::from_env().map_err(|error| StartError::Config(error.to_string()))?;
     let seed_demo =
         std::env::var("SEED_DEMO").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
 
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
-    server::prepare_database(db.clone(), seed_demo).await;
+    let state = AppState::new(leptos_options, db.clone(), AuthConfig::from_env());
+    server::prepare_database(db.clone(), seed_demo, state.schema.clone())
+        .await
+        .map_err(|server::Unfixable(error)| StartError::Database(error))?;
     tokio::spawn(app::server::auth::warm_up());
 
-    let app = server::router(AppState::new(
-        leptos_options,
-        db.clone(),
-        AuthConfig::from_env(),
-    ));
+    let app = server::router_with(state, &limits);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("RunwayOKR listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(StartError::Serve)?;
+    server::serve(listener, app, &limits, shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
     let _ = db.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Hides a password in a database URL before it is logged.
+/// The user and password part of a database URL (`user:secret` of
+/// `postgres://user:secret@host/db`), found even in a URL too malformed to
+/// parse, so it can be kept out of every log line.
+fn credentials(url: &str) -> Option<&str> {
+    let start = url.find("://").map_or(0, |scheme| scheme + 3);
+    let at = url.rfind('@')?;
+    (at > start).then(|| &url[start..at])
+}
+
+/// A database URL as it may be logged: no password.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+    hide_secrets(url, url)
+}
+
+/// `text` with the database URL's credentials masked wherever they appear.
+fn hide_secrets(text: &str, url: &str) -> String {
+    match credentials(url) {
+        Some(credentials) if !credentials.is_empty() => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            let masked = if credentials.contains(':') {
+                format!("{user}:***")
+            } else {
+                "***".to_owned()
+            };
+            text.replace(credentials, &masked)
         }
-        _ => url.to_owned(),
+        _ => text.to_owned(),
     }
 }
 
@@ -194,4 +208,26 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact("postgres://runway:s3cret@db:5432/runway"),
+            "postgres://runway:***@db:5432/runway"
+        );
+        // Malformed: no "://", an "@" in the password.
+        let url = "postgres//runway:s3c@ret@db/runway";
+        assert!(!redact(url).contains("s3c"));
+        let error = format!("invalid URL {url}: relative URL without a base");
+        assert!(!hide_secrets(&error, url).contains("s3c"));
+        assert_eq!(
+            redact("sqlite://runway.db?mode=rwc"),
+            "sqlite://runway.db?mode=rwc"
+        );
+    }
 }

@@ -63,8 +63,12 @@ pub async fn health() -> Result<HealthReport, AppError> {
     use crate::server;
 
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let outcome = match server::db() {
-        Ok(db) => server::health::check_database(&db).await,
+    let outcome = match server::state() {
+        Ok(state) => match state.schema.get() {
+            server::SchemaState::Ready => server::health::check_database(&state.db).await,
+            server::SchemaState::Pending => Err("migrations are still being applied".to_owned()),
+            server::SchemaState::Failed => Err("migrations failed; see the server log".to_owned()),
+        },
         Err(_) => Err("no database configured".to_owned()),
     };
     Ok(match outcome {
@@ -108,6 +112,9 @@ pub async fn get_dashboard(
             at_risk: flag(at_risk),
             stale: flag(stale),
         };
+        if let Some(label) = &quarter {
+            crate::forms::check_no_control_characters("quarter", label)?;
+        }
         let db = server::db()?;
         let today = chrono::Utc::now().date_naive();
         let quarter = quarter.filter(|label| !label.trim().is_empty());
@@ -124,14 +131,25 @@ pub async fn get_dashboard(
 
 /// A key result with its history, for `/kr/:id`.
 #[server(prefix = "/api", endpoint = "key_result", input = GetUrl)]
-pub async fn get_key_result(id: String) -> Result<KeyResultDetail, AppError> {
+pub async fn get_key_result(
+    id: String,
+    #[server(default)] page: Option<String>,
+) -> Result<KeyResultDetail, AppError> {
     use crate::server;
 
     respond(async {
         server::middleware::current_member()?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound("key result".into()))?;
+        let page = match page.as_deref().map(str::trim) {
+            None | Some("") => 1,
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|page| (1..=1_000_000).contains(page))
+                .ok_or_else(|| AppError::validation("page", "must be a page number"))?,
+        };
         let db = server::db()?;
-        server::okrs::key_result_detail(&db, id, chrono::Utc::now().date_naive())
+        server::okrs::key_result_detail(&db, id, chrono::Utc::now().date_naive(), page)
             .await?
             .ok_or_else(|| AppError::NotFound("key result".into()))
     })

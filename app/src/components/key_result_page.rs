@@ -21,9 +21,16 @@ use crate::rules;
 pub fn KeyResultPage() -> impl IntoView {
     let params = use_params_map();
     let changed = CheckInsChanged::provide();
+    let query = leptos_router::hooks::use_query_map();
     let detail = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), changed.0.get()),
-        |(id, _)| get_key_result(id),
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.read().get("page"),
+                changed.0.get(),
+            )
+        },
+        |(id, page, _)| get_key_result(id, page),
     );
     let viewer = Resource::new(|| (), |_| get_viewer());
 
@@ -42,6 +49,7 @@ pub fn KeyResultPage() -> impl IntoView {
 
 #[component]
 fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
+    let pages = detail.pages();
     let KeyResultDetail {
         key_result,
         objective,
@@ -51,6 +59,9 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
         history,
         as_of,
         today,
+        page,
+        total_check_ins,
+        ..
     } = detail;
     let progress = key_result.progress();
     let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
@@ -196,6 +207,19 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
                     }
                         .into_any()
                 }}
+                {(pages > 1)
+                    .then(|| {
+                        let here = format!("/kr/{}", key_result.id);
+                        let newer = (page > 1).then(|| format!("{here}?page={}", page - 1));
+                        let older = (page < pages).then(|| format!("{here}?page={}", page + 1));
+                        view! {
+                            <nav class="pager" aria-label="Check-in pages" data-testid="history-pager">
+                                {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
+                                <span>{format!("Page {page} of {pages} · {total_check_ins} check-ins")}</span>
+                                {older.map(|href| view! { <a href=href rel="next">"Older →"</a> })}
+                            </nav>
+                        }
+                    })}
             </section>
         </article>
     }

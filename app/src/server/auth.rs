@@ -399,6 +399,10 @@ pub async fn sign_in(
     if email.is_empty() {
         return Err(AppError::validation("email", "enter your email"));
     }
+    crate::forms::check_no_control_characters("email", &email)?;
+    if email.chars().count() > 255 {
+        return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
     if password.is_empty() {
         return Err(AppError::validation("password", "enter your password"));
     }

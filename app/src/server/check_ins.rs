@@ -85,6 +85,7 @@ pub async fn record(
     input: CheckInInput,
     now: NaiveDateTime,
 ) -> Result<check_in::Model, AppError> {
+    let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
 
     // Touching the key result first takes its row lock (a write lock on

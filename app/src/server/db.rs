@@ -5,8 +5,9 @@
 //! | `DATABASE_URL` | `sqlite://runway.db?mode=rwc` (embedded SQLite) |
 //! | `DB_MAX_CONNECTIONS` | 10 (SQLite: 5) |
 //! | `DB_MIN_CONNECTIONS` | 0 |
-//! | `DB_CONNECT_TIMEOUT_MS` | 1000 |
-//! | `DB_ACQUIRE_TIMEOUT_MS` | 1000 |
+//! | `DB_ACQUIRE_TIMEOUT_MS` | 1000 (also bounds opening a new connection) |
+//! | `DB_STATEMENT_TIMEOUT_MS` | 5000 (PostgreSQL `statement_timeout`) |
+//! | `DB_LOCK_TIMEOUT_MS` | 2000 (PostgreSQL `lock_timeout`) |
 //! | `DB_IDLE_TIMEOUT_SECS` | 300 |
 //! | `DB_SQLITE_BUSY_TIMEOUT_MS` | 5000 |
 //! | `DB_LOG_STATEMENTS` | false |
@@ -20,7 +21,9 @@ pub struct DbConfig {
     pub url: String,
     pub max_connections: u32,
     pub min_connections: u32,
-    pub connect_timeout: Duration,
+    /// PostgreSQL: the longest a statement may run, and wait for a lock.
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
     pub acquire_timeout: Duration,
     pub idle_timeout: Duration,
     pub sqlite_busy_timeout: Duration,
@@ -36,7 +39,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-fn var<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+pub fn var<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
@@ -63,7 +66,8 @@ impl DbConfig {
         Ok(DbConfig {
             max_connections: var("DB_MAX_CONNECTIONS", if is_sqlite { 5 } else { 10 })?,
             min_connections: var("DB_MIN_CONNECTIONS", 0)?,
-            connect_timeout: Duration::from_millis(var("DB_CONNECT_TIMEOUT_MS", 1000)?),
+            statement_timeout: Duration::from_millis(var("DB_STATEMENT_TIMEOUT_MS", 5000)?),
+            lock_timeout: Duration::from_millis(var("DB_LOCK_TIMEOUT_MS", 2000)?),
             acquire_timeout: Duration::from_millis(var("DB_ACQUIRE_TIMEOUT_MS", 1000)?),
             idle_timeout: Duration::from_secs(var("DB_IDLE_TIMEOUT_SECS", 300)?),
             sqlite_busy_timeout: Duration::from_millis(var("DB_SQLITE_BUSY_TIMEOUT_MS", 5000)?),
@@ -84,7 +88,9 @@ pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
     options
         .max_connections(config.max_connections)
         .min_connections(config.min_connections)
-        .connect_timeout(config.connect_timeout)
+        // sqlx opens connections inside the acquire wait, so the acquire
+        // timeout bounds connecting too.
+        .connect_timeout(config.acquire_timeout)
         .acquire_timeout(config.acquire_timeout)
         .idle_timeout(config.idle_timeout)
         .sqlx_logging(config.log_statements)
@@ -99,5 +105,33 @@ pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(busy_timeout)
         });
     }
+    if !config.is_sqlite() {
+        // Every connection of the pool: a stuck query or lock gives up and
+        // frees its connection instead of holding it for ever.
+        let statement_timeout = config.statement_timeout.as_millis().to_string();
+        let lock_timeout = config.lock_timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |postgres| {
+            postgres.options([
+                ("statement_timeout", statement_timeout.as_str()),
+                ("lock_timeout", lock_timeout.as_str()),
+            ])
+        });
+    }
     Database::connect(options).await
+}
+
+/// Writes on SQLite take this in turn before opening their transaction.
+/// SQLite has one writer at a time; without it, a burst of writers would each
+/// hold a pooled connection while waiting for the file lock, and the rest
+/// would time out waiting for a connection. PostgreSQL locks rows instead.
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The turn of a write transaction: held on SQLite, nothing on PostgreSQL.
+pub async fn write_turn(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        _ => None,
+    }
 }

@@ -94,6 +94,37 @@ pub async fn refuse_cross_site_writes(
     next.run(request).await
 }
 
+/// The one place the framework's own errors become ours: a server function
+/// whose arguments could not be read (missing, wrongly encoded, a body over
+/// the limit) answers 400 or 413 naming the argument, not 500.
+pub async fn name_unreadable_requests(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return refusal(AppError::Internal);
+    };
+    match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(AppError::ServerFn(error)) => {
+            let mapped = AppError::from_framework(error);
+            if mapped.status_code().is_server_error() {
+                tracing::error!(error = %mapped, "server function failed");
+                return Response::from_parts(parts, axum::body::Body::from(bytes));
+            }
+            let mut response = refusal(mapped);
+            if let Some(path) = parts.headers.get("serverfnerror") {
+                response.headers_mut().insert("serverfnerror", path.clone());
+            }
+            response
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
 /// The session token of a request's cookie header.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
     headers

@@ -21,6 +21,39 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub auth: Arc<auth::AuthState>,
+    /// Whether the schema is up to date; `/api/health` says 503 until it is.
+    pub schema: Arc<SchemaStatus>,
+}
+
+/// Where the migrations at start stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaState {
+    Ready,
+    Pending,
+    Failed,
+}
+
+/// The [`SchemaState`], shared by the start-up task and the health check.
+#[derive(Debug, Default)]
+pub struct SchemaStatus(std::sync::atomic::AtomicU8);
+
+impl SchemaStatus {
+    pub fn set(&self, state: SchemaState) {
+        let value = match state {
+            SchemaState::Ready => 0,
+            SchemaState::Pending => 1,
+            SchemaState::Failed => 2,
+        };
+        self.0.store(value, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> SchemaState {
+        match self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => SchemaState::Ready,
+            1 => SchemaState::Pending,
+            _ => SchemaState::Failed,
+        }
+    }
 }
 
 impl AppState {
@@ -33,6 +66,7 @@ impl AppState {
             leptos_options,
             db,
             auth: Arc::new(auth::AuthState::new(auth)),
+            schema: Arc::default(),
         }
     }
 }

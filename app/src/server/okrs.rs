@@ -8,7 +8,7 @@ use entity::{ConfidenceLevel, Direction, Unit, key_result, objective, okr_user, 
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement,
 };
 use uuid::Uuid;
 
@@ -301,12 +301,20 @@ struct HistoryRow {
     created_at: NaiveDateTime,
 }
 
-/// A key result with its whole check-in history; `None` if there is no such
-/// key result.
+/// Check-ins per page of a key result's history.
+pub const HISTORY_PAGE_SIZE: u64 = 20;
+/// The most check-ins the key result page's chart (and its forecast) reads.
+pub const CHART_MAX_POINTS: u64 = 200;
+
+/// A key result with one page of its check-in history (newest first, page 1
+/// the newest) and its latest [`CHART_MAX_POINTS`] check-ins for the chart;
+/// `None` if there is no such key result. The work is bounded, however long
+/// the history.
 pub async fn key_result_detail(
     db: &impl ConnectionTrait,
     id: Uuid,
     today: NaiveDate,
+    page: u64,
 ) -> Result<Option<KeyResultDetail>, DbErr> {
     let Some(row) = key_result_with_owner(key_result::Entity::find_by_id(id))
         .column_as(objective::Column::Title, "objective_title")
@@ -325,24 +333,48 @@ pub async fn key_result_detail(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("quarter {}", row.quarter_id)))?
         .into();
-    let history = entity::check_in::Entity::find()
-        .select_only()
-        .column(entity::check_in::Column::Id)
-        .column(entity::check_in::Column::Value)
-        .column(entity::check_in::Column::Confidence)
-        .column(entity::check_in::Column::Note)
-        .column(entity::check_in::Column::CreatedAt)
-        .column_as(okr_user::Column::Name, "author")
-        .join(
-            JoinType::InnerJoin,
-            entity::check_in::Relation::Creator.def(),
-        )
+    let page = page.max(1);
+    let newest_first = || {
+        entity::check_in::Entity::find()
+            .select_only()
+            .column(entity::check_in::Column::Id)
+            .column(entity::check_in::Column::Value)
+            .column(entity::check_in::Column::Confidence)
+            .column(entity::check_in::Column::Note)
+            .column(entity::check_in::Column::CreatedAt)
+            .column_as(okr_user::Column::Name, "author")
+            .join(
+                JoinType::InnerJoin,
+                entity::check_in::Relation::Creator.def(),
+            )
+            .filter(entity::check_in::Column::KrId.eq(id))
+            .order_by_desc(entity::check_in::Column::CreatedAt)
+            .order_by_desc(entity::check_in::Column::Id)
+    };
+    let total_check_ins = entity::check_in::Entity::find()
         .filter(entity::check_in::Column::KrId.eq(id))
-        .order_by_desc(entity::check_in::Column::CreatedAt)
-        .order_by_desc(entity::check_in::Column::Id)
+        .count(db)
+        .await?;
+    let chart = newest_first()
+        .limit(CHART_MAX_POINTS)
         .into_model::<HistoryRow>()
         .all(db)
         .await?;
+    let history = newest_first()
+        .offset((page - 1) * HISTORY_PAGE_SIZE)
+        .limit(HISTORY_PAGE_SIZE)
+        .into_model::<HistoryRow>()
+        .all(db)
+        .await?;
+    let check_ins = chart
+        .iter()
+        .rev()
+        .map(|entry| CheckInPoint {
+            value: entry.value,
+            confidence: entry.confidence,
+            created_at: entry.created_at,
+        })
+        .collect();
     let history: Vec<CheckInEntry> = history
         .into_iter()
         .map(|entry| CheckInEntry {
@@ -351,15 +383,6 @@ pub async fn key_result_detail(
             confidence: entry.confidence,
             note: entry.note,
             author: entry.author,
-            created_at: entry.created_at,
-        })
-        .collect();
-    let check_ins = history
-        .iter()
-        .rev()
-        .map(|entry| CheckInPoint {
-            value: entry.value,
-            confidence: entry.confidence,
             created_at: entry.created_at,
         })
         .collect();
@@ -372,6 +395,9 @@ pub async fn key_result_detail(
         today,
         quarter,
         history,
+        page,
+        page_size: HISTORY_PAGE_SIZE,
+        total_check_ins,
     }))
 }
 
