@@ -41,6 +41,7 @@ enum Command {
 async fn main() {
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),
@@ -139,18 +140,24 @@ async fn run() -> Result<(), StartError> {
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
     let state = AppState::new(leptos_options, db.clone(), AuthConfig::from_env());
-    server::prepare_database(db.clone(), seed_demo, state.schema.clone())
-        .await
-        .map_err(|server::Unfixable(error)| StartError::Database(error))?;
-    tokio::spawn(app::server::auth::warm_up());
-
+    let schema = state.schema.clone();
     let app = server::router_with(state, &limits);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
+    // Listening before migrating: `/api/health` answers 503 meanwhile.
     tracing::info!("RunwayOKR listening on http://{addr}");
-    server::serve(listener, app, &limits, shutdown_signal())
+    let serving = tokio::spawn({
+        let limits = limits.clone();
+        async move { server::serve(listener, app, &limits, shutdown_signal()).await }
+    });
+    server::prepare_database(db.clone(), seed_demo, schema)
         .await
+        .map_err(|server::Unfixable(error)| StartError::Database(error))?;
+    tokio::spawn(app::server::auth::warm_up());
+    serving
+        .await
+        .map_err(|error| StartError::Serve(std::io::Error::other(error)))?
         .map_err(StartError::Serve)?;
     let _ = db.close().await;
     tracing::info!("stopped");

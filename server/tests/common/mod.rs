@@ -270,3 +270,34 @@ impl Drop for TestServer {
         self.task.abort();
     }
 }
+
+/// The pool the server opens in production (`app::server::db::connect` with
+/// the environment's settings, so the defaults in a test run) on `url`.
+pub async fn app_pool(url: &str) -> DatabaseConnection {
+    let config =
+        app::server::db::DbConfig::for_url(url.to_owned()).expect("the pool configuration");
+    app::server::db::connect(&config)
+        .await
+        .expect("the app's pool")
+}
+
+/// A free port on 127.0.0.1, released again: for a process that binds it
+/// itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl TestServer {
+    /// A server the caller started itself on `addr` (with `server::serve`,
+    /// say), stopped by aborting `task` when dropped.
+    pub fn running(addr: SocketAddr, task: JoinHandle<()>) -> TestServer {
+        TestServer {
+            addr,
+            client: client(reqwest::redirect::Policy::default()),
+            task,
+        }
+    }
+}
