@@ -178,8 +178,21 @@ fn issued_link_cookie(link: Option<&IssuedLinkView>) -> Option<http::HeaderValue
 /// Hands a link on: with no mail server, it is logged and shown to the admin.
 /// A mail sender would plug in here.
 #[cfg(feature = "ssr")]
-fn deliver(kind: &str, link: IssuedLinkView) -> IssuedLinkView {
-    tracing::info!(email = %link.email, link = %link.link, expires_at = %link.expires_at, "{kind} link issued (no mail server configured: pass it on)");
+fn deliver(
+    state: &crate::server::AppState,
+    kind: crate::server::auth::LinkKind,
+    issued: crate::server::auth::IssuedLink,
+) -> IssuedLinkView {
+    let link = IssuedLinkView {
+        link: format!(
+            "{}{}",
+            crate::server::middleware::site_base(&state.auth.config),
+            kind.path(&issued.token)
+        ),
+        email: issued.email,
+        expires_at: issued.expires_at,
+    };
+    tracing::info!(email = %link.email, link = %link.link, expires_at = %link.expires_at, "{kind:?} link issued (no mail server configured: pass it on)");
     if is_html_form_post() {
         set_cookie(issued_link_cookie(Some(&link)));
     }
@@ -196,7 +209,7 @@ pub async fn invite(
     role: String,
 ) -> Result<IssuedLinkView, AppError> {
     use crate::forms;
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth};
 
     respond(async {
         require_admin()?;
@@ -210,16 +223,7 @@ pub async fn invite(
         let state = server::state()?;
         let now = chrono::Utc::now().naive_utc();
         let issued = auth::invite(&state.db, invitation, now).await?;
-        let link = IssuedLinkView {
-            link: format!(
-                "{}{}",
-                middleware::site_base(&state.auth.config),
-                auth::LinkKind::Invitation.path(&issued.token)
-            ),
-            email: issued.email,
-            expires_at: issued.expires_at,
-        };
-        Ok(deliver("invitation", link))
+        Ok(deliver(&state, auth::LinkKind::Invitation, issued))
     })
     .await
 }
@@ -227,7 +231,7 @@ pub async fn invite(
 /// Issues a password reset link, valid 1 hour, for a person (admins only).
 #[server(prefix = "/api", endpoint = "reset_link")]
 pub async fn reset_link(person_id: String) -> Result<IssuedLinkView, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth};
 
     respond(async {
         require_admin()?;
@@ -236,16 +240,7 @@ pub async fn reset_link(person_id: String) -> Result<IssuedLinkView, AppError> {
         let state = server::state()?;
         let now = chrono::Utc::now().naive_utc();
         let issued = auth::reset_link(&state.db, person_id, now).await?;
-        let link = IssuedLinkView {
-            link: format!(
-                "{}{}",
-                middleware::site_base(&state.auth.config),
-                auth::LinkKind::Reset.path(&issued.token)
-            ),
-            email: issued.email,
-            expires_at: issued.expires_at,
-        };
-        Ok(deliver("password reset", link))
+        Ok(deliver(&state, auth::LinkKind::Reset, issued))
     })
     .await
 }

@@ -7,6 +7,22 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::auth::{AcceptInvite, ResetPassword, SignIn, get_viewer};
 
+/// The error of an action's last post: a post without JavaScript comes back
+/// with its error in the URL, which the action reads.
+fn post_error<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    })
+}
+
 /// The error a form post came back with, if any.
 #[component]
 fn FormError(message: Signal<Option<String>>, testid: &'static str) -> impl IntoView {
@@ -29,15 +45,7 @@ pub fn SignInPage() -> impl IntoView {
             .map(|next| crate::access::safe_next(&next).to_owned())
             .unwrap_or_else(|| "/".into())
     };
-    // A failed post without JavaScript comes back with its error in the URL.
-    let action = ServerAction::<SignIn>::new();
-    let error = Signal::derive(move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    });
+    let error = post_error(ServerAction::<SignIn>::new());
     view! {
         <section class="auth-card" aria-labelledby="sign-in-heading">
             <h2 id="sign-in-heading">"Sign in"</h2>
@@ -102,27 +110,13 @@ fn SetPasswordForm(
 
 #[component]
 pub fn AcceptInvitePage() -> impl IntoView {
-    let action = ServerAction::<AcceptInvite>::new();
-    let error = Signal::derive(move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    });
+    let error = post_error(ServerAction::<AcceptInvite>::new());
     view! { <SetPasswordForm heading="Welcome to RunwayOKR" action_path="/api/accept_invite" error /> }
 }
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
-    let error = Signal::derive(move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error.to_string())
-    });
+    let error = post_error(ServerAction::<ResetPassword>::new());
     view! { <SetPasswordForm heading="Choose a new password" action_path="/api/reset_password" error /> }
 }
 

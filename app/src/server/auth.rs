@@ -574,18 +574,13 @@ pub async fn invite(
             format!("{} already uses this email", existing.name),
         ));
     }
-    let person_id = Uuid::new_v4();
-    okr_user::ActiveModel {
-        id: Set(person_id),
-        email: Set(invitation.email.clone()),
-        name: Set(invitation.name),
-        team_id: Set(invitation.team_id),
-        organization_id: Set(None),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
+    let person_id = add_person(
+        &txn,
+        &invitation.email,
+        &invitation.name,
+        invitation.team_id,
+        now,
+    )
     .await?;
     set_role(&txn, person_id, invitation.role, now).await?;
     let link = issue_link(&txn, LinkKind::Invitation, &invitation.email, now).await?;
@@ -731,6 +726,30 @@ async fn set_password(
     Ok(user_id)
 }
 
+/// A new active person in a team; returns their id.
+async fn add_person(
+    db: &impl ConnectionTrait,
+    email: &str,
+    name: &str,
+    team_id: Uuid,
+    now: NaiveDateTime,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::new_v4();
+    okr_user::ActiveModel {
+        id: Set(id),
+        email: Set(email.to_owned()),
+        name: Set(name.to_owned()),
+        team_id: Set(team_id),
+        organization_id: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
 async fn set_role(
     db: &impl ConnectionTrait,
     person_id: Uuid,
@@ -825,22 +844,7 @@ pub async fn add_user(
             person.update(&txn).await?;
             id
         }
-        None => {
-            let id = Uuid::new_v4();
-            okr_user::ActiveModel {
-                id: Set(id),
-                email: Set(email.clone()),
-                name: Set(name.clone()),
-                team_id: Set(team_id),
-                organization_id: Set(None),
-                active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            id
-        }
+        None => add_person(&txn, &email, &name, team_id, now).await?,
     };
     set_role(&txn, person_id, role, now).await?;
     set_password(&txn, &name, &email, password_hash, now).await?;
