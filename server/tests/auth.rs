@@ -6,6 +6,7 @@
 
 mod common;
 
+use app::server::auth::AuthConfig;
 use chrono::{NaiveDateTime, Utc};
 use common::{
     APAC_REVENUE, CO_BRAND, COMMISSION, DEMO_PASSWORD, EMILY, JAMES, LISA, MIKE, RENEWAL_RATE,
@@ -622,6 +623,60 @@ migration::backend_test!(
         let response = server.post_sign_in(JAMES, DEMO_PASSWORD).await;
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(sessions_of(db, JAMES).await.is_empty());
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        app::server::auth::ensure_demo_sign_ins(db)
+            .await
+            .expect("demo sign-ins");
+        let server = TestServer::start_with(
+            db.clone(),
+            AuthConfig {
+                behind_proxy: true,
+                ..AuthConfig::default()
+            },
+        )
+        .await;
+        let sign_in_from = |client: &'static str, email: &'static str, password: &'static str| {
+            no_redirects()
+                .post(server.url("/api/sign_in"))
+                .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+                .form(&[("email", email), ("password", password)])
+                .send()
+        };
+        for attempt in 1..=10 {
+            let response = sign_in_from("192.0.2.1", "nobody@airline.com", "a guess")
+                .await
+                .expect("answer");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "attempt {attempt}"
+            );
+        }
+        // The forwarded client is locked out, for every email...
+        let locked = sign_in_from("192.0.2.1", JAMES, DEMO_PASSWORD)
+            .await
+            .expect("answer");
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        // ...but not the other people behind the same proxy.
+        let other = sign_in_from("192.0.2.2", JAMES, DEMO_PASSWORD)
+            .await
+            .expect("answer");
+        assert_eq!(other.status(), StatusCode::OK);
+        let sessions = sessions_of(db, JAMES).await;
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].ip_address.as_deref(), Some("192.0.2.2"));
 
         drop(server);
         test_db.close().await.expect("drop the test database");

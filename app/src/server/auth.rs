@@ -69,6 +69,11 @@ pub struct AuthConfig {
     /// it is https, is the base of invitation and reset links, and is
     /// accepted as a same-site `Origin` besides the request's own host.
     pub public_url: Option<String>,
+    /// `RUNWAY_BEHIND_PROXY`: the server is reached only through a reverse
+    /// proxy that appends the client's address to `X-Forwarded-For`; that
+    /// address, not the proxy's, is the client's for the sign-in limits and
+    /// the session rows.
+    pub behind_proxy: bool,
 }
 
 impl AuthConfig {
@@ -78,6 +83,8 @@ impl AuthConfig {
                 .ok()
                 .map(|url| url.trim().trim_end_matches('/').to_owned())
                 .filter(|url| !url.is_empty()),
+            behind_proxy: std::env::var("RUNWAY_BEHIND_PROXY")
+                .is_ok_and(|value| matches!(value.trim(), "1" | "true" | "yes")),
         }
     }
 
@@ -985,9 +992,11 @@ mod tests {
     fn cookies_are_secure_only_behind_https() {
         let http = AuthConfig {
             public_url: Some("http://okr.local".into()),
+            ..AuthConfig::default()
         };
         let https = AuthConfig {
             public_url: Some("https://okr.example.com".into()),
+            ..AuthConfig::default()
         };
         assert!(!AuthConfig::default().secure_cookies());
         assert!(!http.secure_cookies());

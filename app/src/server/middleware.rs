@@ -260,17 +260,42 @@ pub fn client_info() -> auth::ClientInfo {
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
         return auth::ClientInfo::default();
     };
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let behind_proxy = super::state().is_ok_and(|state| state.auth.config.behind_proxy);
     auth::ClientInfo {
-        ip: parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ip: client_ip(peer, &parts.headers, behind_proxy).map(|ip| ip.to_string()),
         user_agent: parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .map(|agent| agent.chars().take(512).collect()),
     }
+}
+
+/// The client's address: the connection's, or, behind a reverse proxy that
+/// the configuration trusts, the last address the proxy appended to
+/// `X-Forwarded-For` (earlier ones are the client's to forge).
+fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    behind_proxy: bool,
+) -> Option<std::net::IpAddr> {
+    if behind_proxy {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|address| address.trim().parse().ok())
+            .next_back();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer
 }
 
 /// The base of links the site hands out: the public URL, or the host the
@@ -321,6 +346,22 @@ mod tests {
             &headers,
             public
         ));
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let peer = Some("10.0.0.2".parse().unwrap());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 192.0.2.7"),
+        );
+        assert_eq!(client_ip(peer, &headers, false), peer);
+        assert_eq!(
+            client_ip(peer, &headers, true),
+            Some("192.0.2.7".parse().unwrap())
+        );
+        assert_eq!(client_ip(peer, &HeaderMap::new(), true), peer);
     }
 
     #[test]
