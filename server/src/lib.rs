@@ -71,6 +71,10 @@ fn is_retryable(error: &sea_orm::DbErr) -> bool {
     }
 }
 
+/// How many more times a migration error that is not a connection error is
+/// tried before the server gives up.
+const UNFIXABLE_AFTER_ATTEMPTS: u32 = 3;
+
 /// Brings the schema up to date and, when `seed_demo` is set and the
 /// database has no data yet, loads the demo data. `schema` says where that
 /// stands, for `/api/health`. If the database cannot be reached, it keeps
@@ -84,7 +88,22 @@ pub async fn prepare_database(
 ) -> Result<(), Unfixable> {
     use app::server::SchemaState;
     schema.set(SchemaState::Pending);
-    match migrate_and_seed(&db, seed_demo).await {
+    let mut outcome = migrate_and_seed(&db, seed_demo).await;
+    // Any other error gets a few more tries before it is called unfixable: a
+    // process killed while migrating leaves its PostgreSQL backend running
+    // until the server notices, and two creators of one table collide
+    // ("duplicate key … pg_type_typname_nsp_index") for that moment.
+    for attempt in 1..=UNFIXABLE_AFTER_ATTEMPTS {
+        match &outcome {
+            Err(error) if !is_retryable(error) => {
+                tracing::warn!(%error, attempt, "migrating failed; trying again");
+                tokio::time::sleep(Duration::from_secs(attempt.into())).await;
+                outcome = migrate_and_seed(&db, seed_demo).await;
+            }
+            _ => break,
+        }
+    }
+    match outcome {
         Ok(()) => {
             schema.set(SchemaState::Ready);
             Ok(())
