@@ -200,14 +200,6 @@ pub struct FilterOption {
     pub name: String,
 }
 
-/// Someone who can record check-ins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonView {
-    pub id: Uuid,
-    pub name: String,
-    pub team_id: Uuid,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckInPoint {
     pub value: Decimal,

@@ -1,4 +1,4 @@
-//! Recording check-ins, and the people who may record them.
+//! Recording check-ins.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use entity::{Role, check_in, key_result, objective, okr_user, person_role, quarter};
@@ -12,23 +12,6 @@ use uuid::Uuid;
 use crate::access::Member;
 use crate::error::AppError;
 use crate::forms::CheckInInput;
-use crate::model::PersonView;
-
-/// Everyone who can record a check-in, by name.
-pub async fn people(db: &impl ConnectionTrait) -> Result<Vec<PersonView>, AppError> {
-    Ok(okr_user::Entity::find()
-        .filter(okr_user::Column::Active.eq(true))
-        .order_by_asc(okr_user::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|person| PersonView {
-            id: person.id,
-            name: person.name,
-            team_id: person.team_id,
-        })
-        .collect())
-}
 
 /// When a check-in dated `date` (today when absent) is recorded at `now`.
 /// It must fall inside its quarter and not in the future; the time of day is

@@ -161,7 +161,13 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/invite/")
         || path.starts_with("/reset/")
         || path.starts_with("/api/")
-        || path.starts_with("/pkg/")
+        || is_static(path)
+}
+
+/// The wasm bundle, styles and other files: served alike to everyone, so
+/// their requests need no session lookup.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/")
         || path
             .rsplit('/')
             .next()
@@ -186,7 +192,8 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     let now = chrono::Utc::now().naive_utc();
     let mut renewed = None;
     let mut lookup_failed = false;
-    if let Some(token) = session_token(request.headers()) {
+    let token = session_token(request.headers()).filter(|_| !is_static(request.uri().path()));
+    if let Some(token) = token {
         match auth::resolve_session(&state.db, &token, now).await {
             Ok(Some(current)) => {
                 if current.renewed_until.is_some() {
