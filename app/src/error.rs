@@ -25,6 +25,10 @@ pub enum AppError {
     /// Signed in, but the role does not allow it.
     #[error("{0}")]
     Forbidden(String),
+    /// The request contradicts an earlier one, such as an idempotency key
+    /// reused for a different request.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many failed attempts; the message says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
@@ -63,6 +67,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -18,8 +18,10 @@ import {
   LISA,
   exactly,
   historyCell,
+  keyResultNamed,
   signIn,
   signInNoJs,
+  sparkPoints,
   texts,
   waitForHydration,
 } from './helpers.mjs';
@@ -30,16 +32,6 @@ const APAC_REVENUE = 'Increase APAC corporate revenue from $8M to $15M';
 const RENEWAL_RATE = 'Achieve 85% contract renewal rate (baseline: 70%)';
 /** Seeded: 86 (a count). Owned by James Rodriguez (member, Corporate Sales). */
 const SALES_CYCLE = 'Reduce average sales cycle from 90 to 60 days';
-
-function keyResultNamed(page, title) {
-  return page
-    .getByTestId('key-result')
-    .filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
-}
-
-function sparkPoints(keyResult) {
-  return keyResult.locator('circle[data-testid="spark-point"]');
-}
 
 /** Opens the row's check-in panel and returns its form (which has no author picker). */
 async function openCheckIn(keyResult) {

@@ -10,7 +10,14 @@ import {
   QUARTER,
   TEAMS,
 } from './seed.mjs';
-import { MIKE, exactly, signIn, texts } from './helpers.mjs';
+import {
+  MIKE,
+  exactly,
+  keyResultNamed,
+  signIn,
+  teamSection,
+  texts,
+} from './helpers.mjs';
 
 const sorted = (values) => [...values].sort();
 
@@ -19,14 +26,6 @@ async function expectQuarterLabelVisible(page, label) {
   const asText = page.getByText(label).filter({ visible: true });
   const asSelect = page.locator('select').filter({ has: page.locator('option:checked', { hasText: label }) });
   await expect(asText.or(asSelect).first(), `quarter label ${label} should be visible`).toBeVisible();
-}
-
-function teamSection(page, name) {
-  return page.getByTestId('team').filter({ has: page.locator('h2').filter({ hasText: exactly(name) }) });
-}
-
-function keyResultNamed(page, title) {
-  return page.getByTestId('key-result').filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
 }
 
 test.describe('dashboard', () => {

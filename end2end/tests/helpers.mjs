@@ -155,3 +155,30 @@ export async function historyCell(page, row, header) {
   expect(index, `history column "${header}" among ${JSON.stringify(headers)}`).toBeGreaterThanOrEqual(0);
   return row.locator('td').nth(index);
 }
+
+// ---------------------------------------------------------------------------
+// The dashboard's rows.
+
+/** The dashboard row of the key result titled exactly `title`. */
+export function keyResultNamed(page, title) {
+  return page
+    .getByTestId('key-result')
+    .filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
+}
+
+/** The team section headed exactly `name`. */
+export function teamSection(page, name) {
+  return page.getByTestId('team').filter({ has: page.locator('h2').filter({ hasText: exactly(name) }) });
+}
+
+/** The points of a dashboard row's sparkline. */
+export function sparkPoints(keyResult) {
+  return keyResult.locator('circle[data-testid="spark-point"]');
+}
+
+/** The id of a key result, from its link on the dashboard (/kr/<id>). */
+export async function keyResultId(page, title) {
+  const href = await keyResultNamed(page, title).getByTestId('kr-title').getAttribute('href');
+  expect(href, `link of "${title}"`).toMatch(/^\/kr\/[0-9a-f-]{36}$/);
+  return href.slice('/kr/'.length);
+}

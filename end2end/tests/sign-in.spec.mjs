@@ -20,11 +20,15 @@ import {
   exactly,
   expectSignedInAt,
   historyCell,
+  keyResultId,
+  keyResultNamed,
   sessionCookie,
   signIn,
   signInRedirect,
   signOut,
+  sparkPoints,
   submitSignIn,
+  teamSection,
   waitForHydration,
 } from './helpers.mjs';
 
@@ -37,27 +41,6 @@ const NEW_ACCOUNTS = 'Sign 25 new corporate accounts (baseline: 0)';
 
 const keyResultsOf = (team) =>
   OBJECTIVES.filter((objective) => objective.team === team).flatMap((objective) => objective.keyResults);
-
-function keyResultNamed(page, title) {
-  return page
-    .getByTestId('key-result')
-    .filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
-}
-
-function teamSection(page, name) {
-  return page.getByTestId('team').filter({ has: page.locator('h2').filter({ hasText: exactly(name) }) });
-}
-
-function sparkPoints(keyResult) {
-  return keyResult.locator('circle[data-testid="spark-point"]');
-}
-
-/** The id of a key result, from its link on the dashboard (/kr/<id>). */
-async function keyResultId(page, title) {
-  const href = await keyResultNamed(page, title).getByTestId('kr-title').getAttribute('href');
-  expect(href, `link of "${title}"`).toMatch(/^\/kr\/[0-9a-f-]{36}$/);
-  return href.slice('/kr/'.length);
-}
 
 /** The response that ended in a redirect to the page, and its status. */
 async function firstStatus(response) {

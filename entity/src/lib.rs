@@ -15,6 +15,8 @@ pub use enums::{ConfidenceLevel, Direction, InvalidValue, Role, Unit};
 #[cfg(feature = "orm")]
 pub mod prelude {
     pub use crate::entities::account::Entity as Account;
+    pub use crate::entities::api_idempotency::Entity as ApiIdempotency;
+    pub use crate::entities::api_token::Entity as ApiToken;
     pub use crate::entities::check_in::Entity as CheckIn;
     pub use crate::entities::import_record::Entity as ImportRecord;
     pub use crate::entities::key_result::Entity as KeyResult;

@@ -9,6 +9,7 @@ mod columns;
 mod m20250101_000001_create_auth_tables;
 mod m20250101_000002_create_okr_tables;
 mod m20251126_000001_create_person_role;
+mod m20251126_000002_create_api_tokens;
 pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000001_create_auth_tables::Migration),
             Box::new(m20250101_000002_create_okr_tables::Migration),
             Box::new(m20251126_000001_create_person_role::Migration),
+            Box::new(m20251126_000002_create_api_tokens::Migration),
         ]
     }
 }

@@ -27,7 +27,7 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 1] = ["person_role"];
+const ADDED_TABLES: [&str; 3] = ["person_role", "api_token", "api_idempotency"];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
 /// Primary keys are NOT NULL; `.notNull()` elsewhere; `defaultRandom()` is
@@ -138,11 +138,28 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("person_role", "okr_user_id", "uuid", true, None),
     ("person_role", "role", "character varying(10)", true, Some("'member'::character varying")),
     ("person_role", "updated_at", "timestamp without time zone", true, Some("now()")),
+
+    // Added for the JSON API (not in the spec).
+    ("api_token", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("api_token", "name", "character varying(100)", true, None),
+    ("api_token", "owner_id", "uuid", true, None),
+    ("api_token", "token_hash", "character varying(64)", true, None),
+    ("api_token", "prefix", "character varying(16)", true, None),
+    ("api_token", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("api_token", "last_used_at", "timestamp without time zone", false, None),
+    ("api_token", "expires_at", "timestamp without time zone", false, None),
+    ("api_token", "revoked_at", "timestamp without time zone", false, None),
+    ("api_idempotency", "token_id", "uuid", true, None),
+    ("api_idempotency", "key", "character varying(255)", true, None),
+    ("api_idempotency", "request_hash", "character varying(64)", true, None),
+    ("api_idempotency", "status", "smallint", true, None),
+    ("api_idempotency", "response", "text", true, None),
+    ("api_idempotency", "created_at", "timestamp without time zone", true, Some("now()")),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 12] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 14] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -155,18 +172,21 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 12] = [
     ("check_in", "created_by", "okr_user", "id", "NO ACTION"),
     ("import_record", "created_by", "okr_user", "id", "NO ACTION"),
     ("person_role", "okr_user_id", "okr_user", "id", "CASCADE"),
+    ("api_token", "owner_id", "okr_user", "id", "CASCADE"),
+    ("api_idempotency", "token_id", "api_token", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
-const UNIQUE: [(&str, &str); 3] = [
+const UNIQUE: [(&str, &str); 4] = [
     ("user", "email"),
     ("session", "token"),
     ("okr_user", "email"),
+    ("api_token", "token_hash"),
 ];
 
 /// The spec's performance indexes: (index, table, column).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &str); 8] = [
+const INDEXES: [(&str, &str, &str); 9] = [
     ("team_org_idx", "team", "organization_id"),
     ("user_team_idx", "okr_user", "team_id"),
     ("obj_quarter_idx", "objective", "quarter_id"),
@@ -175,6 +195,8 @@ const INDEXES: [(&str, &str, &str); 8] = [
     ("kr_owner_idx", "key_result", "owner_id"),
     ("checkin_kr_idx", "check_in", "kr_id"),
     ("checkin_created_idx", "check_in", "created_at"),
+    // Added for the JSON API: a person's tokens.
+    ("api_token_owner_idx", "api_token", "owner_id"),
 ];
 
 async fn query(db: &DatabaseConnection, sql: &str) -> Vec<QueryResult> {

@@ -29,6 +29,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
+        .merge(app::server::api_v1::router())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
@@ -44,6 +45,8 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             http::StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        // Errors under /api/v1, the layers' own included, in the API's shape.
+        .layer(axum::middleware::from_fn(app::server::api_v1::json_errors))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

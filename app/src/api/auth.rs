@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::{AdminPeople, IssuedLinkView};
 
 #[cfg(feature = "ssr")]
-use super::{is_html_form_post, respond};
+use super::{go_to, is_html_form_post, respond};
 
 /// The cookie that carries a link issued by a form post without JavaScript
 /// to the page the browser is sent back to, where it is shown once.
@@ -17,28 +17,13 @@ use super::{is_html_form_post, respond};
 const ISSUED_LINK_COOKIE: &str = "runway_issued_link";
 
 #[cfg(feature = "ssr")]
-fn set_cookie(value: Option<http::HeaderValue>) {
-    if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {
-        response.append_header(http::header::SET_COOKIE, value);
-    }
-}
-
-#[cfg(feature = "ssr")]
 fn set_session_cookie(token: Option<&str>) -> Result<(), AppError> {
     let state = crate::server::state()?;
-    set_cookie(crate::server::middleware::session_cookie(
+    super::set_cookie(crate::server::middleware::session_cookie(
         token,
         state.auth.config.secure_cookies(),
     ));
     Ok(())
-}
-
-/// A plain form post goes on to `path`; a fetch gets its answer as JSON.
-#[cfg(feature = "ssr")]
-fn go_to(path: &str) {
-    if is_html_form_post() {
-        leptos_axum::redirect(path);
-    }
 }
 
 /// Who is signed in on this browser, if anyone.
@@ -130,49 +115,10 @@ pub async fn get_admin_people() -> Result<AdminPeople, AppError> {
     respond(async {
         require_admin()?;
         let mut people = server::people::admin_people(&server::db()?).await?;
-        people.issued_link = take_issued_link();
+        people.issued_link = super::take_one_time(ISSUED_LINK_COOKIE, "/admin");
         Ok(people)
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-fn take_issued_link() -> Option<IssuedLinkView> {
-    let parts = use_context::<http::request::Parts>()?;
-    let value = parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == ISSUED_LINK_COOKIE)?
-        .value()
-        .to_owned();
-    set_cookie(issued_link_cookie(None));
-    let json: String = form_urlencoded::parse(format!("v={value}").as_bytes())
-        .next()
-        .map(|(_, json)| json.into_owned())?;
-    serde_json::from_str(&json).ok()
-}
-
-#[cfg(feature = "ssr")]
-fn issued_link_cookie(link: Option<&IssuedLinkView>) -> Option<http::HeaderValue> {
-    let value: String = link
-        .and_then(|link| serde_json::to_string(link).ok())
-        .map(|json| form_urlencoded::byte_serialize(json.as_bytes()).collect())
-        .unwrap_or_default();
-    let cookie = cookie::Cookie::build((ISSUED_LINK_COOKIE, value))
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .path("/admin")
-        .max_age(cookie::time::Duration::seconds(if link.is_some() {
-            300
-        } else {
-            0
-        }))
-        .build();
-    http::HeaderValue::from_str(&cookie.to_string()).ok()
 }
 
 /// Hands a link on: with no mail server, it is logged and shown to the admin.
@@ -194,7 +140,7 @@ fn deliver(
     };
     tracing::info!(email = %link.email, link = %link.link, expires_at = %link.expires_at, "{kind:?} link issued (no mail server configured: pass it on)");
     if is_html_form_post() {
-        set_cookie(issued_link_cookie(Some(&link)));
+        super::keep_one_time(ISSUED_LINK_COOKIE, "/admin", &link);
     }
     link
 }

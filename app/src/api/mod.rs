@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 
 pub mod auth;
+pub mod tokens;
 
 /// Runs a server function body and, on error, gives the HTTP response the
 /// error's status.
@@ -40,6 +41,66 @@ pub(crate) fn is_html_form_post() -> bool {
                 .and_then(|accept| accept.to_str().ok())
                 .is_some_and(|accept| accept.contains("text/html"))
     })
+}
+
+/// A plain form post goes on to `path`; a fetch gets its answer as JSON.
+#[cfg(feature = "ssr")]
+pub(crate) fn go_to(path: &str) {
+    if is_html_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn set_cookie(value: Option<http::HeaderValue>) {
+    if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// A cookie that carries what a form post without JavaScript produced (an
+/// invitation link, a new token) to the page the browser is sent back to,
+/// under `path`, for five minutes; `None` clears it.
+#[cfg(feature = "ssr")]
+fn one_time_cookie(name: &str, path: &str, value: Option<&impl Serialize>) -> Option<http::HeaderValue> {
+    let json: String = value
+        .and_then(|value| serde_json::to_string(value).ok())
+        .map(|json| form_urlencoded::byte_serialize(json.as_bytes()).collect())
+        .unwrap_or_default();
+    let cookie = cookie::Cookie::build((name.to_owned(), json))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .path(path.to_owned())
+        .max_age(cookie::time::Duration::seconds(if value.is_some() { 300 } else { 0 }))
+        .build();
+    http::HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
+/// Keeps `value` for the next page under `path` to show once.
+#[cfg(feature = "ssr")]
+pub(crate) fn keep_one_time(name: &str, path: &str, value: &impl Serialize) {
+    set_cookie(one_time_cookie(name, path, Some(value)));
+}
+
+/// Takes what [`keep_one_time`] kept, clearing it.
+#[cfg(feature = "ssr")]
+pub(crate) fn take_one_time<T: serde::de::DeserializeOwned>(name: &str, path: &str) -> Option<T> {
+    let parts = use_context::<http::request::Parts>()?;
+    let value = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)?
+        .value()
+        .to_owned();
+    set_cookie(one_time_cookie(name, path, None::<&()>));
+    let json: String = form_urlencoded::parse(format!("v={value}").as_bytes())
+        .next()
+        .map(|(_, json)| json.into_owned())?;
+    serde_json::from_str(&json).ok()
 }
 
 #[cfg(feature = "ssr")]

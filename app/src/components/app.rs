@@ -10,6 +10,7 @@ use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
+use super::tokens::{ApiReferencePage, TokensPage};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 
@@ -72,6 +73,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/no-team") view=NoTeamPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
+                <Route path=path!("/settings/tokens") view=TokensPage ssr=SsrMode::Async />
+                <Route path=path!("/docs/api") view=ApiReferencePage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>
@@ -104,6 +107,7 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
         <nav class="user-menu" aria-label="Account">
             <span class="signed-in-as" data-testid="signed-in-as">{viewer.label()}</span>
             {is_admin.then(|| view! { <a href="/admin/people" data-testid="people-link">"People"</a> })}
+            <a href="/settings/tokens" data-testid="tokens-link">"Access tokens"</a>
             <form method="post" action="/api/sign_out" class="inline-form">
                 <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
             </form>

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod key_result_page;
 pub mod sign_in;
 pub mod sparkline;
+pub mod tokens;
 
 use chrono::NaiveDateTime;
 

@@ -62,7 +62,7 @@ const WRONG_CREDENTIALS: &str = "wrong email or password";
 // Configuration and per-process state
 
 /// Sign-in settings from the environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthConfig {
     /// `RUNWAY_PUBLIC_URL`: the address people reach the site at, such as
     /// `https://okr.example.com`. It makes the session cookie `Secure` when
@@ -74,11 +74,33 @@ pub struct AuthConfig {
     /// address, not the proxy's, is the client's for the sign-in limits and
     /// the session rows.
     pub behind_proxy: bool,
+    /// `RUNWAY_API_REQUESTS_PER_MINUTE`: how many requests one personal
+    /// access token may make to the JSON API per minute (default 600);
+    /// beyond, 429 with `Retry-After`.
+    pub api_requests_per_minute: u32,
 }
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            public_url: None,
+            behind_proxy: false,
+            api_requests_per_minute: DEFAULT_API_REQUESTS_PER_MINUTE,
+        }
+    }
+}
+
+/// The JSON API's rate limit per token, unless configured.
+pub const DEFAULT_API_REQUESTS_PER_MINUTE: u32 = 600;
 
 impl AuthConfig {
     pub fn from_env() -> AuthConfig {
         AuthConfig {
+            api_requests_per_minute: std::env::var("RUNWAY_API_REQUESTS_PER_MINUTE")
+                .ok()
+                .and_then(|value| value.trim().parse().ok())
+                .filter(|limit| *limit > 0)
+                .unwrap_or(DEFAULT_API_REQUESTS_PER_MINUTE),
             public_url: std::env::var("RUNWAY_PUBLIC_URL")
                 .ok()
                 .map(|url| url.trim().trim_end_matches('/').to_owned())
@@ -100,11 +122,14 @@ impl AuthConfig {
 pub struct AuthState {
     pub config: AuthConfig,
     pub limiter: SignInLimiter,
+    /// Requests per personal access token, for the JSON API's rate limit.
+    pub api_limiter: super::tokens::RateLimiter,
 }
 
 impl AuthState {
     pub fn new(config: AuthConfig) -> AuthState {
         AuthState {
+            api_limiter: super::tokens::RateLimiter::per_minute(config.api_requests_per_minute),
             config,
             limiter: SignInLimiter::default(),
         }

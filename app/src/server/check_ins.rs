@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use entity::{Role, check_in, key_result, objective, okr_user, person_role, quarter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use uuid::Uuid;
@@ -70,14 +71,26 @@ pub async fn record(
 ) -> Result<check_in::Model, AppError> {
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
+    let saved = record_in(&txn, input, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
 
+/// [`record`] inside the caller's transaction, which must hold the write
+/// turn: for callers that store more in the same transaction (the API's
+/// idempotency keys).
+pub async fn record_in(
+    txn: &DatabaseTransaction,
+    input: CheckInInput,
+    now: NaiveDateTime,
+) -> Result<check_in::Model, AppError> {
     // Touching the key result first takes its row lock (a write lock on
     // SQLite), so concurrent check-ins on one key result run one after the
     // other and each sees the ones committed before it.
     let touched = key_result::Entity::update_many()
         .col_expr(key_result::Column::UpdatedAt, Expr::value(now))
         .filter(key_result::Column::Id.eq(input.key_result_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if touched.rows_affected == 0 {
         return Err(AppError::validation(
@@ -96,7 +109,7 @@ pub async fn record(
             objective::Relation::KeyResult.def(),
         )
         .filter(key_result::Column::Id.eq(input.key_result_id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::Internal)?;
     if quarter.archived {
@@ -113,7 +126,7 @@ pub async fn record(
     // in this transaction, whether they may check in here.
     let Some((author, role)) = okr_user::Entity::find_by_id(input.author_id)
         .find_also_related(person_role::Entity)
-        .one(&txn)
+        .one(txn)
         .await?
         .filter(|(person, _)| person.active)
     else {
@@ -123,7 +136,7 @@ pub async fn record(
     };
     let (key_result, objective) = key_result::Entity::find_by_id(input.key_result_id)
         .find_also_related(objective::Entity)
-        .one(&txn)
+        .one(txn)
         .await?
         .and_then(|(key_result, objective)| Some((key_result, objective?)))
         .ok_or(AppError::Internal)?;
@@ -142,7 +155,7 @@ pub async fn record(
     let created_at = if at.date() == now.date() {
         at
     } else {
-        after_earlier_recordings(&txn, input.key_result_id, at).await?
+        after_earlier_recordings(txn, input.key_result_id, at).await?
     };
     let saved = check_in::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -153,7 +166,7 @@ pub async fn record(
         created_by: Set(input.author_id),
         created_at: Set(created_at),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
 
     // A back-dated check-in is not the latest one: take the value of whichever is.
@@ -161,16 +174,14 @@ pub async fn record(
         .filter(check_in::Column::KrId.eq(input.key_result_id))
         .order_by_desc(check_in::Column::CreatedAt)
         .order_by_desc(check_in::Column::Id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::Internal)?;
     key_result::Entity::update_many()
         .col_expr(key_result::Column::CurrentValue, Expr::value(latest.value))
         .filter(key_result::Column::Id.eq(input.key_result_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-
-    txn.commit().await?;
     Ok(saved)
 }
 

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: the connection pool, the queries
 //! (one module per aggregate) and the state server functions reach for.
 
+pub mod api_v1;
 pub mod auth;
 pub mod check_ins;
 pub mod db;
@@ -8,6 +9,7 @@ pub mod health;
 pub mod middleware;
 pub mod okrs;
 pub mod people;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -115,6 +115,18 @@ fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_resul
         .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
 }
 
+/// Every quarter, newest first.
+pub async fn quarters(db: &impl ConnectionTrait) -> Result<Vec<QuarterView>, DbErr> {
+    Ok(quarter::Entity::find()
+        .order_by_desc(quarter::Column::StartAt)
+        .order_by_desc(quarter::Column::Label)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(QuarterView::from)
+        .collect())
+}
+
 /// The dashboard of one quarter. An unknown label is `Ok(None)`.
 pub async fn dashboard(
     db: &impl ConnectionTrait,
@@ -122,14 +134,7 @@ pub async fn dashboard(
     today: NaiveDate,
 ) -> Result<Option<Dashboard>, DbErr> {
     // 1: every quarter, for the switcher and to pick the one shown.
-    let quarters: Vec<QuarterView> = quarter::Entity::find()
-        .order_by_desc(quarter::Column::StartAt)
-        .order_by_desc(quarter::Column::Label)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(QuarterView::from)
-        .collect();
+    let quarters = quarters(db).await?;
     let Some(shown) = pick_quarter(&quarters, label, today).cloned() else {
         return Ok(label.is_none().then(|| Dashboard {
             quarters,
@@ -375,17 +380,7 @@ pub async fn key_result_detail(
             created_at: entry.created_at,
         })
         .collect();
-    let history: Vec<CheckInEntry> = history
-        .into_iter()
-        .map(|entry| CheckInEntry {
-            id: entry.id,
-            value: entry.value,
-            confidence: entry.confidence,
-            note: entry.note,
-            author: entry.author,
-            created_at: entry.created_at,
-        })
-        .collect();
+    let history: Vec<CheckInEntry> = history.into_iter().map(CheckInEntry::from).collect();
     Ok(Some(KeyResultDetail {
         key_result: row.key_result.into_view(check_ins),
         objective: row.objective_title,
@@ -399,6 +394,83 @@ pub async fn key_result_detail(
         page_size: HISTORY_PAGE_SIZE,
         total_check_ins,
     }))
+}
+
+/// A page of a key result's check-ins, newest first, for the JSON API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInPage {
+    pub check_ins: Vec<CheckInEntry>,
+    /// Whether older check-ins follow the last one of this page.
+    pub more: bool,
+}
+
+/// Up to `limit` check-ins of a key result, newest first, starting after
+/// `after` (the `(created_at, id)` of the last check-in of the page before).
+/// `None` if there is no such key result. Keyset paging: a check-in recorded
+/// meanwhile neither repeats nor skips one.
+pub async fn check_ins_page(
+    db: &impl ConnectionTrait,
+    key_result_id: Uuid,
+    after: Option<(NaiveDateTime, Uuid)>,
+    limit: u64,
+) -> Result<Option<CheckInPage>, DbErr> {
+    use entity::check_in;
+    use sea_orm::Condition;
+
+    if key_result::Entity::find_by_id(key_result_id)
+        .count(db)
+        .await?
+        == 0
+    {
+        return Ok(None);
+    }
+    let mut query = check_in::Entity::find()
+        .select_only()
+        .column(check_in::Column::Id)
+        .column(check_in::Column::Value)
+        .column(check_in::Column::Confidence)
+        .column(check_in::Column::Note)
+        .column(check_in::Column::CreatedAt)
+        .column_as(okr_user::Column::Name, "author")
+        .join(JoinType::InnerJoin, check_in::Relation::Creator.def())
+        .filter(check_in::Column::KrId.eq(key_result_id));
+    if let Some((at, id)) = after {
+        query = query.filter(
+            Condition::any()
+                .add(check_in::Column::CreatedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(check_in::Column::CreatedAt.eq(at))
+                        .add(check_in::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(check_in::Column::CreatedAt)
+        .order_by_desc(check_in::Column::Id)
+        .limit(limit + 1)
+        .into_model::<HistoryRow>()
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Some(CheckInPage {
+        check_ins: rows.into_iter().map(CheckInEntry::from).collect(),
+        more,
+    }))
+}
+
+impl From<HistoryRow> for CheckInEntry {
+    fn from(entry: HistoryRow) -> Self {
+        CheckInEntry {
+            id: entry.id,
+            value: entry.value,
+            confidence: entry.confidence,
+            note: entry.note,
+            author: entry.author,
+            created_at: entry.created_at,
+        }
+    }
 }
 
 #[cfg(test)]

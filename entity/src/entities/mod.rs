@@ -14,4 +14,6 @@ pub mod quarter;
 pub mod team;
 
 // Added by later migrations; the spec's tables keep exactly their columns.
+pub mod api_idempotency;
+pub mod api_token;
 pub mod person_role;

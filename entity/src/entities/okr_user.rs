@@ -50,6 +50,8 @@ pub enum Relation {
     ImportRecord,
     #[sea_orm(has_one = "super::person_role::Entity")]
     PersonRole,
+    #[sea_orm(has_many = "super::api_token::Entity")]
+    ApiToken,
 }
 
 #[cfg(feature = "orm")]
@@ -91,6 +93,13 @@ impl Related<super::import_record::Entity> for Entity {
 impl Related<super::person_role::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::PersonRole.def()
+    }
+}
+
+#[cfg(feature = "orm")]
+impl Related<super::api_token::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiToken.def()
     }
 }
 
