@@ -80,8 +80,10 @@ async fn start(test_db: &TestDb) -> (TestServer, DatabaseConnection) {
 }
 
 /// Every table of the schema.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 14] = [
     "account",
+    "api_idempotency",
+    "api_token",
     "check_in",
     "import_record",
     "key_result",
@@ -251,10 +253,14 @@ enum Endpoint {
     AdminPeople,
     Viewer,
     Health,
+    CreateToken,
+    RevokeToken,
+    Tokens,
+    ApiReference,
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 13] = [
+    const ALL: [Endpoint; 17] = [
         Endpoint::CheckIn,
         Endpoint::SignIn,
         Endpoint::SignOut,
@@ -268,6 +274,10 @@ impl Endpoint {
         Endpoint::AdminPeople,
         Endpoint::Viewer,
         Endpoint::Health,
+        Endpoint::CreateToken,
+        Endpoint::RevokeToken,
+        Endpoint::Tokens,
+        Endpoint::ApiReference,
     ];
 
     fn path(self) -> &'static str {
@@ -285,6 +295,10 @@ impl Endpoint {
             Endpoint::AdminPeople => "/api/admin_people",
             Endpoint::Viewer => "/api/viewer",
             Endpoint::Health => "/api/health",
+            Endpoint::CreateToken => "/api/create_token",
+            Endpoint::RevokeToken => "/api/revoke_token",
+            Endpoint::Tokens => "/api/tokens",
+            Endpoint::ApiReference => "/api/api_reference",
         }
     }
 
@@ -294,7 +308,9 @@ impl Endpoint {
             | Endpoint::KeyResult
             | Endpoint::AdminPeople
             | Endpoint::Viewer
-            | Endpoint::Health => Method::GET,
+            | Endpoint::Health
+            | Endpoint::Tokens
+            | Endpoint::ApiReference => Method::GET,
             _ => Method::POST,
         }
     }
@@ -839,7 +855,25 @@ fn fields_of(endpoint: Endpoint, ids: &Ids) -> Vec<Field> {
             ),
         ],
         Endpoint::SignOut | Endpoint::SignOutEverywhere | Endpoint::AdminPeople => vec![],
-        Endpoint::Viewer | Endpoint::Health => vec![],
+        Endpoint::Viewer | Endpoint::Health | Endpoint::Tokens | Endpoint::ApiReference => {
+            vec![]
+        }
+        Endpoint::CreateToken => vec![
+            write_field(
+                "name",
+                plausible(strings(&["CRM sync", SCRIPT, SQL])),
+                bad_name(),
+            ),
+            write_field(
+                "expires_in_days",
+                plausible(strings(&["30", "90", "365", "never"])),
+                select(vec!["", "7", "-30", "forever", "36500", "９０"])
+                    .prop_map(Bytes::text)
+                    .boxed(),
+            ),
+        ],
+        // No token exists: every id is unknown or not an id.
+        Endpoint::RevokeToken => vec![write_field("id", plausible(ids.people.clone()), bad_id())],
         Endpoint::Invite => vec![
             write_field(
                 "name",
@@ -2000,7 +2034,11 @@ migration::backend_test!(
             });
         }
         let count = check_in::Entity::find().count(&db).await.expect("count") as i64;
-        let was = before.counts[1].1;
+        let was = before
+            .counts
+            .iter()
+            .find(|(table, _)| *table == "check_in")
+            .map_or(0, |(_, count)| *count);
         problems.check(count == was + stored, || {
             format!("{stored} valid check-ins, but {} rows more", count - was)
         });

@@ -47,13 +47,13 @@ pub async fn get_tokens() -> Result<TokensPage, AppError> {
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(
     name: String,
-    #[server(default)] expires_in_days: Option<String>,
+    expires_in_days: String,
 ) -> Result<IssuedTokenView, AppError> {
     use crate::server::{self, middleware, tokens};
 
     respond(async {
         let (_, member) = middleware::current_member()?;
-        let expiry = tokens::parse_expiry(expires_in_days.as_deref().unwrap_or(""))?;
+        let expiry = tokens::parse_expiry(&expires_in_days)?;
         let now = chrono::Utc::now().naive_utc();
         let issued = tokens::create(&server::db()?, member.person_id, &name, expiry, now).await?;
         tracing::info!(name = %issued.name, person = %member.person_id, "access token created");

@@ -69,7 +69,7 @@ fn view(model: api_token::Model, owner: String, now: NaiveDateTime) -> TokenView
 /// Reads the expiry choice of the form: `30`, `90`, `365` days or `never`.
 pub fn parse_expiry(text: &str) -> Result<Option<i64>, AppError> {
     match text.trim() {
-        "" | "never" => Ok(None),
+        "never" => Ok(None),
         text => text
             .parse::<i64>()
             .ok()
@@ -425,9 +425,8 @@ mod tests {
     #[test]
     fn expiry_choices_are_the_offered_ones() {
         assert_eq!(parse_expiry("never").unwrap(), None);
-        assert_eq!(parse_expiry("").unwrap(), None);
         assert_eq!(parse_expiry("90").unwrap(), Some(90));
-        for bad in ["7", "-30", "abc", "36500"] {
+        for bad in ["", "7", "-30", "abc", "36500"] {
             assert_eq!(
                 parse_expiry(bad).unwrap_err().field(),
                 Some("expires_in_days")
