@@ -62,7 +62,11 @@ pub(crate) fn set_cookie(value: Option<http::HeaderValue>) {
 /// invitation link, a new token) to the page the browser is sent back to,
 /// under `path`, for five minutes; `None` clears it.
 #[cfg(feature = "ssr")]
-fn one_time_cookie(name: &str, path: &str, value: Option<&impl Serialize>) -> Option<http::HeaderValue> {
+fn one_time_cookie(
+    name: &str,
+    path: &str,
+    value: Option<&impl Serialize>,
+) -> Option<http::HeaderValue> {
     let json: String = value
         .and_then(|value| serde_json::to_string(value).ok())
         .map(|json| form_urlencoded::byte_serialize(json.as_bytes()).collect())
@@ -71,7 +75,11 @@ fn one_time_cookie(name: &str, path: &str, value: Option<&impl Serialize>) -> Op
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
         .path(path.to_owned())
-        .max_age(cookie::time::Duration::seconds(if value.is_some() { 300 } else { 0 }))
+        .max_age(cookie::time::Duration::seconds(if value.is_some() {
+            300
+        } else {
+            0
+        }))
         .build();
     http::HeaderValue::from_str(&cookie.to_string()).ok()
 }

@@ -161,12 +161,18 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         Ok(error) => (error.to_string(), error.field().map(str::to_owned)),
         Err(_) => {
             let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-            let message = if text.is_empty() || text.len() > 200 {
+            let framework_text = matches!(
+                status,
+                StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+            );
+            let message = if framework_text || text.is_empty() || text.len() > 200 {
                 match status {
                     StatusCode::NOT_FOUND => "there is no such endpoint; see /api/v1/openapi.json",
                     StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not take that method",
                     StatusCode::REQUEST_TIMEOUT => "the request took too long",
-                    StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
+                    StatusCode::PAYLOAD_TOO_LARGE => {
+                        "the request body is over the size limit (16 KiB unless configured)"
+                    }
                     _ => status.canonical_reason().unwrap_or("error"),
                 }
                 .to_owned()
@@ -199,7 +205,11 @@ impl FromRequestParts<AppState> for ApiCaller {
         let token = tokens::bearer(header)?;
         let now = chrono::Utc::now().naive_utc();
         let caller = tokens::authenticate(&state.db, token, now).await?;
-        if let Err(wait) = state.auth.api_limiter.check(caller.token_id, Instant::now()) {
+        if let Err(wait) = state
+            .auth
+            .api_limiter
+            .check(caller.token_id, Instant::now())
+        {
             let seconds = wait.as_secs().max(1);
             return Err(ApiError {
                 error: AppError::TooManyRequests(format!(
@@ -438,8 +448,8 @@ pub struct CheckIn {
     pub note: Option<String>,
     /// The day the check-in counts for.
     pub date: NaiveDate,
-    /// When it was recorded (UTC).
-    pub recorded_at: NaiveDateTime,
+    /// When it was recorded.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub author: String,
 }
 
@@ -451,16 +461,35 @@ pub struct CheckInPage {
     pub next_cursor: Option<String>,
 }
 
-/// A check-in to record.
+/// A decimal as a request may give it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum DecimalInput {
+    /// A decimal string, such as `"9100000.00"`.
+    Text(String),
+    /// A JSON number.
+    Number(f64),
+}
+
+/// A confidence as a request may give it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConfidenceInput {
+    Label(Confidence),
+    /// 0 (red), 1 (amber) or 2 (green).
+    Level(u8),
+}
+
+/// A check-in to record. Fields other than these are refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCheckIn {
-    /// The value, as a decimal string (a JSON number is accepted too); at
-    /// most 13 digits before the point and 2 after.
+    /// The value: at most 13 digits before the point and 2 after.
     #[schema(example = "9100000.00")]
-    pub value: String,
+    pub value: DecimalInput,
     /// `red`, `amber` or `green` (or 0, 1, 2).
     #[schema(example = "green")]
-    pub confidence: String,
+    pub confidence: ConfidenceInput,
     /// Up to 500 characters.
     #[serde(default)]
     #[schema(example = "March bookings closed strong")]
@@ -487,7 +516,8 @@ fn today() -> NaiveDate {
     responses(
         (status = 200, description = "Every quarter, newest first", body = QuarterList),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -513,7 +543,8 @@ async fn list_quarters(
         (status = 200, description = "The quarter and its OKRs", body = QuarterDetail),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No quarter has this label", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -574,9 +605,8 @@ async fn get_quarter(
 }
 
 fn key_result_id(text: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(text.trim()).map_err(|_| {
-        AppError::NotFound(format!("key result {}", crate::forms::echo(text))).into()
-    })
+    Uuid::parse_str(text.trim())
+        .map_err(|_| AppError::NotFound(format!("key result {}", crate::forms::echo(text))).into())
 }
 
 /// A key result with its progress, latest confidence, pace and forecast.
@@ -590,7 +620,8 @@ fn key_result_id(text: &str) -> ApiResult<Uuid> {
         (status = 200, description = "The key result", body = KeyResultDetail),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No key result has this id", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -642,10 +673,9 @@ fn page_query(query: Option<&str>) -> Result<(Option<(NaiveDateTime, Uuid)>, u64
             "cursor" if !value.is_empty() => cursor = Some(parse_cursor(&value)?),
             "cursor" => {}
             "limit" => {
-                limit = value
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
+                limit = Some(value.trim())
+                    .filter(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|text| text.parse::<u64>().ok())
                     .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
                     .ok_or_else(|| {
                         AppError::validation(
@@ -673,7 +703,7 @@ fn check_in_out(key_result_id: Uuid, entry: model::CheckInEntry) -> CheckIn {
         confidence: entry.confidence.into(),
         note: entry.note,
         date: entry.created_at.date(),
-        recorded_at: entry.created_at,
+        recorded_at: entry.created_at.and_utc(),
         author: entry.author,
     }
 }
@@ -694,7 +724,8 @@ fn check_in_out(key_result_id: Uuid, entry: model::CheckInEntry) -> CheckIn {
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No key result has this id", body = ErrorBody),
         (status = 422, description = "A bad cursor or limit", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -774,7 +805,11 @@ fn check_in_form(key_result_id: Uuid, body: &Bytes) -> Result<CheckInForm, AppEr
     Ok(CheckInForm {
         key_result_id: key_result_id.to_string(),
         value,
-        confidence: text_field(&body, "confidence", "\"red\", \"amber\" or \"green\" (or 0, 1, 2)")?,
+        confidence: text_field(
+            &body,
+            "confidence",
+            "\"red\", \"amber\" or \"green\" (or 0, 1, 2)",
+        )?,
         note: text_field(&body, "note", "a string")?,
         date: text_field(&body, "date", "a date such as \"2025-03-14\"")?,
     })
@@ -817,13 +852,16 @@ fn request_hash(key_result_id: Uuid, form: &CheckInForm) -> String {
 fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
     let mut response = (
         StatusCode::CREATED,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!(
-        "{BASE}/key-results/{key_result_id}/check-ins"
-    )) {
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{BASE}/key-results/{key_result_id}/check-ins"))
+    {
         response.headers_mut().insert(header::LOCATION, location);
     }
     if replayed {
@@ -850,7 +888,11 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
     ),
     request_body(content = NewCheckIn, content_type = "application/json"),
     responses(
-        (status = 201, description = "Recorded (or, for a retried key, recorded before)", body = CheckIn),
+        (status = 201, description = "Recorded (or, for a retried key, recorded before)", body = CheckIn,
+            headers(
+                ("Location" = String, description = "The key result's check-ins"),
+                ("Idempotent-Replayed" = String, description = "`true` when this answers an earlier request with the same Idempotency-Key"),
+            )),
         (status = 400, description = "The body is not a JSON object, or a bad Idempotency-Key", body = ErrorBody),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 403, description = "The token's person may not check in on this key result", body = ErrorBody),
@@ -858,7 +900,8 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
         (status = 409, description = "The Idempotency-Key was used for a different request", body = ErrorBody),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
         (status = 422, description = "A field breaks a rule; `field` names it", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable or busy", body = ErrorBody),
     )
 )]
@@ -916,13 +959,19 @@ async fn create_check_in(
         confidence: saved.confidence.into(),
         note: saved.note,
         date: saved.created_at.date(),
-        recorded_at: saved.created_at,
+        recorded_at: saved.created_at.and_utc(),
         author: caller.name.clone(),
     };
     let body = serde_json::to_string(&out).map_err(|_| AppError::Internal)?;
     if let Some(key) = &key {
-        tokens::store_answer(&txn, caller.token_id, key, StatusCode::CREATED.as_u16(), &body)
-            .await?;
+        tokens::store_answer(
+            &txn,
+            caller.token_id,
+            key,
+            StatusCode::CREATED.as_u16(),
+            &body,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(created(body, id, false))
@@ -933,9 +982,12 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(openapi())
 }
 
-async fn no_such_endpoint() -> ApiError {
-    AppError::NotFound("this endpoint; see /api/v1/openapi.json for the ones there are".into())
-        .into()
+async fn no_such_endpoint() -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "there is no such endpoint; see /api/v1/openapi.json for the ones there are".into(),
+        None,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -998,7 +1050,10 @@ pub fn router() -> axum::Router<AppState> {
             &format!("{BASE}/openapi.json"),
             axum::routing::get(openapi_json),
         )
-        .route(&format!("{BASE}/{{*rest}}"), axum::routing::any(no_such_endpoint))
+        .route(
+            &format!("{BASE}/{{*rest}}"),
+            axum::routing::any(no_such_endpoint),
+        )
         .route(BASE, axum::routing::any(no_such_endpoint))
 }
 
@@ -1132,7 +1187,10 @@ mod tests {
             (r#"{"confidence": "green"}"#, Some("value")),
             (r#"{"value": true, "confidence": "green"}"#, Some("value")),
             (r#"{"value": "1", "confidence": [2]}"#, Some("confidence")),
-            (r#"{"value": "1", "confidence": "green", "author_id": "x"}"#, Some("author_id")),
+            (
+                r#"{"value": "1", "confidence": "green", "author_id": "x"}"#,
+                Some("author_id"),
+            ),
         ] {
             let error = check_in_form(id, &Bytes::from(body)).unwrap_err();
             assert_eq!(error.field(), field, "{body}");
@@ -1148,8 +1206,11 @@ mod tests {
     fn the_same_request_hashes_alike_whatever_its_spelling() {
         let id = Uuid::new_v4();
         let a = check_in_form(id, &Bytes::from(r#"{"value":"5","confidence":"Green"}"#)).unwrap();
-        let b = check_in_form(id, &Bytes::from(r#"{ "confidence": "green", "value": "5" }"#))
-            .unwrap();
+        let b = check_in_form(
+            id,
+            &Bytes::from(r#"{ "confidence": "green", "value": "5" }"#),
+        )
+        .unwrap();
         let c = check_in_form(id, &Bytes::from(r#"{"value":"6","confidence":"green"}"#)).unwrap();
         assert_eq!(request_hash(id, &a), request_hash(id, &b));
         assert_ne!(request_hash(id, &a), request_hash(id, &c));

@@ -185,9 +185,7 @@ pub async fn revoke(
 /// The `Authorization` header's token: `Bearer rokr_…`.
 pub fn bearer(header: Option<&str>) -> Result<&str, AppError> {
     let header = header.ok_or_else(|| {
-        AppError::Unauthorized(
-            "send a personal access token: Authorization: Bearer rokr_…".into(),
-        )
+        AppError::Unauthorized("send a personal access token: Authorization: Bearer rokr_…".into())
     })?;
     let (scheme, token) = header.trim().split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -225,10 +223,7 @@ pub async fn authenticate(
         TokenStatus::Expired => {
             return Err(AppError::Unauthorized(format!(
                 "this token expired on {} UTC",
-                model
-                    .expires_at
-                    .unwrap_or(now)
-                    .format("%Y-%m-%d %H:%M")
+                model.expires_at.unwrap_or(now).format("%Y-%m-%d %H:%M")
             )));
         }
         TokenStatus::Active => {}
@@ -404,7 +399,9 @@ mod tests {
         let start = Instant::now();
         assert_eq!(limiter.check(token, start), Ok(1));
         assert_eq!(limiter.check(token, start), Ok(0));
-        let wait = limiter.check(token, start + Duration::from_secs(20)).unwrap_err();
+        let wait = limiter
+            .check(token, start + Duration::from_secs(20))
+            .unwrap_err();
         assert_eq!(wait, Duration::from_secs(40));
         assert!(limiter.check(Uuid::new_v4(), start).is_ok(), "per token");
         assert_eq!(limiter.check(token, start + Duration::from_secs(61)), Ok(1));
@@ -414,7 +411,12 @@ mod tests {
     fn the_bearer_header_must_name_the_scheme() {
         assert_eq!(bearer(Some("Bearer rokr_abc")).unwrap(), "rokr_abc");
         assert_eq!(bearer(Some("bearer  rokr_abc ")).unwrap(), "rokr_abc");
-        for bad in [None, Some("rokr_abc"), Some("Basic dXNlcg=="), Some("Bearer ")] {
+        for bad in [
+            None,
+            Some("rokr_abc"),
+            Some("Basic dXNlcg=="),
+            Some("Bearer "),
+        ] {
             assert_eq!(
                 bearer(bad).unwrap_err().status_code(),
                 http::StatusCode::UNAUTHORIZED
