@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 pub mod forms;
 pub mod model;
+pub mod planning;
 pub mod rules;
 
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 
 pub mod auth;
+pub mod planning;
 pub mod tokens;
 
 /// Runs a server function body and, on error, gives the HTTP response the

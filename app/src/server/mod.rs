@@ -9,6 +9,7 @@ pub mod health;
 pub mod middleware;
 pub mod okrs;
 pub mod people;
+pub mod planning;
 pub mod tokens;
 
 use std::sync::Arc;
