@@ -50,6 +50,18 @@ impl Member {
 }
 
 impl Viewer {
+    /// Objectives and key results of `team`: admins, and the team's lead.
+    pub fn may_plan(&self, team: Uuid) -> bool {
+        self.member.is_some_and(|member| member.may_plan(team))
+    }
+
+    /// Admins and leads: they plan objectives, roll quarters over and write
+    /// the review's notes.
+    pub fn is_planner(&self) -> bool {
+        self.member
+            .is_some_and(|member| matches!(member.role, Role::Admin | Role::Lead))
+    }
+
     pub fn may_check_in(&self, key_result_owner: Uuid, key_result_team: Uuid) -> bool {
         self.member
             .is_some_and(|member| member.may_check_in(key_result_owner, key_result_team))

@@ -265,6 +265,7 @@ pub struct PersonAdminView {
     pub name: String,
     pub email: String,
     pub team: String,
+    pub team_id: Uuid,
     pub role: entity::Role,
     pub active: bool,
     /// Whether they have set a password (accepted their invitation).

@@ -237,3 +237,56 @@ pub async fn reset_password(token: String, password: String) -> Result<Viewer, A
     ))
     .await
 }
+
+/// Changes a person's name, email, team and role (admins only).
+#[server(prefix = "/api", endpoint = "update_person")]
+pub async fn update_person(
+    person_id: String,
+    name: String,
+    email: String,
+    team_id: String,
+    role: String,
+) -> Result<uuid::Uuid, AppError> {
+    use crate::forms;
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        let (_, actor) = middleware::current_member()?;
+        let id = uuid::Uuid::parse_str(person_id.trim())
+            .map_err(|_| AppError::validation("person_id", "choose a person from the list"))?;
+        let edit = auth::PersonEdit {
+            name: forms::check_name("name", &name, 120)?,
+            email: forms::check_email(&email)?,
+            team_id: uuid::Uuid::parse_str(team_id.trim())
+                .map_err(|_| AppError::validation("team_id", "choose a team from the list"))?,
+            role: role.parse()?,
+        };
+        let now = chrono::Utc::now().naive_utc();
+        let person = auth::update_person(&server::db()?, &actor, id, edit, now).await?;
+        go_to("/admin/people");
+        Ok(person.id)
+    })
+    .await
+}
+
+/// Deactivates a person (`active` = `false`) or reactivates them (admins only).
+#[server(prefix = "/api", endpoint = "set_person_active")]
+pub async fn set_person_active(person_id: String, active: String) -> Result<uuid::Uuid, AppError> {
+    use crate::server::{self, auth, middleware};
+
+    respond(async {
+        let (_, actor) = middleware::current_member()?;
+        let id = uuid::Uuid::parse_str(person_id.trim())
+            .map_err(|_| AppError::validation("person_id", "choose a person from the list"))?;
+        let active = match active.trim() {
+            "true" | "1" | "on" => true,
+            "false" | "0" | "off" => false,
+            _ => return Err(AppError::validation("active", "must be true or false")),
+        };
+        let now = chrono::Utc::now().naive_utc();
+        let person = auth::set_person_active(&server::db()?, &actor, id, active, now).await?;
+        go_to("/admin/people");
+        Ok(person.id)
+    })
+    .await
+}

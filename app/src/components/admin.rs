@@ -5,23 +5,25 @@ use entity::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::api::auth::{Invite, ResetLink, get_admin_people};
+use super::planning::{FormError, error_for};
+use crate::api::auth::{Invite, ResetLink, SetPersonActive, UpdatePerson, get_admin_people};
 use crate::error::AppError;
-use crate::model::{AdminPeople, IssuedLinkView};
+use crate::model::{AdminPeople, FilterOption, IssuedLinkView, PersonAdminView};
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let invite = ServerAction::<Invite>::new();
     let reset = ServerAction::<ResetLink>::new();
+    let refresh = RwSignal::new(0u32);
     let people = Resource::new(
-        move || (invite.version().get(), reset.version().get()),
+        move || (invite.version().get(), reset.version().get(), refresh.get()),
         |_| get_admin_people(),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading people…"</p> }>
             {move || Suspend::new(async move {
                 match people.await {
-                    Ok(people) => view! { <People people invite reset /> }.into_any(),
+                    Ok(people) => view! { <People people invite reset refresh /> }.into_any(),
                     Err(AppError::Forbidden(_)) => {
                         view! {
                             <section class="error-panel" role="alert" data-testid="forbidden">
@@ -64,6 +66,7 @@ fn People(
     people: AdminPeople,
     invite: ServerAction<Invite>,
     reset: ServerAction<ResetLink>,
+    refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let AdminPeople {
         people,
@@ -107,36 +110,7 @@ fn People(
                 <tbody>
                     {people
                         .into_iter()
-                        .map(|person| {
-                            let status = match (person.active, person.has_sign_in) {
-                                (false, _) => "Inactive",
-                                (true, true) => "Has a password",
-                                (true, false) => "Invited",
-                            };
-                            view! {
-                                <tr data-testid="person-row">
-                                    <td>{person.name.clone()}</td>
-                                    <td>{person.email.clone()}</td>
-                                    <td>{person.team.clone()}</td>
-                                    <td>{person.role.to_string()}</td>
-                                    <td>{status}</td>
-                                    <td>
-                                        {person
-                                            .active
-                                            .then(|| {
-                                                view! {
-                                                    <ActionForm action=reset attr:class="inline-form">
-                                                        <input type="hidden" name="person_id" value=person.id.to_string() />
-                                                        <button type="submit" class="secondary">
-                                                            {format!("Reset link for {}", person.name)}
-                                                        </button>
-                                                    </ActionForm>
-                                                }
-                                            })}
-                                    </td>
-                                </tr>
-                            }
-                        })
+                        .map(|person| view! { <PersonRow person teams=teams.clone() reset refresh /> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -158,7 +132,8 @@ fn People(
                     <label for="invite-team">"Team"</label>
                     <select id="invite-team" name="team_id" required>
                         {teams
-                            .into_iter()
+                            .iter()
+                            .cloned()
                             .map(|team| view! { <option value=team.id.to_string()>{team.name}</option> })
                             .collect_view()}
                     </select>
@@ -193,5 +168,132 @@ fn People(
                 _ => ().into_any(),
             }}
         </section>
+    }
+}
+
+/// Bumps `refresh` after each success of `action`.
+fn refresh_after<S>(action: ServerAction<S>, refresh: RwSignal<u32>)
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            refresh.update(|count| *count += 1);
+        }
+    });
+}
+
+const PERSON_FIELDS: &[&str] = &["name", "email", "team_id", "role"];
+
+#[component]
+fn PersonRow(
+    person: PersonAdminView,
+    teams: Vec<FilterOption>,
+    reset: ServerAction<ResetLink>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let update = ServerAction::<UpdatePerson>::new();
+    let activate = ServerAction::<SetPersonActive>::new();
+    refresh_after(update, refresh);
+    refresh_after(activate, refresh);
+    let status = match (person.active, person.has_sign_in) {
+        (false, _) => "Inactive",
+        (true, true) => "Has a password",
+        (true, false) => "Invited",
+    };
+    let prefix = format!("person-{}", person.id);
+    let ids = [
+        format!("{prefix}-name"),
+        format!("{prefix}-email"),
+        format!("{prefix}-team"),
+        format!("{prefix}-role"),
+    ];
+    let reset_label = format!("Reset link for {}", person.name);
+    let edit_label = format!("Edit {}", person.name);
+    let activate_label = if person.active {
+        format!("Deactivate {}", person.name)
+    } else {
+        format!("Reactivate {}", person.name)
+    };
+    view! {
+        <tr data-testid="person-row">
+            <td>{person.name.clone()}</td>
+            <td>{person.email.clone()}</td>
+            <td>{person.team.clone()}</td>
+            <td>{person.role.to_string()}</td>
+            <td data-testid="person-status">{status}</td>
+            <td class="row-actions">
+                {person
+                    .active
+                    .then(|| {
+                        view! {
+                            <ActionForm action=reset attr:class="inline-form">
+                                <input type="hidden" name="person_id" value=person.id.to_string() />
+                                <button type="submit" class="secondary">
+                                    {reset_label}
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
+                <details class="row-edit">
+                    <summary>{edit_label}</summary>
+                    <ActionForm action=update attr:class="planning-form" attr:data-testid="edit-person-form">
+                        <input type="hidden" name="person_id" value=person.id.to_string() />
+                        <div class="field">
+                            <label for=ids[0].clone()>"Name"</label>
+                            <input id=ids[0].clone() name="name" value=person.name.clone() maxlength="120" required />
+                            <p class="field-error" role="alert">{error_for(update, "name")}</p>
+                        </div>
+                        <div class="field">
+                            <label for=ids[1].clone()>"Email"</label>
+                            <input id=ids[1].clone() name="email" type="email" value=person.email.clone() maxlength="255" required />
+                            <p class="field-error" role="alert">{error_for(update, "email")}</p>
+                        </div>
+                        <div class="field">
+                            <label for=ids[2].clone()>"Team"</label>
+                            <select id=ids[2].clone() name="team_id">
+                                {teams
+                                    .into_iter()
+                                    .map(|team| {
+                                        let selected = team.id == person.team_id;
+                                        view! { <option value=team.id.to_string() selected=selected>{team.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <p class="field-error" role="alert">{error_for(update, "team_id")}</p>
+                        </div>
+                        <div class="field">
+                            <label for=ids[3].clone()>"Role"</label>
+                            <select id=ids[3].clone() name="role">
+                                {Role::ALL
+                                    .into_iter()
+                                    .map(|role| {
+                                        view! {
+                                            <option value=role.as_str() selected=role == person.role>
+                                                {role.as_str()}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <p class="field-error" role="alert">{error_for(update, "role")}</p>
+                        </div>
+                        <FormError action=update fields=PERSON_FIELDS />
+                        <button type="submit" class="primary" disabled=update.pending() data-testid="save-person">
+                            {move || if update.pending().get() { "Saving…" } else { "Save" }}
+                        </button>
+                    </ActionForm>
+                </details>
+                <ActionForm action=activate attr:class="inline-form">
+                    <input type="hidden" name="person_id" value=person.id.to_string() />
+                    <input type="hidden" name="active" value=(!person.active).to_string() />
+                    <button type="submit" class="secondary" data-testid="toggle-person-active">
+                        {activate_label}
+                    </button>
+                </ActionForm>
+                <FormError action=activate fields=&[] />
+            </td>
+        </tr>
     }
 }

@@ -10,6 +10,10 @@ use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
+use super::planning::{
+    KeyResultFormPage, ObjectiveFormPage, QuartersPage, RollOverPage, TeamsPage,
+};
+use super::review::ReviewPage;
 use super::tokens::{ApiReferencePage, TokensPage};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
@@ -73,6 +77,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset/:token") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/no-team") view=NoTeamPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async />
+                <Route path=path!("/admin/quarters") view=QuartersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/teams") view=TeamsPage ssr=SsrMode::Async />
+                <Route path=path!("/objectives/new") view=ObjectiveFormPage ssr=SsrMode::Async />
+                <Route path=path!("/objectives/:id/edit") view=ObjectiveFormPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/objectives/:objective/key-results/new")
+                    view=KeyResultFormPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/kr/:kr/edit") view=KeyResultFormPage ssr=SsrMode::Async />
+                <Route path=path!("/quarters/:label/roll-over") view=RollOverPage ssr=SsrMode::Async />
+                <Route path=path!("/quarters/:label/review") view=ReviewPage ssr=SsrMode::Async />
                 <Route path=path!("/settings/tokens") view=TokensPage ssr=SsrMode::Async />
                 <Route path=path!("/docs/api") view=ApiReferencePage ssr=SsrMode::Async />
                     </Routes>
@@ -106,7 +122,14 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
     view! {
         <nav class="user-menu" aria-label="Account">
             <span class="signed-in-as" data-testid="signed-in-as">{viewer.label()}</span>
-            {is_admin.then(|| view! { <a href="/admin/people" data-testid="people-link">"People"</a> })}
+            {is_admin
+                .then(|| {
+                    view! {
+                        <a href="/admin/quarters" data-testid="quarters-link">"Quarters"</a>
+                        <a href="/admin/teams" data-testid="teams-link">"Teams"</a>
+                        <a href="/admin/people" data-testid="people-link">"People"</a>
+                    }
+                })}
             <a href="/settings/tokens" data-testid="tokens-link">"Access tokens"</a>
             <form method="post" action="/api/sign_out" class="inline-form">
                 <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>

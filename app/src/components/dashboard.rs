@@ -98,14 +98,26 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         today,
     } = dashboard;
     let Some(quarter) = quarter else {
+        let is_admin = viewer.as_ref().is_some_and(Viewer::is_admin);
         return view! {
-            <section class="empty">
+            <section class="empty" data-testid="no-quarters">
                 <h2>"No quarters yet"</h2>
-                <p>"Run " <code>"cargo run -p migration -- seed"</code> " to load the demo data."</p>
+                {if is_admin {
+                    view! {
+                        <p>
+                            <a href="/admin/quarters" data-testid="create-first-quarter">"Create the first quarter"</a>
+                            ", then its teams' objectives and key results."
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! { <p>"An admin has not planned a quarter yet."</p> }.into_any()
+                }}
             </section>
         }
         .into_any();
     };
+    let is_planner = viewer.as_ref().is_some_and(Viewer::is_planner);
     provide_context(RowContext {
         viewer,
         quarter: quarter.clone(),
@@ -162,6 +174,7 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
             </dl>
             <QuarterSwitcher quarters current=quarter.label.clone() />
         </section>
+        <QuarterActions quarter=quarter.clone() is_planner />
         <FilterBar quarter=quarter.label.clone() team_options owner_options />
         {if teams.is_empty() {
             let message = if filtered() {
@@ -175,6 +188,35 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         }}
     }
     .into_any()
+}
+
+/// The quarter's review, and for admins and leads its planning.
+#[component]
+fn QuarterActions(quarter: QuarterView, is_planner: bool) -> impl IntoView {
+    let label: String = form_urlencoded::byte_serialize(quarter.label.as_bytes()).collect();
+    let open = !quarter.archived;
+    view! {
+        <nav class="quarter-actions" aria-label="Quarter actions">
+            <a href=format!("/quarters/{label}/review") data-testid="review-link">"Quarterly review"</a>
+            {(is_planner && open)
+                .then(|| {
+                    view! {
+                        <a href=format!("/objectives/new?quarter={label}") data-testid="new-objective">
+                            "New objective"
+                        </a>
+                    }
+                })}
+            {is_planner
+                .then(|| {
+                    view! {
+                        <a href=format!("/quarters/{label}/roll-over") data-testid="roll-over-link">
+                            "Start the next quarter from this one"
+                        </a>
+                    }
+                })}
+            {quarter.archived.then(|| view! { <span class="muted">"Archived: read-only"</span> })}
+        </nav>
+    }
 }
 
 /// Team, owner, at-risk and stale filters, as a GET form: the URL holds the
@@ -283,6 +325,12 @@ fn TeamSection(team: TeamView) -> impl IntoView {
 
 #[component]
 fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView {
+    let context = expect_context::<RowContext>();
+    let may_plan = !context.quarter.archived
+        && context
+            .viewer
+            .as_ref()
+            .is_some_and(|viewer| viewer.may_plan(team_id));
     let progress = objective.progress();
     let confidence = objective.confidence();
     let expanded = RwSignal::new(true);
@@ -308,6 +356,22 @@ fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView
                 </h3>
                 <p class="objective-meta">
                     {format!("Owner {} · {} key results", objective.owner, count)}
+                    {may_plan
+                        .then(|| {
+                            view! {
+                                " · "
+                                <a href=format!("/objectives/{}/edit", objective.id) data-testid="edit-objective">
+                                    "Edit"
+                                </a>
+                                " · "
+                                <a
+                                    href=format!("/objectives/{}/key-results/new", objective.id)
+                                    data-testid="add-key-result"
+                                >
+                                    "Add key result"
+                                </a>
+                            }
+                        })}
                 </p>
                 <div class="objective-rollup">
                     <ProgressBar progress label="Objective progress" />
@@ -336,10 +400,11 @@ fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView
 #[component]
 fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView {
     let context = expect_context::<RowContext>();
-    let may_check_in = context
-        .viewer
-        .as_ref()
-        .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
+    let may_check_in = !context.quarter.archived
+        && context
+            .viewer
+            .as_ref()
+            .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
     let max_date = context
         .today
         .min(context.quarter.end_at)

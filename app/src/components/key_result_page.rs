@@ -100,6 +100,16 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
             <header class="kr-detail-header">
                 <h2 data-testid="kr-detail-title">{key_result.title.clone()}</h2>
                 <p class="kr-owner">{format!("Owner {}", key_result.owner)}</p>
+                {(!quarter.archived && viewer.as_ref().is_some_and(|viewer| viewer.may_plan(team_id)))
+                    .then(|| {
+                        view! {
+                            <p class="planner-links">
+                                <a href=format!("/kr/{}/edit", key_result.id) data-testid="edit-key-result">
+                                    "Edit or delete this key result"
+                                </a>
+                            </p>
+                        }
+                    })}
             </header>
             <dl class="kr-facts">
                 <div>
@@ -150,7 +160,14 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
             <TrendChart detail_points=points.clone() key_result=key_result.clone() quarter=quarter.clone() forecast=forecast.ok() />
             <section class="kr-check-in" aria-labelledby="record-heading">
                 <h3 id="record-heading">"Record a check-in"</h3>
-                {if viewer.as_ref().is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id)) {
+                {if quarter.archived {
+                    view! {
+                        <p class="muted" data-testid="check-in-not-allowed">
+                            {format!("Quarter {} is archived and read-only: it takes no more check-ins.", quarter.label)}
+                        </p>
+                    }
+                        .into_any()
+                } else if viewer.as_ref().is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id)) {
                     view! {
                         <CheckInForm
                             key_result_id=key_result.id

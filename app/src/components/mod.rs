@@ -3,6 +3,8 @@ pub mod app;
 pub mod check_in_form;
 pub mod dashboard;
 pub mod key_result_page;
+pub mod planning;
+pub mod review;
 pub mod sign_in;
 pub mod sparkline;
 pub mod tokens;

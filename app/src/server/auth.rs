@@ -620,6 +620,118 @@ pub async fn invite(
     Ok(link)
 }
 
+/// A person's details as an admin edits them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonEdit {
+    pub name: String,
+    pub email: String,
+    pub team_id: Uuid,
+    pub role: Role,
+}
+
+/// Changes a person's name, email, team and role (admins only), in one
+/// transaction; their sign-in follows a changed email. An admin cannot take
+/// away their own admin role.
+pub async fn update_person(
+    db: &DatabaseConnection,
+    actor: &Member,
+    id: Uuid,
+    edit: PersonEdit,
+    now: NaiveDateTime,
+) -> Result<okr_user::Model, AppError> {
+    if !actor.is_admin() {
+        return Err(AppError::forbidden("admins only"));
+    }
+    if actor.person_id == id && edit.role != Role::Admin {
+        return Err(AppError::validation(
+            "role",
+            "you cannot take away your own admin role; ask another admin",
+        ));
+    }
+    let txn = db.begin().await?;
+    let person = okr_user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::validation("person_id", "choose a person from the list"))?;
+    let team_changes = person.team_id != edit.team_id;
+    if team_changes
+        && team::Entity::find_by_id(edit.team_id)
+            .one(&txn)
+            .await?
+            .is_none_or(|found| found.archived)
+    {
+        return Err(AppError::validation("team_id", "choose an active team from the list"));
+    }
+    if let Some(other) = okr_user::Entity::find()
+        .filter(email_is(okr_user::Column::Email, &edit.email))
+        .filter(okr_user::Column::Id.ne(id))
+        .one(&txn)
+        .await?
+    {
+        return Err(AppError::validation(
+            "email",
+            format!("{} already uses this email", other.name),
+        ));
+    }
+    if !person.email.eq_ignore_ascii_case(&edit.email) {
+        user::Entity::update_many()
+            .col_expr(user::Column::Email, Expr::value(edit.email.clone()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(email_is(user::Column::Email, &person.email))
+            .exec(&txn)
+            .await?;
+    }
+    let mut model = person.into_active_model();
+    model.name = Set(edit.name);
+    model.email = Set(edit.email);
+    model.team_id = Set(edit.team_id);
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    set_role(&txn, id, edit.role, now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deactivates a person (admins only): they leave the pickers, their
+/// sessions end and their tokens stop working, but their objectives, key
+/// results and check-ins stay. Or reactivates them.
+pub async fn set_person_active(
+    db: &DatabaseConnection,
+    actor: &Member,
+    id: Uuid,
+    active: bool,
+    now: NaiveDateTime,
+) -> Result<okr_user::Model, AppError> {
+    if !actor.is_admin() {
+        return Err(AppError::forbidden("admins only"));
+    }
+    if actor.person_id == id && !active {
+        return Err(AppError::validation(
+            "person_id",
+            "you cannot deactivate yourself; ask another admin",
+        ));
+    }
+    let txn = db.begin().await?;
+    let person = okr_user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::validation("person_id", "choose a person from the list"))?;
+    if !active
+        && let Some(sign_in) = user::Entity::find()
+            .filter(email_is(user::Column::Email, &person.email))
+            .one(&txn)
+            .await?
+    {
+        sign_out_everywhere(&txn, &sign_in.id).await?;
+    }
+    let mut model = person.into_active_model();
+    model.active = Set(active);
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
 /// Issues a password reset link (valid 1 hour) for an active person.
 pub async fn reset_link(
     db: &DatabaseConnection,

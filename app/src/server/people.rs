@@ -29,6 +29,7 @@ pub async fn admin_people(db: &impl ConnectionTrait) -> Result<AdminPeople, DbEr
         .map(|(person, role)| PersonAdminView {
             id: person.id,
             team: team_names.get(&person.team_id).cloned().unwrap_or_default(),
+            team_id: person.team_id,
             role: role.map_or(Role::Member, |role| role.role),
             active: person.active,
             has_sign_in: signed_up.contains(&person.email.to_lowercase()),

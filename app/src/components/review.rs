@@ -1,0 +1,286 @@
+//! `/quarters/:label/review`: the quarterly business review. For each team
+//! and objective, the final progress and confidence, the Net Confidence
+//! Score, what was reached and what was missed, the forecast against the
+//! final value, and the quarter's notes. It prints on A4.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::dashboard::{ConfidenceBadge, ErrorPanel};
+use super::planning::{FormError, error_for};
+use crate::api::planning::{SaveReviewNotes, get_review};
+use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
+use crate::{planning, rules};
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let save = ServerAction::<SaveReviewNotes>::new();
+    let review = Resource::new(
+        move || {
+            (
+                params.read().get("label").unwrap_or_default(),
+                save.version().get(),
+            )
+        },
+        |(label, _)| get_review(label),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the review…"</p> }>
+            {move || Suspend::new(async move {
+                match review.await {
+                    Ok(review) => view! { <Review review save /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn score(ncs: Option<f64>) -> String {
+    ncs.map(|score| format!("{score:+.0}"))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn percent(progress: Option<f64>) -> String {
+    progress
+        .map(rules::format_percent)
+        .unwrap_or_else(|| "—".into())
+}
+
+fn is_reached(key_result: &KeyResultView) -> bool {
+    planning::reached(
+        key_result.direction,
+        key_result.current_value,
+        key_result.target_value,
+    )
+}
+
+#[component]
+fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl IntoView {
+    let QuarterReview {
+        dashboard,
+        notes,
+        may_edit_notes,
+    } = review;
+    let Some(quarter) = dashboard.quarter.clone() else {
+        return view! { <p class="empty">"No quarter to review."</p> }.into_any();
+    };
+    let key_results: Vec<&KeyResultView> = dashboard.key_results().collect();
+    let total = key_results.len();
+    let reached = key_results.iter().filter(|kr| is_reached(kr)).count();
+    let ncs = rules::net_confidence_score(key_results.iter().filter_map(|kr| kr.confidence()));
+    let overall = rules::rollup(dashboard.teams.iter().filter_map(TeamView::progress));
+    let label = quarter.label.clone();
+    let escaped: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
+    let status = if quarter.archived {
+        " · archived"
+    } else if dashboard.today > quarter.end_at {
+        " · ended"
+    } else {
+        " · in progress"
+    };
+    view! {
+        <Title text=format!("{label} review · RunwayOKR") />
+        <article class="review" data-testid="review">
+            <header class="review-header">
+                <h2 data-testid="review-title">{format!("Quarterly business review: {label}")}</h2>
+                <p class="quarter-dates">
+                    {format!(
+                        "{} – {}{status}",
+                        quarter.start_at.format("%b %-d"),
+                        quarter.end_at.format("%b %-d, %Y"),
+                    )}
+                </p>
+                <p class="no-print review-links">
+                    <a href=format!("/?quarter={escaped}")>"Dashboard"</a>
+                    {may_edit_notes
+                        .then(|| view! { <a href=format!("/quarters/{escaped}/roll-over")>"Start the next quarter"</a> })}
+                    <span class="muted">"Print this page for an A4 handout."</span>
+                </p>
+            </header>
+            <dl class="quarter-stats review-stats">
+                <div>
+                    <dt>"Progress"</dt>
+                    <dd data-testid="review-progress">{percent(overall)}</dd>
+                </div>
+                <div>
+                    <dt>
+                        <abbr title="Net Confidence Score: % Green minus % Red">"NCS"</abbr>
+                    </dt>
+                    <dd data-testid="review-ncs">{score(ncs)}</dd>
+                </div>
+                <div>
+                    <dt>"Reached"</dt>
+                    <dd data-testid="review-reached">{format!("{reached} of {total}")}</dd>
+                </div>
+                <div>
+                    <dt>"Missed"</dt>
+                    <dd data-testid="review-missed">{total - reached}</dd>
+                </div>
+            </dl>
+            {dashboard
+                .teams
+                .iter()
+                .map(|team| view! { <ReviewTeam team=team.clone() quarter=quarter.clone() /> })
+                .collect_view()}
+            <Notes quarter=quarter.clone() notes may_edit=may_edit_notes save />
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReviewTeam(team: TeamView, quarter: QuarterView) -> impl IntoView {
+    let team_ncs = rules::net_confidence_score(
+        team.objectives
+            .iter()
+            .flat_map(|objective| &objective.key_results)
+            .filter_map(KeyResultView::confidence),
+    );
+    view! {
+        <section class="review-team" data-testid="review-team">
+            <header class="team-header">
+                <h3>{team.name.clone()}</h3>
+                <p class="team-rollup">
+                    {format!("Progress {} · NCS {}", percent(team.progress()), score(team_ncs))}
+                    " "
+                    <ConfidenceBadge level=team.confidence() testid="review-team-confidence" />
+                </p>
+            </header>
+            {team
+                .objectives
+                .iter()
+                .map(|objective| {
+                    view! {
+                        <div class="review-objective" data-testid="review-objective">
+                            <h4>
+                                {objective.title.clone()}
+                                <span class="muted">{format!(" · {} · {}", objective.owner, percent(objective.progress()))}</span>
+                                " "
+                                <ConfidenceBadge level=objective.confidence() testid="review-objective-confidence" />
+                            </h4>
+                            <table class="people-table review-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Key result"</th>
+                                        <th scope="col">"Owner"</th>
+                                        <th scope="col">"Start → target"</th>
+                                        <th scope="col">"Final"</th>
+                                        <th scope="col">"Progress"</th>
+                                        <th scope="col">"Confidence"</th>
+                                        <th scope="col">"Outcome"</th>
+                                        <th scope="col">"Forecast at the end"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {objective
+                                        .key_results
+                                        .iter()
+                                        .map(|key_result| view! { <ReviewRow key_result=key_result.clone() quarter=quarter.clone() /> })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn ReviewRow(key_result: KeyResultView, quarter: QuarterView) -> impl IntoView {
+    let points: Vec<_> = key_result
+        .check_ins
+        .iter()
+        .map(|point| (point.created_at, point.value))
+        .collect();
+    let forecast = rules::forecast(
+        &points,
+        quarter.start_at,
+        quarter.end_at,
+        key_result.start_value,
+        key_result.target_value,
+    );
+    let forecast_text = match forecast {
+        Ok(forecast) => {
+            let gap = key_result.current_value - forecast.value;
+            let versus = if gap.is_zero() {
+                "as forecast".to_owned()
+            } else if gap.is_sign_positive() {
+                format!("final {} above", key_result.format(gap.abs()))
+            } else {
+                format!("final {} below", key_result.format(gap.abs()))
+            };
+            format!("{} ({versus})", key_result.format(forecast.value))
+        }
+        Err(_) => "Too few check-ins to forecast".to_owned(),
+    };
+    let reached = is_reached(&key_result);
+    view! {
+        <tr data-testid="review-kr">
+            <th scope="row">{key_result.title.clone()}</th>
+            <td>{key_result.owner.clone()}</td>
+            <td>
+                {format!(
+                    "{} → {}",
+                    key_result.format(key_result.start_value),
+                    key_result.format(key_result.target_value),
+                )}
+            </td>
+            <td data-testid="review-final">{key_result.format(key_result.current_value)}</td>
+            <td>{percent(key_result.progress())}</td>
+            <td>
+                <ConfidenceBadge level=key_result.confidence() testid="review-kr-confidence" />
+            </td>
+            <td data-testid="review-outcome">
+                <span class=if reached { "flag flag-reached" } else { "flag flag-risk" }>
+                    {if reached { "Reached" } else { "Missed" }}
+                </span>
+            </td>
+            <td>{forecast_text}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn Notes(
+    quarter: QuarterView,
+    notes: String,
+    may_edit: bool,
+    save: ServerAction<SaveReviewNotes>,
+) -> impl IntoView {
+    let shown = notes.clone();
+    view! {
+        <section class="review-notes" aria-labelledby="notes-heading">
+            <h3 id="notes-heading">"Notes"</h3>
+            {if shown.is_empty() {
+                view! { <p class="muted" data-testid="review-notes">"No notes yet."</p> }.into_any()
+            } else {
+                view! { <p class="notes-text" data-testid="review-notes">{shown}</p> }.into_any()
+            }}
+            {may_edit
+                .then(|| {
+                    view! {
+                        <ActionForm action=save attr:class="planning-form no-print" attr:data-testid="notes-form">
+                            <input type="hidden" name="quarter_id" value=quarter.id.to_string() />
+                            <div class="field">
+                                <label for="review-notes-input">"Edit the notes (plain text; line breaks are kept)"</label>
+                                <textarea id="review-notes-input" name="notes" rows="8" maxlength="20000">{notes}</textarea>
+                                <p class="field-error" role="alert">{error_for(save, "notes")}</p>
+                            </div>
+                            <FormError action=save fields=&["notes"] />
+                            <div class="form-actions">
+                                <button type="submit" class="primary" disabled=save.pending() data-testid="save-notes">
+                                    {move || if save.pending().get() { "Saving…" } else { "Save notes" }}
+                                </button>
+                            </div>
+                        </ActionForm>
+                    }
+                })}
+        </section>
+    }
+}
