@@ -127,8 +127,11 @@ pub fn reached(direction: Direction, current: Decimal, target: Decimal) -> bool 
 pub const OBJECTIVE_TITLE_MAX_CHARS: usize = 255;
 /// The longest key result title, in characters.
 pub const KEY_RESULT_TITLE_MAX_CHARS: usize = 500;
-/// The longest review notes, in characters.
-pub const NOTES_MAX_CHARS: usize = 20_000;
+/// The longest review notes, in characters. Small enough that notes at the
+/// limit, form-encoded (up to 3 bytes an ASCII character), still fit in the
+/// server's default 16 KiB request body (`MAX_BODY_BYTES`): a longer limit
+/// could never be reached, longer notes being refused as a 413 first.
+pub const NOTES_MAX_CHARS: usize = 5_000;
 
 fn id(field: &str, text: &str, what: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text.trim()).map_err(|_| AppError::validation(field, format!("choose {what}")))
@@ -382,6 +385,18 @@ mod tests {
         );
         assert_eq!(check_notes("  ").unwrap(), None);
         assert_eq!(check_notes("a\u{0}b").unwrap_err().field(), Some("notes"));
+    }
+
+    #[test]
+    fn notes_at_the_limit_fit_in_the_default_request_body() {
+        // Every ASCII character form-encodes to at most 3 bytes, as `&` does.
+        let notes = "&".repeat(NOTES_MAX_CHARS);
+        assert!(check_notes(&notes).is_ok());
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("quarter_id", &Uuid::nil().to_string())
+            .append_pair("notes", &notes)
+            .finish();
+        assert!(body.len() <= 16 * 1024, "{} bytes", body.len());
     }
 
     #[test]

@@ -125,12 +125,20 @@ async fn key_result_values(db: &DatabaseConnection) -> Vec<(Uuid, Decimal)> {
 }
 
 fn without(tables: &BTreeSet<String>, dropped: &str) -> BTreeSet<String> {
+    without_all(tables, &[dropped])
+}
+
+fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> {
     tables
         .iter()
-        .filter(|table| *table != dropped)
+        .filter(|table| !dropped.contains(&table.as_str()))
         .cloned()
         .collect()
 }
+
+/// The tables of the last two migrations: sign-in roles, then the API's
+/// tokens and idempotency keys.
+const LATEST_TABLES: [&str; 3] = ["person_role", "api_token", "api_idempotency"];
 
 // ---------------------------------------------------------------------------
 // Migrations down and up.
@@ -158,34 +166,52 @@ migration::backend_test!(
         .await
         .expect("a session");
 
+        let person = app::server::auth::member_by_email(db, EMILY)
+            .await
+            .expect("query")
+            .expect("Emily is a member");
+        app::server::tokens::create(
+            db,
+            person.person_id,
+            "down/up",
+            None,
+            chrono::Utc::now().naive_utc(),
+        )
+        .await
+        .expect("a token");
+
         let migrations = Migrator::migrations().len();
         let all = tables(db).await;
         assert!(
-            all.contains("person_role") && all.contains(BOOKKEEPING),
+            LATEST_TABLES.iter().all(|table| all.contains(*table)) && all.contains(BOOKKEEPING),
             "{all:?}"
         );
         let before = counts(db, &all).await;
         let values = key_result_values(db).await;
-        for table in OKR_TABLES
-            .iter()
-            .chain(&["user", "account", "session", "person_role"])
+        for table in
+            OKR_TABLES
+                .iter()
+                .chain(&["user", "account", "session", "person_role", "api_token"])
         {
             assert!(before[*table] > 0, "{table} holds data: {before:?}");
         }
 
-        // Down the last migration (person_role) and up again.
-        Migrator::down(db, Some(1))
+        // Down the last two migrations (api tokens, person_role) and up again.
+        Migrator::down(db, Some(2))
             .await
-            .expect("roll back the last migration");
-        assert_eq!(tables(db).await, without(&all, "person_role"));
-        assert_eq!(applied(db).await, migrations - 1);
+            .expect("roll back the last two migrations");
+        let kept = without_all(&all, &LATEST_TABLES);
+        assert_eq!(tables(db).await, kept);
+        assert_eq!(applied(db).await, migrations - 2);
         let mut expected = before.clone();
-        expected.remove("person_role");
-        expected.insert(BOOKKEEPING.to_owned(), before[BOOKKEEPING] - 1);
+        for table in LATEST_TABLES {
+            expected.remove(table);
+        }
+        expected.insert(BOOKKEEPING.to_owned(), before[BOOKKEEPING] - 2);
         assert_eq!(
-            counts(db, &without(&all, "person_role")).await,
+            counts(db, &kept).await,
             expected,
-            "{backend:?}: only person_role went"
+            "{backend:?}: only the latest migrations' tables went"
         );
 
         Migrator::up(db, None).await.expect("migrate up again");
@@ -193,16 +219,16 @@ migration::backend_test!(
         assert_eq!(applied(db).await, migrations);
         let after = counts(db, &all).await;
         for (table, count) in &before {
-            if table == "person_role" {
-                // Dropped by design: the roles are gone, everyone a member.
-                assert_eq!(after[table], 0, "person_role is new and empty");
+            if LATEST_TABLES.contains(&table.as_str()) {
+                // Dropped by design: roles and tokens are gone, everyone a member.
+                assert_eq!(after[table], 0, "{table} is new and empty");
             } else {
                 assert_eq!(after[table], *count, "{backend:?}: {table} after down/up");
             }
         }
         assert_eq!(key_result_values(db).await, values);
         report(&format!(
-            "migrations ({backend:?}): down 1 / up kept {}",
+            "migrations ({backend:?}): down 2 / up kept {}",
             OKR_TABLES
                 .iter()
                 .map(|table| format!("{table} {}", after[*table]))

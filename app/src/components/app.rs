@@ -9,11 +9,11 @@ use leptos_router::path;
 use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
-use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::planning::{
     KeyResultFormPage, ObjectiveFormPage, QuartersPage, RollOverPage, TeamsPage,
 };
 use super::review::ReviewPage;
+use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;

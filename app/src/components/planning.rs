@@ -110,10 +110,7 @@ fn Submit(
     }
 }
 
-fn choices(
-    items: impl IntoIterator<Item = (String, String)>,
-    selected: String,
-) -> impl IntoView {
+fn choices(items: impl IntoIterator<Item = (String, String)>, selected: String) -> impl IntoView {
     items
         .into_iter()
         .map(|(value, label)| {
@@ -187,11 +184,7 @@ where
 const QUARTER_FIELDS: &[&str] = &["label", "start_at", "end_at"];
 
 #[component]
-fn QuarterForm(
-    draft: QuarterDraft,
-    refresh: RwSignal<u32>,
-    testid: &'static str,
-) -> impl IntoView {
+fn QuarterForm(draft: QuarterDraft, refresh: RwSignal<u32>, testid: &'static str) -> impl IntoView {
     let save = ServerAction::<SaveQuarter>::new();
     refresh_after(save, refresh);
     let is_new = draft.id.is_none();
@@ -622,15 +615,18 @@ fn KeyResultForm(editor: KeyResultEditor) -> impl IntoView {
         .iter()
         .map(|person| (person.id.to_string(), person.name.clone()))
         .collect();
-    let units: Vec<_> = Unit::ALL.into_iter().map(|unit| {
-        let label = match unit {
-            Unit::Percent => "% (a rate)",
-            Unit::PercentagePoints => "pp (percentage points)",
-            Unit::Dollars => "$ (dollars)",
-            Unit::Count => "# (a count)",
-        };
-        (unit.as_str().to_owned(), label.to_owned())
-    }).collect();
+    let units: Vec<_> = Unit::ALL
+        .into_iter()
+        .map(|unit| {
+            let label = match unit {
+                Unit::Percent => "% (a rate)",
+                Unit::PercentagePoints => "pp (percentage points)",
+                Unit::Dollars => "$ (dollars)",
+                Unit::Count => "# (a count)",
+            };
+            (unit.as_str().to_owned(), label.to_owned())
+        })
+        .collect();
     let confirm_needed = error_for(save, "confirm");
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
@@ -765,12 +761,23 @@ fn RollOverForm(plan: RollOverPlan) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(report)) = roll.value().get() {
-            navigate(&format!("/?quarter={}", escape_label(&report.to_label)), Default::default());
+            navigate(
+                &format!("/?quarter={}", escape_label(&report.to_label)),
+                Default::default(),
+            );
         }
     });
-    let RollOverPlan { from, to, objectives } = plan;
+    let RollOverPlan {
+        from,
+        to,
+        objectives,
+    } = plan;
     let target = if to.id.is_some() {
-        format!("into {} ({})", to.label, quarter_dates(to.start_at, to.end_at))
+        format!(
+            "into {} ({})",
+            to.label,
+            quarter_dates(to.start_at, to.end_at)
+        )
     } else {
         format!(
             "into {} ({}), which is created",

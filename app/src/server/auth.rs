@@ -660,7 +660,10 @@ pub async fn update_person(
             .await?
             .is_none_or(|found| found.archived)
     {
-        return Err(AppError::validation("team_id", "choose an active team from the list"));
+        return Err(AppError::validation(
+            "team_id",
+            "choose an active team from the list",
+        ));
     }
     if let Some(other) = okr_user::Entity::find()
         .filter(email_is(okr_user::Column::Email, &edit.email))
