@@ -1,6 +1,8 @@
 // axe-core finds no serious or critical accessibility problem on the
 // hydrated dashboard (signed in as Emily Davis, an admin, so every check-in
-// disclosure is on the page) and on the sign-in page, in light or dark mode.
+// disclosure is on the page), on the sign-in page, in light or dark mode,
+// and on the admin's planning pages, the review, the access tokens page and
+// the API reference.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { EMILY, signIn, waitForHydration } from './helpers.mjs';
@@ -45,5 +47,35 @@ for (const colorScheme of ['light', 'dark']) {
     await page.goto('/sign-in');
     await waitForHydration(page);
     await expectNoBlockingViolations(page, testInfo, `sign-in-${colorScheme}`);
+  });
+}
+
+/** The pages an admin plans and reviews with, found from the dashboard's links. */
+const ADMIN_PAGES = [
+  ['quarters', async () => '/admin/quarters'],
+  ['teams', async () => '/admin/teams'],
+  ['people', async () => '/admin/people'],
+  ['tokens', async () => '/settings/tokens'],
+  ['api-reference', async () => '/docs/api'],
+  ['review', async () => '/quarters/2025-Q1/review'],
+  ['roll-over', async () => '/quarters/2025-Q1/roll-over'],
+  ['new-objective', async () => '/objectives/new?quarter=2025-Q1'],
+  ['edit-objective', async (page) => page.getByTestId('edit-objective').first().getAttribute('href')],
+  ['new-key-result', async (page) => page.getByTestId('add-key-result').first().getAttribute('href')],
+  [
+    'edit-key-result',
+    async (page) => `${await page.getByTestId('kr-title').first().getAttribute('href')}/edit`,
+  ],
+];
+
+for (const [name, pathOf] of ADMIN_PAGES) {
+  test(`axe: no serious or critical violations on the ${name} page`, async ({ page }, testInfo) => {
+    await signIn(page, EMILY);
+    await page.goto('/?quarter=2025-Q1');
+    const path = await pathOf(page);
+    const response = await page.goto(path);
+    expect(response?.status(), `GET ${path}`).toBe(200);
+    await waitForHydration(page);
+    await expectNoBlockingViolations(page, testInfo, name);
   });
 }

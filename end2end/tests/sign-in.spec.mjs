@@ -302,10 +302,12 @@ test.describe('as Emily Davis, an admin', () => {
     for (const name of PEOPLE) await expect(main, `${name} in the people list`).toContainText(name);
 
     await waitForHydration(page);
-    const name = page.locator('input[name="name"]');
-    const email = page.locator('input[name="email"]');
-    const team = page.locator('select[name="team_id"]');
-    const role = page.locator('select[name="role"]');
+    // The invitation form (each person's row has an edit form with the same fields).
+    const invite = page.getByTestId('invite-form');
+    const name = invite.locator('input[name="name"]');
+    const email = invite.locator('input[name="email"]');
+    const team = invite.locator('select[name="team_id"]');
+    const role = invite.locator('select[name="role"]');
     for (const field of [name, email, team, role]) await expect(field).toBeVisible();
     const teams = (await team.locator('option').allTextContents()).map((text) => text.trim());
     expect(teams).toEqual(expect.arrayContaining(['Corporate Sales', 'Direct Channel Sales']));

@@ -1215,6 +1215,90 @@ migration::backend_test!(
     }
 );
 
+migration::backend_test!(
+    check_ins_stay_inside_their_quarter_when_planning_moves_things,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        let apac = seeded_objective(db, APAC_SALES).await;
+        let revenue = key_result_titled(db, APAC_REVENUE).await;
+        let q2 = world
+            .saved(
+                "save_quarter",
+                &world.emily,
+                &quarter_form(None, "2025-Q2", "2025-04-01", "2025-06-30"),
+            )
+            .await;
+        let corporate = team_named(db, CORPORATE).await;
+        let lisa = person(db, LISA).await;
+        let next = world
+            .saved(
+                "save_objective",
+                &world.lisa,
+                &new_objective_form("APAC, next", corporate.id, lisa.id, q2),
+            )
+            .await;
+
+        // January's check-ins cannot move into April to June, with their
+        // objective or their key result.
+        world
+            .refused(
+                "save_objective",
+                Some(&world.lisa),
+                &with(objective_form(&apac), "quarter_id", q2),
+                Refusal::Invalid("quarter_id"),
+            )
+            .await;
+        world
+            .refused(
+                "save_key_result",
+                Some(&world.lisa),
+                &with(key_result_form(&revenue), "objective_id", next),
+                Refusal::Invalid("objective_id"),
+            )
+            .await;
+
+        // Without check-ins they move freely, both ways.
+        let fresh = world
+            .saved(
+                "save_key_result",
+                &world.lisa,
+                &new_key_result_form(apac.id, lisa.id, "Fresh"),
+            )
+            .await;
+        let fresh = key_result::Entity::find_by_id(fresh)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the key result");
+        world
+            .saved(
+                "save_key_result",
+                &world.lisa,
+                &with(key_result_form(&fresh), "objective_id", next),
+            )
+            .await;
+        let moved = objective::Entity::find_by_id(next)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the objective");
+        let q1 = q1(db).await;
+        world
+            .saved(
+                "save_objective",
+                &world.lisa,
+                &with(objective_form(&moved), "quarter_id", q1.id),
+            )
+            .await;
+        assert_eq!(key_results_of(db, next).await.len(), 1);
+
+        world.finish().await;
+    }
+);
+
 // ---------------------------------------------------------------------------
 // Key results.
 // ---------------------------------------------------------------------------
@@ -2251,6 +2335,21 @@ migration::backend_test!(
         let quarters = all(db, quarter::Column::Id).await;
         assert_eq!(quarters.len(), 2, "{quarters:?}");
         assert_copied(db, "2025-Q2", &[&direct_revenue, &apac, &loyalty]).await;
+
+        // An admin's double click on "Create quarter": one quarter.
+        let q3 = quarter_form(None, "2025-Q3", "2025-07-01", "2025-09-30");
+        let (first, second) = tokio::join!(
+            world.post("save_quarter", Some(&world.emily), &q3),
+            world.post("save_quarter", Some(&world.emily), &q3),
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+            "{first:?} {second:?}"
+        );
+        assert_eq!(all(db, quarter::Column::Id).await.len(), 3);
 
         world.finish().await;
     }

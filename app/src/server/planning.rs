@@ -8,8 +8,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use entity::{check_in, key_result, objective, okr_user, quarter, team};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -62,6 +63,23 @@ fn lower_eq(column: impl ColumnTrait, text: &str) -> sea_orm::sea_query::SimpleE
 
 // ---------------------------------------------------------------------------
 // Quarters
+
+/// The key of the PostgreSQL advisory lock that quarter writes take.
+const QUARTERS_LOCK: i64 = 0x5255_4e57_4159_5131; // "RUNWAYQ1"
+
+/// Takes the quarters' turn for the rest of the transaction `txn`: the
+/// writes that check the quarters and then write (creating, editing or
+/// archiving a quarter, rolling one over) take it first, so two at once
+/// cannot both find no 2025-Q2 and both create it, or both copy the same
+/// objective. On PostgreSQL an advisory lock released at commit or
+/// rollback; on SQLite the write turn already runs writes one at a time.
+async fn quarters_turn(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({QUARTERS_LOCK})"))
+            .await?;
+    }
+    Ok(())
+}
 
 /// Every quarter with its objective count, and the next one to suggest.
 pub async fn quarters_admin(
@@ -149,6 +167,7 @@ pub async fn create_quarter(
     admins_only(actor)?;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
+    quarters_turn(&txn).await?;
     check_quarter_fits(&txn, &input, None).await?;
     let created = quarter::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -177,6 +196,7 @@ pub async fn update_quarter(
     admins_only(actor)?;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
+    quarters_turn(&txn).await?;
     let existing = quarter::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -186,30 +206,13 @@ pub async fn update_quarter(
     }
     check_quarter_fits(&txn, &input, Some(id)).await?;
     // Its check-ins must stay inside its dates.
-    let outside = check_in::Entity::find()
-        .inner_join(key_result::Entity)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            <key_result::Entity as sea_orm::Related<objective::Entity>>::to(),
-        )
-        .filter(objective::Column::QuarterId.eq(id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(
-                    check_in::Column::CreatedAt.lt(input.start_at.and_time(chrono::NaiveTime::MIN)),
-                )
-                .add(
-                    check_in::Column::CreatedAt.gte(
-                        input
-                            .end_at
-                            .succ_opt()
-                            .unwrap_or(input.end_at)
-                            .and_time(chrono::NaiveTime::MIN),
-                    ),
-                ),
-        )
-        .count(&txn)
-        .await?;
+    let outside = check_ins_outside(
+        &txn,
+        objective::Column::QuarterId.eq(id),
+        input.start_at,
+        input.end_at,
+    )
+    .await?;
     if outside > 0 {
         return Err(AppError::validation(
             "start_at",
@@ -226,6 +229,46 @@ pub async fn update_quarter(
     Ok(updated)
 }
 
+/// How many check-ins of the key results that `scope` picks (a condition
+/// on the check-in, its key result or their objective) fall outside the
+/// days `start` to `end`: a quarter's check-ins stay inside its dates.
+async fn check_ins_outside(
+    db: &impl ConnectionTrait,
+    scope: sea_orm::sea_query::SimpleExpr,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<u64, DbErr> {
+    let day_after = end.succ_opt().unwrap_or(end);
+    check_in::Entity::find()
+        .inner_join(key_result::Entity)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            <key_result::Entity as sea_orm::Related<objective::Entity>>::to(),
+        )
+        .filter(scope)
+        .filter(
+            sea_orm::Condition::any()
+                .add(check_in::Column::CreatedAt.lt(start.and_time(chrono::NaiveTime::MIN)))
+                .add(check_in::Column::CreatedAt.gte(day_after.and_time(chrono::NaiveTime::MIN))),
+        )
+        .count(db)
+        .await
+}
+
+/// Refuses moving check-ins (`outside` of them, of `what`) into `quarter`,
+/// naming `field`.
+fn outside_error(field: &str, what: &str, outside: u64, quarter: &quarter::Model) -> AppError {
+    AppError::validation(
+        field,
+        format!(
+            "{outside} check-ins of this {what} would fall outside {} ({} – {})",
+            quarter.label,
+            quarter.start_at.format("%b %-d"),
+            quarter.end_at.format("%b %-d, %Y")
+        ),
+    )
+}
+
 /// Archives a quarter (read-only from then on) or reopens it.
 pub async fn set_quarter_archived(
     db: &DatabaseConnection,
@@ -235,14 +278,19 @@ pub async fn set_quarter_archived(
     now: NaiveDateTime,
 ) -> Result<quarter::Model, AppError> {
     admins_only(actor)?;
+    let _turn = super::db::write_turn(db).await;
+    let txn = db.begin().await?;
+    quarters_turn(&txn).await?;
     let existing = quarter::Entity::find_by_id(id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::validation("quarter_id", "choose a quarter from the list"))?;
     let mut model = existing.into_active_model();
     model.archived = Set(archived);
     model.updated_at = Set(now);
-    Ok(model.update(db).await?)
+    let updated = model.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// The review's notes of a quarter.
@@ -517,7 +565,7 @@ pub async fn save_objective(
         .filter(|found| !found.archived)
         .ok_or_else(|| AppError::validation("team_id", "choose an active team from the list"))?;
     active_person(&txn, "owner_id", input.owner_id).await?;
-    open_quarter(&txn, input.quarter_id).await?;
+    let quarter = open_quarter(&txn, input.quarter_id).await?;
     let saved = match id {
         None => {
             objective::ActiveModel {
@@ -540,6 +588,18 @@ pub async fn save_objective(
                 .ok_or_else(|| AppError::NotFound("objective".into()))?;
             may_plan(actor, existing.team_id)?;
             open_quarter(&txn, existing.quarter_id).await?;
+            if existing.quarter_id != quarter.id {
+                let outside = check_ins_outside(
+                    &txn,
+                    key_result::Column::ObjectiveId.eq(id),
+                    quarter.start_at,
+                    quarter.end_at,
+                )
+                .await?;
+                if outside > 0 {
+                    return Err(outside_error("quarter_id", "objective", outside, &quarter));
+                }
+            }
             let mut model = existing.into_active_model();
             model.title = Set(input.title);
             model.team_id = Set(team.id);
@@ -666,7 +726,7 @@ pub async fn save_key_result(
         .await?
         .ok_or_else(|| AppError::validation("objective_id", "choose an objective"))?;
     may_plan(actor, parent.team_id)?;
-    open_quarter(&txn, parent.quarter_id).await?;
+    let quarter = open_quarter(&txn, parent.quarter_id).await?;
     active_person(&txn, "owner_id", input.owner_id).await?;
     let saved = match id {
         None => {
@@ -699,6 +759,23 @@ pub async fn save_key_result(
                     .ok_or(AppError::Internal)?;
                 may_plan(actor, from.team_id)?;
                 open_quarter(&txn, from.quarter_id).await?;
+                if from.quarter_id != quarter.id {
+                    let outside = check_ins_outside(
+                        &txn,
+                        check_in::Column::KrId.eq(id),
+                        quarter.start_at,
+                        quarter.end_at,
+                    )
+                    .await?;
+                    if outside > 0 {
+                        return Err(outside_error(
+                            "objective_id",
+                            "key result",
+                            outside,
+                            &quarter,
+                        ));
+                    }
+                }
             }
             let check_ins = check_in::Entity::find()
                 .filter(check_in::Column::KrId.eq(id))
@@ -899,6 +976,7 @@ pub async fn roll_over(
     }
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
+    quarters_turn(&txn).await?;
     let from = quarter::Entity::find()
         .filter(quarter::Column::Label.eq(label))
         .one(&txn)
