@@ -80,6 +80,27 @@ async fn dashboard_of(
     Ok(format!("/?quarter={label}"))
 }
 
+/// Adds the current owner to the picker when they are no longer active, marked so.
+#[cfg(feature = "ssr")]
+async fn keep_current_person(
+    db: &sea_orm::DatabaseConnection,
+    people: &mut Vec<crate::model::PersonOption>,
+    id: Uuid,
+) -> Result<(), AppError> {
+    use sea_orm::EntityTrait;
+    if people.iter().any(|person| person.id == id) {
+        return Ok(());
+    }
+    if let Some(person) = entity::okr_user::Entity::find_by_id(id).one(db).await? {
+        people.push(crate::model::PersonOption {
+            id: person.id,
+            name: format!("{} (inactive)", person.name),
+            team_id: person.team_id,
+        });
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Quarters
 
@@ -206,6 +227,7 @@ pub async fn get_objective_editor(
 ) -> Result<ObjectiveEditor, AppError> {
     use crate::model::ObjectiveDraft;
     use crate::server::{self, planning};
+    use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let db = server::db()?;
@@ -256,6 +278,18 @@ pub async fn get_objective_editor(
                 }
             }
         };
+        let mut options = options;
+        // A team archived or an owner deactivated since stays shown as it is,
+        // so a save never changes it silently (it asks for an active one).
+        if !options.teams.iter().any(|team| team.id == draft.team_id)
+            && let Some(team) = entity::team::Entity::find_by_id(draft.team_id).one(&db).await?
+        {
+            options.teams.push(crate::model::FilterOption {
+                id: team.id,
+                name: format!("{} (archived)", team.name),
+            });
+        }
+        keep_current_person(&db, &mut options.people, draft.owner_id).await?;
         Ok(ObjectiveEditor { draft, options })
     })
     .await
@@ -357,7 +391,8 @@ pub async fn get_key_result_editor(
             .one(&db)
             .await?
             .ok_or(AppError::Internal)?;
-        let people = planning::options(&db, &actor).await?.people;
+        let mut people = planning::options(&db, &actor).await?.people;
+        keep_current_person(&db, &mut people, draft.owner_id).await?;
         Ok(KeyResultEditor {
             draft,
             objective_title: parent.title,

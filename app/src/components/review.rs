@@ -75,6 +75,8 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
     let overall = rules::rollup(dashboard.teams.iter().filter_map(TeamView::progress));
     let label = quarter.label.clone();
     let escaped: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
+    // Until the quarter ends, what is not reached is not missed yet.
+    let ended = quarter.archived || dashboard.today > quarter.end_at;
     let status = if quarter.archived {
         " · archived"
     } else if dashboard.today > quarter.end_at {
@@ -117,14 +119,14 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
                     <dd data-testid="review-reached">{format!("{reached} of {total}")}</dd>
                 </div>
                 <div>
-                    <dt>"Missed"</dt>
+                    <dt>{if ended { "Missed" } else { "Not reached yet" }}</dt>
                     <dd data-testid="review-missed">{total - reached}</dd>
                 </div>
             </dl>
             {dashboard
                 .teams
                 .iter()
-                .map(|team| view! { <ReviewTeam team=team.clone() quarter=quarter.clone() /> })
+                .map(|team| view! { <ReviewTeam team=team.clone() quarter=quarter.clone() ended /> })
                 .collect_view()}
             <Notes quarter=quarter.clone() notes may_edit=may_edit_notes save />
         </article>
@@ -133,7 +135,7 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
 }
 
 #[component]
-fn ReviewTeam(team: TeamView, quarter: QuarterView) -> impl IntoView {
+fn ReviewTeam(team: TeamView, quarter: QuarterView, ended: bool) -> impl IntoView {
     let team_ncs = rules::net_confidence_score(
         team.objectives
             .iter()
@@ -179,7 +181,9 @@ fn ReviewTeam(team: TeamView, quarter: QuarterView) -> impl IntoView {
                                     {objective
                                         .key_results
                                         .iter()
-                                        .map(|key_result| view! { <ReviewRow key_result=key_result.clone() quarter=quarter.clone() /> })
+                                        .map(|key_result| {
+                                            view! { <ReviewRow key_result=key_result.clone() quarter=quarter.clone() ended /> }
+                                        })
                                         .collect_view()}
                                 </tbody>
                             </table>
@@ -192,7 +196,7 @@ fn ReviewTeam(team: TeamView, quarter: QuarterView) -> impl IntoView {
 }
 
 #[component]
-fn ReviewRow(key_result: KeyResultView, quarter: QuarterView) -> impl IntoView {
+fn ReviewRow(key_result: KeyResultView, quarter: QuarterView, ended: bool) -> impl IntoView {
     let points: Vec<_> = key_result
         .check_ins
         .iter()
@@ -237,8 +241,20 @@ fn ReviewRow(key_result: KeyResultView, quarter: QuarterView) -> impl IntoView {
                 <ConfidenceBadge level=key_result.confidence() testid="review-kr-confidence" />
             </td>
             <td data-testid="review-outcome">
-                <span class=if reached { "flag flag-reached" } else { "flag flag-risk" }>
-                    {if reached { "Reached" } else { "Missed" }}
+                <span class=if reached {
+                    "flag flag-reached"
+                } else if ended {
+                    "flag flag-risk"
+                } else {
+                    "flag flag-stale"
+                }>
+                    {if reached {
+                        "Reached"
+                    } else if ended {
+                        "Missed"
+                    } else {
+                        "Not reached yet"
+                    }}
                 </span>
             </td>
             <td>{forecast_text}</td>
