@@ -799,6 +799,15 @@ migration::backend_test!(
                 )
                 .await;
         }
+        // Neither yes nor no is refused, not read as "reopen".
+        world
+            .refused(
+                "archive_quarter",
+                Some(emily),
+                &archive("banana"),
+                Refusal::Invalid("archived"),
+            )
+            .await;
 
         world.finish().await;
     }
@@ -2581,11 +2590,27 @@ migration::backend_test!(
         assert_eq!(ids(&editor["options"]["people"]).len(), 4);
         let editor = world
             .read(
-                &format!("key_result_editor?id={}", co_brand.id),
+                &format!("key_result_editor?objective={}", direct_revenue.id),
                 &world.sarah,
             )
             .await;
         assert!(!ids(&editor["people"]).contains(&mike.id), "{editor}");
+        // What he owns shows him as he is, marked, so a save changes nothing
+        // silently.
+        let editor = world
+            .read(
+                &format!("key_result_editor?id={}", co_brand.id),
+                &world.sarah,
+            )
+            .await;
+        let shown: Vec<&Value> = editor["people"]
+            .as_array()
+            .expect("people")
+            .iter()
+            .filter(|option| option["id"] == mike.id.to_string())
+            .collect();
+        assert_eq!(shown.len(), 1, "{editor}");
+        assert_eq!(shown[0]["name"], "Mike Johnson (inactive)");
         world
             .refused(
                 "save_key_result",

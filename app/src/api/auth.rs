@@ -278,11 +278,7 @@ pub async fn set_person_active(person_id: String, active: String) -> Result<uuid
         let (_, actor) = middleware::current_member()?;
         let id = uuid::Uuid::parse_str(person_id.trim())
             .map_err(|_| AppError::validation("person_id", "choose a person from the list"))?;
-        let active = match active.trim() {
-            "true" | "1" | "on" => true,
-            "false" | "0" | "off" => false,
-            _ => return Err(AppError::validation("active", "must be true or false")),
-        };
+        let active = super::planning::yes_or_no("active", &active)?;
         let now = chrono::Utc::now().naive_utc();
         let person = auth::set_person_active(&server::db()?, &actor, id, active, now).await?;
         go_to("/admin/people");

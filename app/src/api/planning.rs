@@ -58,6 +58,16 @@ fn flag(text: Option<&str>) -> bool {
     matches!(text.map(str::trim), Some("1" | "true" | "on" | "yes"))
 }
 
+/// A yes-or-no field that must say which: `true` or `false`.
+#[cfg(feature = "ssr")]
+pub(crate) fn yes_or_no(field: &str, text: &str) -> Result<bool, AppError> {
+    match text.trim() {
+        "true" | "1" | "on" | "yes" => Ok(true),
+        "false" | "0" | "off" | "no" => Ok(false),
+        _ => Err(AppError::validation(field, "must be true or false")),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn saved(id: Uuid, next: String) -> Saved {
     go_to(&next);
@@ -156,7 +166,7 @@ pub async fn archive_quarter(id: String, archived: String) -> Result<Saved, AppE
             &server::db()?,
             &actor,
             id,
-            flag(Some(&archived)),
+            yes_or_no("archived", &archived)?,
             now(),
         )
         .await?;
@@ -203,7 +213,10 @@ pub async fn update_team(
     respond(async {
         let actor = member()?;
         let id = parse_id("team_id", &id, "a team from the list")?;
-        let archived = archived.as_deref().map(|text| flag(Some(text)));
+        let archived = archived
+            .as_deref()
+            .map(|text| yes_or_no("archived", text))
+            .transpose()?;
         if name.is_none() && archived.is_none() {
             return Err(AppError::validation("name", "enter the team's new name"));
         }
@@ -282,7 +295,9 @@ pub async fn get_objective_editor(
         // A team archived or an owner deactivated since stays shown as it is,
         // so a save never changes it silently (it asks for an active one).
         if !options.teams.iter().any(|team| team.id == draft.team_id)
-            && let Some(team) = entity::team::Entity::find_by_id(draft.team_id).one(&db).await?
+            && let Some(team) = entity::team::Entity::find_by_id(draft.team_id)
+                .one(&db)
+                .await?
         {
             options.teams.push(crate::model::FilterOption {
                 id: team.id,

@@ -833,7 +833,7 @@ fn RollOverForm(plan: RollOverPlan) -> impl IntoView {
                                 .collect_view()}
                         </fieldset>
                         <label class="check">
-                            <input type="checkbox" name="skip_reached" value="on" data-testid="skip-reached" />
+                            <input type="checkbox" name="skip_reached" value="on" checked=true data-testid="skip-reached" />
                             "Leave out key results already reached"
                         </label>
                         <FormError action=roll fields=&[] />

@@ -285,7 +285,14 @@ fn Notes(
                             <input type="hidden" name="quarter_id" value=quarter.id.to_string() />
                             <div class="field">
                                 <label for="review-notes-input">"Edit the notes (plain text; line breaks are kept)"</label>
-                                <textarea id="review-notes-input" name="notes" rows="8" maxlength="20000">{notes}</textarea>
+                                <textarea
+                                    id="review-notes-input"
+                                    name="notes"
+                                    rows="8"
+                                    maxlength=planning::NOTES_MAX_CHARS.to_string()
+                                >
+                                    {notes}
+                                </textarea>
                                 <p class="field-error" role="alert">{error_for(save, "notes")}</p>
                             </div>
                             <FormError action=save fields=&["notes"] />

@@ -677,6 +677,17 @@ pub async fn update_person(
         ));
     }
     if !person.email.eq_ignore_ascii_case(&edit.email) {
+        if user::Entity::find()
+            .filter(email_is(user::Column::Email, &edit.email))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::validation(
+                "email",
+                "another sign-in already uses this email",
+            ));
+        }
         user::Entity::update_many()
             .col_expr(user::Column::Email, Expr::value(edit.email.clone()))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
