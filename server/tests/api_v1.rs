@@ -29,8 +29,8 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AF
 use reqwest::{Method, RequestBuilder, StatusCode};
 use sea_orm::prelude::{Decimal, Uuid};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
@@ -1409,3 +1409,84 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+/// Reads a 503 answer and checks it is in the API's error shape.
+async fn assert_unavailable(request: RequestBuilder, what: &str) {
+    let response = request.send().await.expect("an answer from the server");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{what}: {body}");
+}
+
+/// With PostgreSQL down (a port nothing listens on), every call answers 503
+/// in the API's error shape, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_is_down_answers_503() {
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/runway_down",
+        common::free_port()
+    );
+    let server = TestServer::start(common::app_pool(&url).await).await;
+    let token = format!("{}{}", tokens::TOKEN_PREFIX, "ab".repeat(32));
+    assert_unavailable(
+        api(&server, Method::GET, "/api/v1/quarters", Some(&token)),
+        "GET with PostgreSQL down",
+    )
+    .await;
+    assert_unavailable(
+        check_in_request(&server, &token, Uuid::new_v4(), good_body("5"), None),
+        "POST with PostgreSQL down",
+    )
+    .await;
+}
+
+/// On SQLite, a check-in that cannot get the database's write lock in time
+/// (another process holds it) answers 503 and stores nothing; once the lock
+/// is gone, the same request goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_database_answers_503_and_stores_nothing() {
+    let test_db = TestDb::seeded(migration::testing::Backend::Sqlite)
+        .await
+        .expect("a seeded SQLite database");
+    let mut config =
+        app::server::db::DbConfig::for_url(test_db.url.clone()).expect("the pool configuration");
+    config.sqlite_busy_timeout = std::time::Duration::from_millis(200);
+    let db = app::server::db::connect(&config)
+        .await
+        .expect("the app's pool");
+    let token = token_of(&db, MIKE).await;
+    let server = TestServer::start(db.clone()).await;
+    let co_brand = key_result_titled(&db, CO_BRAND).await;
+    assert_eq!(
+        get(&server, &token, "/api/v1/quarters").await.status,
+        StatusCode::OK
+    );
+    let before = rows(&db).await;
+
+    let locker = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new(test_db.url.clone())
+            .max_connections(1)
+            .to_owned(),
+    )
+    .await
+    .expect("a connection of its own");
+    locker
+        .execute_unprepared("BEGIN EXCLUSIVE")
+        .await
+        .expect("take the write lock");
+    assert_unavailable(
+        check_in_request(&server, &token, co_brand.id, good_body("6100"), None),
+        "a check-in while another process writes",
+    )
+    .await;
+    assert_eq!(rows(&db).await, before, "nothing stored");
+
+    locker
+        .execute_unprepared("COMMIT")
+        .await
+        .expect("release it");
+    let reply = post_check_in(&server, &token, co_brand.id, good_body("6100"), None).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    test_db.close().await.ok();
+}
