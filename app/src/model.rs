@@ -162,6 +162,22 @@ impl KeyResultView {
     pub fn stale(&self, as_of: NaiveDate) -> bool {
         rules::is_stale(self.last_check_in_date(), as_of)
     }
+
+    /// Where its check-ins point by the quarter's end.
+    pub fn forecast(&self, quarter: &QuarterView) -> Result<rules::Forecast, rules::NoForecast> {
+        let points: Vec<_> = self
+            .check_ins
+            .iter()
+            .map(|point| (point.created_at, point.value))
+            .collect();
+        rules::forecast(
+            &points,
+            quarter.start_at,
+            quarter.end_at,
+            self.start_value,
+            self.target_value,
+        )
+    }
 }
 
 /// Which key results the dashboard shows; all of them by default. Lives in

@@ -70,13 +70,7 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
         .iter()
         .map(|point| (point.created_at, point.value))
         .collect();
-    let forecast = rules::forecast(
-        &points,
-        quarter.start_at,
-        quarter.end_at,
-        key_result.start_value,
-        key_result.target_value,
-    );
+    let forecast = key_result.forecast(&quarter);
     let pace_sentence = rules::pace_sentence(progress, expected);
     let stale = key_result.stale(as_of);
     let forecast_sentence = rules::forecast_sentence(

@@ -197,18 +197,7 @@ fn ReviewTeam(team: TeamView, quarter: QuarterView, ended: bool) -> impl IntoVie
 
 #[component]
 fn ReviewRow(key_result: KeyResultView, quarter: QuarterView, ended: bool) -> impl IntoView {
-    let points: Vec<_> = key_result
-        .check_ins
-        .iter()
-        .map(|point| (point.created_at, point.value))
-        .collect();
-    let forecast = rules::forecast(
-        &points,
-        quarter.start_at,
-        quarter.end_at,
-        key_result.start_value,
-        key_result.target_value,
-    );
+    let forecast = key_result.forecast(&quarter);
     let forecast_text = match forecast {
         Ok(forecast) => {
             let gap = key_result.current_value - forecast.value;

@@ -336,18 +336,7 @@ impl KeyResult {
     fn new(key_result: &KeyResultView, quarter: &QuarterView, as_of: NaiveDate) -> KeyResult {
         let progress = key_result.progress();
         let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
-        let points: Vec<_> = key_result
-            .check_ins
-            .iter()
-            .map(|point| (point.created_at, point.value))
-            .collect();
-        let outcome = rules::forecast(
-            &points,
-            quarter.start_at,
-            quarter.end_at,
-            key_result.start_value,
-            key_result.target_value,
-        );
+        let outcome = key_result.forecast(quarter);
         KeyResult {
             id: key_result.id,
             title: key_result.title.clone(),
