@@ -185,7 +185,7 @@ test.describe.serial('planning a quarter, running it, reviewing it and rolling i
     await testInfo.attach('review-print.pdf', { path: pdf, contentType: 'application/pdf' });
   });
 
-  test('an admin makes a team without JavaScript', async ({ browser }) => {
+  test('an admin makes a team and an objective without JavaScript', async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await signInNoJs(page, EMILY);
@@ -198,6 +198,18 @@ test.describe.serial('planning a quarter, running it, reviewing it and rolling i
     await form.getByLabel('Name').fill('partnerships');
     await page.getByTestId('create-team').click();
     await expect(page.getByText(/name: another team already has this name/).first()).toBeVisible();
+
+    // An objective too: a bad title comes back named, a good one lands on the dashboard.
+    await page.goto(`/objectives/new?quarter=${NEXT_QUARTER}`);
+    const objective = page.getByTestId('objective-form');
+    await objective.getByLabel('Title').fill('Bad\u0007title');
+    await page.getByTestId('save-objective').click();
+    await expect(page.getByText(/title: must not contain control characters/)).toBeVisible();
+    await page.goto(`/objectives/new?quarter=${NEXT_QUARTER}`);
+    await objective.getByLabel('Title').fill('Open the partner channel');
+    await page.getByTestId('save-objective').click();
+    await page.waitForURL((url) => url.pathname === '/' && url.searchParams.get('quarter') === NEXT_QUARTER);
+    await expect(objectiveNamed(page, 'Open the partner channel')).toHaveCount(1);
     await context.close();
   });
 });
