@@ -459,6 +459,14 @@ fn ObjectiveForm(editor: ObjectiveEditor) -> impl IntoView {
     follow(save);
     let ObjectiveEditor { draft, options } = editor;
     let is_new = draft.id.is_none();
+    let back = options
+        .quarters
+        .iter()
+        .find(|quarter| quarter.id == draft.quarter_id)
+        .map_or_else(
+            || "/".to_owned(),
+            |quarter| format!("/?quarter={}", escape_label(&quarter.label)),
+        );
     let quarters: Vec<_> = options
         .quarters
         .iter()
@@ -509,7 +517,7 @@ fn ObjectiveForm(editor: ObjectiveEditor) -> impl IntoView {
                         busy="Saving…"
                         testid="save-objective"
                     />
-                    <a href="/">"Cancel"</a>
+                    <a href=back>"Cancel"</a>
                 </div>
             </ActionForm>
         </section>
