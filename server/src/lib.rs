@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::server::transfer::http as transfer;
 use app::server::{AppState, middleware};
 use app::{App, shell};
 use axum::Router;
@@ -28,19 +29,23 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    // Every route takes small bodies, but the CSV upload, which has its own limit.
+    let small_bodies = Router::new()
         .merge(app::server::api_v1::router())
+        .merge(transfer::export_router())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
             middleware::name_unreadable_requests,
         ))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
+    small_bodies
+        .merge(transfer::upload_router())
         .layer(from_fn_with_state(state.clone(), middleware::sessions))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::refuse_cross_site_writes,
         ))
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,

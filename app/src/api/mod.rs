@@ -12,6 +12,7 @@ use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 pub mod auth;
 pub mod planning;
 pub mod tokens;
+pub mod transfer;
 
 /// Runs a server function body and, on error, gives the HTTP response the
 /// error's status.

@@ -15,6 +15,7 @@ use super::planning::{
 use super::review::ReviewPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};
+use super::transfer::{ImportHistoryPage, ImportPage, ImportPreviewPage};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 
@@ -89,6 +90,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/kr/:kr/edit") view=KeyResultFormPage ssr=SsrMode::Async />
                 <Route path=path!("/quarters/:label/roll-over") view=RollOverPage ssr=SsrMode::Async />
                 <Route path=path!("/quarters/:label/review") view=ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
+                <Route path=path!("/import/:id") view=ImportPreviewPage ssr=SsrMode::Async />
+                <Route path=path!("/imports") view=ImportHistoryPage ssr=SsrMode::Async />
                 <Route path=path!("/settings/tokens") view=TokensPage ssr=SsrMode::Async />
                 <Route path=path!("/docs/api") view=ApiReferencePage ssr=SsrMode::Async />
                     </Routes>

@@ -214,6 +214,13 @@ fn QuarterActions(quarter: QuarterView, is_planner: bool) -> impl IntoView {
                         </a>
                     }
                 })}
+            <a href=format!("/quarters/{label}/export/okrs") data-testid="export-okrs" download>
+                "Export OKRs (CSV)"
+            </a>
+            <a href=format!("/quarters/{label}/export/check-ins") data-testid="export-check-ins" download>
+                "Export check-ins (CSV)"
+            </a>
+            {is_planner.then(|| view! { <a href="/import" data-testid="import-link">"Import CSV"</a> })}
             {quarter.archived.then(|| view! { <span class="muted">"Archived: read-only"</span> })}
         </nav>
     }

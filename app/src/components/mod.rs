@@ -8,6 +8,7 @@ pub mod review;
 pub mod sign_in;
 pub mod sparkline;
 pub mod tokens;
+pub mod transfer;
 
 use chrono::NaiveDateTime;
 

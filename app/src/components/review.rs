@@ -98,6 +98,10 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
                 </p>
                 <p class="no-print review-links">
                     <a href=format!("/?quarter={escaped}")>"Dashboard"</a>
+                    <a href=format!("/quarters/{escaped}/export/okrs") data-testid="export-okrs" download>
+                        "Export OKRs (CSV)"
+                    </a>
+                    <a href=format!("/quarters/{escaped}/export/check-ins") download>"Export check-ins (CSV)"</a>
                     {may_edit_notes
                         .then(|| view! { <a href=format!("/quarters/{escaped}/roll-over")>"Start the next quarter"</a> })}
                     <span class="muted">"Print this page for an A4 handout."</span>

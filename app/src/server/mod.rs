@@ -11,6 +11,7 @@ pub mod okrs;
 pub mod people;
 pub mod planning;
 pub mod tokens;
+pub mod transfer;
 
 use std::sync::Arc;
 

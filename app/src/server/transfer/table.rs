@@ -1,0 +1,294 @@
+//! Reading a CSV file as spreadsheets save it: a UTF-8 byte order mark,
+//! CRLF line ends, `;` or `,` (or tab) between fields, quoted fields with
+//! separators and line breaks inside; header names in any case and order.
+
+use std::collections::BTreeMap;
+
+use crate::model::{ImportKind, ImportProblem};
+
+/// The largest file accepted, in bytes.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The most data rows a file may have.
+pub const MAX_ROWS: usize = 50_000;
+
+/// The columns of each kind of file, in the order exports write them; the
+/// optional ones may be left out.
+pub fn columns(kind: ImportKind) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
+        ImportKind::Okrs => (
+            &[
+                "quarter",
+                "team",
+                "objective",
+                "objective_owner_email",
+                "key_result",
+                "owner_email",
+                "unit",
+                "start",
+                "target",
+            ],
+            &["current"],
+        ),
+        ImportKind::CheckIns => (
+            &[
+                "quarter",
+                "team",
+                "objective",
+                "key_result",
+                "date",
+                "value",
+                "confidence",
+                "author_email",
+            ],
+            &["note"],
+        ),
+    }
+}
+
+/// A file's rows, each with its line number (the line it starts on), and
+/// where each column is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Column name → its index in each row.
+    pub mapping: BTreeMap<String, usize>,
+    pub delimiter: char,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// The value of `column` in `row`, trimmed; empty when the column is
+    /// absent or the row is short.
+    pub fn get<'a>(&self, row: &'a [String], column: &str) -> &'a str {
+        self.mapping
+            .get(column)
+            .and_then(|index| row.get(*index))
+            .map_or("", |value| value.trim())
+    }
+}
+
+fn problem(line: u64, column: &str, message: impl Into<String>) -> ImportProblem {
+    ImportProblem {
+        line,
+        column: column.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The separator of the header line: the one of `;`, `,` and tab that
+/// occurs most outside quotes (`,` when none does).
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for byte in header.bytes() {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(entry) = counts.iter_mut().find(|(d, _)| *d == byte) {
+            entry.1 += 1;
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(delimiter, count)| (*count, *delimiter == b','))
+        .map_or(b',', |(delimiter, _)| *delimiter)
+}
+
+/// A header as written (`Key Result`, `KEY_RESULT `) as its column name.
+fn column_name(header: &str) -> String {
+    header.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+/// Reads `bytes` as a file of `kind`. Problems with the file as a whole (not
+/// UTF-8, a missing or unknown column, too many rows, a broken quote) come
+/// back as errors; the rows' values are checked later.
+pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let before = &bytes[..error.valid_up_to()];
+            let line = before.iter().filter(|byte| **byte == b'\n').count() as u64 + 1;
+            return Err(vec![problem(
+                line,
+                "",
+                "the file is not UTF-8 text; in your spreadsheet, save it as \"CSV UTF-8\"",
+            )]);
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(vec![problem(1, "", "the file is empty")]);
+    }
+    let delimiter = sniff_delimiter(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|error| {
+            vec![problem(
+                1,
+                "",
+                format!("the header row cannot be read: {error}"),
+            )]
+        })?
+        .clone();
+    let (required, optional) = columns(kind);
+    let mut mapping = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (index, header) in headers.iter().enumerate() {
+        let name = column_name(header);
+        if name.is_empty() {
+            continue;
+        }
+        if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
+            problems.push(problem(
+                1,
+                header.trim(),
+                format!(
+                    "is not a column of a {} file (expected {})",
+                    kind.label(),
+                    required
+                        .iter()
+                        .chain(optional)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        } else if mapping.insert(name.clone(), index).is_some() {
+            problems.push(problem(1, header.trim(), "appears twice"));
+        }
+    }
+    for column in required {
+        if !mapping.contains_key(*column) {
+            problems.push(problem(1, column, "is missing from the header row"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |position| position.line());
+                return Err(vec![problem(
+                    line,
+                    "",
+                    format!("this row cannot be read ({error})"),
+                )]);
+            }
+        };
+        if record.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(vec![problem(
+                record.position().map_or(0, |position| position.line()),
+                "",
+                format!("the file has more than {MAX_ROWS} rows; split it into several files"),
+            )]);
+        }
+        let line = record.position().map_or(0, |position| position.line());
+        rows.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    if rows.is_empty() {
+        return Err(vec![problem(
+            2,
+            "",
+            "the file has a header row but no data",
+        )]);
+    }
+    Ok(Table {
+        mapping,
+        delimiter: char::from(delimiter),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target";
+
+    #[test]
+    fn a_spreadsheet_saved_with_bom_semicolons_crlf_and_quotes_reads() {
+        let file = "\u{FEFF}Quarter;TEAM;Objective;Objective Owner Email;Key Result;owner_email;unit;start;target;current\r\n\
+            2025-Q1;Direct Channel Sales;\"Grow; direct\";sarah@x.com;\"Line one\r\nline two\";mike@x.com;%;2,8;3,5;\r\n";
+        let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
+        assert_eq!(table.delimiter, ';');
+        assert_eq!(table.rows.len(), 1);
+        let (line, row) = &table.rows[0];
+        assert_eq!(*line, 2);
+        assert_eq!(table.get(row, "objective"), "Grow; direct");
+        assert_eq!(table.get(row, "key_result"), "Line one\r\nline two");
+        assert_eq!(table.get(row, "start"), "2,8");
+        assert_eq!(table.get(row, "current"), "");
+    }
+
+    #[test]
+    fn columns_may_come_in_any_order_and_current_is_optional() {
+        let file = "target,start,unit,owner_email,key_result,objective_owner_email,objective,team,quarter\n\
+            15,8,$,a@x.com,KR,b@x.com,O,T,2025-Q1\n";
+        let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
+        assert_eq!(table.delimiter, ',');
+        let row = &table.rows[0].1;
+        assert_eq!(table.get(row, "quarter"), "2025-Q1");
+        assert_eq!(table.get(row, "target"), "15");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_named_as_such() {
+        let mut file = format!("{HEADER}\n2025-Q1,T,O,a@x.com,Caf").into_bytes();
+        file.push(0xE9); // "é" in Latin-1
+        file.extend_from_slice(b",b@x.com,$,1,2\n");
+        let problems = read(&file, ImportKind::Okrs).unwrap_err();
+        assert_eq!(problems[0].line, 2);
+        assert!(problems[0].message.contains("not UTF-8"), "{problems:?}");
+    }
+
+    #[test]
+    fn missing_unknown_and_repeated_columns_are_each_named() {
+        let problems = read(
+            b"quarter,team,objective,key_result,owner_email,unit,start,target,colour,team\n1,2\n",
+            ImportKind::Okrs,
+        )
+        .unwrap_err();
+        let named: Vec<&str> = problems
+            .iter()
+            .map(|problem| problem.column.as_str())
+            .collect();
+        assert!(named.contains(&"colour"), "{problems:?}");
+        assert!(named.contains(&"team"), "{problems:?}");
+        assert!(named.contains(&"objective_owner_email"), "{problems:?}");
+        assert!(problems.iter().all(|problem| problem.line == 1));
+    }
+
+    #[test]
+    fn empty_files_broken_quotes_and_too_many_rows_are_refused() {
+        assert!(read(b"", ImportKind::Okrs).is_err());
+        assert!(read(format!("{HEADER}\n").as_bytes(), ImportKind::Okrs).is_err());
+        let mut big = format!("{HEADER}\n");
+        for _ in 0..=MAX_ROWS {
+            big.push_str("2025-Q1,T,O,a@x.com,K,b@x.com,$,1,2\n");
+        }
+        let problems = read(big.as_bytes(), ImportKind::Okrs).unwrap_err();
+        assert!(
+            problems[0].message.contains("more than 50000 rows"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_lines_count_from_the_header() {
+        let file = format!("{HEADER}\n\n2025-Q1,T,O,a@x.com,K,b@x.com,$,1,2\n,,,,,,,,\n");
+        let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].0, 3);
+    }
+}
