@@ -33,8 +33,9 @@ fn main() -> ExitCode {
         "test" => test(),
         "setup" => setup().map(|_| ()),
         "size" => size(),
+        "bench-import" => bench_import(),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|setup|size>");
+            eprintln!("usage: cargo xtask <dev|test|setup|size|bench-import>");
             return ExitCode::from(2);
         }
     };
@@ -282,6 +283,28 @@ fn dev() -> Result {
         command.env("SEED_DEMO", "1");
     }
     run(&mut command)
+}
+
+/// Times importing 10,000 key results from CSV on PostgreSQL against
+/// `COPY`ing the same rows, and prints both and their ratio (a benchmark, not
+/// a test). PostgreSQL: `RUNWAY_BENCH_POSTGRES_URL`, else
+/// `RUNWAY_TEST_POSTGRES_URL`, else the local server.
+fn bench_import() -> Result {
+    let tools = Tools {
+        path: std::env::var_os("PATH").unwrap_or_default(),
+        root: workspace_root(),
+        debian_toolchain: false,
+    };
+    step("building the import benchmark (release) and running it on PostgreSQL");
+    run(tools.cargo().args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "server",
+        "--bin",
+        "bench-import",
+    ]))
 }
 
 fn test() -> Result {

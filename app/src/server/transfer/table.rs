@@ -98,6 +98,12 @@ fn column_name(header: &str) -> String {
     header.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
+/// The line of the file a record starts on, counting the header as line 1
+/// (the reader's count is one behind once past the header).
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |position| position.line() + 1)
+}
+
 /// Reads `bytes` as a file of `kind`. Problems with the file as a whole (not
 /// UTF-8, a missing or unknown column, too many rows, a broken quote) come
 /// back as errors; the rows' values are checked later.
@@ -187,13 +193,12 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
         }
         if rows.len() == MAX_ROWS {
             return Err(vec![problem(
-                record.position().map_or(0, |position| position.line()),
+                line_of(&record),
                 "",
                 format!("the file has more than {MAX_ROWS} rows; split it into several files"),
             )]);
         }
-        let line = record.position().map_or(0, |position| position.line());
-        rows.push((line, record.iter().map(str::to_owned).collect()));
+        rows.push((line_of(&record), record.iter().map(str::to_owned).collect()));
     }
     if rows.is_empty() {
         return Err(vec![problem(
@@ -219,10 +224,12 @@ mod tests {
     #[test]
     fn a_spreadsheet_saved_with_bom_semicolons_crlf_and_quotes_reads() {
         let file = "\u{FEFF}Quarter;TEAM;Objective;Objective Owner Email;Key Result;owner_email;unit;start;target;current\r\n\
-            2025-Q1;Direct Channel Sales;\"Grow; direct\";sarah@x.com;\"Line one\r\nline two\";mike@x.com;%;2,8;3,5;\r\n";
+            2025-Q1;Direct Channel Sales;\"Grow; direct\";sarah@x.com;\"Line one\r\nline two\";mike@x.com;%;2,8;3,5;\r\n\
+            2025-Q1;Direct Channel Sales;Other;sarah@x.com;K;mike@x.com;%;1;2;\r\n";
         let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
         assert_eq!(table.delimiter, ';');
-        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(table.rows[1].0, 4, "the line after a two-line record");
         let (line, row) = &table.rows[0];
         assert_eq!(*line, 2);
         assert_eq!(table.get(row, "objective"), "Grow; direct");
