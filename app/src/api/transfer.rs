@@ -112,13 +112,12 @@ pub async fn commit_import(id: String) -> Result<(), AppError> {
     respond(async {
         let member = planner()?;
         let id = upload_id(&id)?;
-        if matches!(
-            transfer::http::job_state(id),
-            Some(ImportState::Running { .. } | ImportState::Committed { .. })
-        ) {
+        // Taken before the file is checked again, so a second commit of the
+        // same upload sent meanwhile cannot start another import.
+        let Some(claim) = transfer::http::claim_job(id) else {
             super::go_to(&format!("/import/{id}"));
             return Ok(());
-        }
+        };
         let db = server::db()?;
         let (meta, table, plan) = checked(&db, &member, id).await?;
         if !plan.problems.is_empty() {
@@ -135,6 +134,7 @@ pub async fn commit_import(id: String) -> Result<(), AppError> {
         };
         let total = plan.summary.rows;
         transfer::http::set_job_state(id, ImportState::Running { done: 0, total });
+        claim.keep();
         let columns = table.mapping.keys().cloned().collect();
         let delimiter = table.delimiter;
         tokio::spawn(async move {

@@ -85,6 +85,42 @@ pub fn set_job_state(id: Uuid, state: ImportState) {
         .insert(id, state);
 }
 
+/// The right to commit an upload, taken before it is checked once more:
+/// while it is held, a second commit of the same upload (a double click, a
+/// second tab) is turned away instead of importing the file twice. Dropped
+/// without [`Claim::keep`] (the file had problems, the request went away), it
+/// gives the upload back to its preview.
+pub struct Claim(Option<Uuid>);
+
+impl Claim {
+    /// The commit started: its state stays in [`JOBS`].
+    pub fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(id) = self.0.take() {
+            JOBS.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+        }
+    }
+}
+
+/// Claims upload `id` for a commit, marking it running; `None` when a
+/// commit of it is running or done.
+pub fn claim_job(id: Uuid) -> Option<Claim> {
+    let mut jobs = JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    if matches!(
+        jobs.get(&id),
+        Some(ImportState::Running { .. } | ImportState::Committed { .. })
+    ) {
+        return None;
+    }
+    jobs.insert(id, ImportState::Running { done: 0, total: 0 });
+    Some(Claim(Some(id)))
+}
+
 /// Reports a commit's progress into [`JOBS`].
 pub struct JobProgress(pub Uuid);
 

@@ -738,6 +738,12 @@ pub struct Upload<'a> {
     pub columns: Vec<String>,
 }
 
+/// One import commit at a time in this process. Plans are made before their
+/// commit, so two files committed at once (two uploads of one check-in
+/// export, say) would each add the rows the other is adding; one after the
+/// other, each commit sees what the one before wrote.
+static COMMITS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Writes a plan without problems in one transaction, with its
 /// `import_record`: every row lands, or none does.
 pub async fn commit(
@@ -757,6 +763,7 @@ pub async fn commit(
             ),
         ));
     }
+    let _one_at_a_time = COMMITS.lock().await;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
     match plan.kind {
@@ -952,6 +959,33 @@ async fn write_check_ins(
     rows: &[CheckInRow],
     progress: &dyn Progress,
 ) -> Result<(), AppError> {
+    // Check-ins another commit wrote since the plan was made are not
+    // written twice.
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .map(|row| row.key_result)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut existing: HashSet<(Uuid, NaiveDate, Decimal, Uuid)> = HashSet::new();
+    for chunk in ids.chunks(BATCH) {
+        for found in check_in::Entity::find()
+            .filter(check_in::Column::KrId.is_in(chunk.to_vec()))
+            .all(txn)
+            .await?
+        {
+            existing.insert((
+                found.kr_id,
+                found.created_at.date(),
+                found.value,
+                found.created_by,
+            ));
+        }
+    }
+    let rows: Vec<&CheckInRow> = rows
+        .iter()
+        .filter(|row| !existing.contains(&(row.key_result, row.at.date(), row.value, row.author)))
+        .collect();
     let total = rows.len() as u64;
     let mut done = 0;
     for chunk in rows.chunks(BATCH) {

@@ -98,10 +98,42 @@ fn column_name(header: &str) -> String {
     header.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
-/// The line of the file a record starts on, counting the header as line 1
-/// (the reader's count is one behind once past the header).
-fn line_of(record: &csv::StringRecord) -> u64 {
-    record.position().map_or(0, |position| position.line() + 1)
+/// Where the lines of a file break: after each `\n`, and after each `\r`
+/// not followed by one (old Mac files).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    breaks: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn of(bytes: &'a [u8]) -> Lines<'a> {
+        let breaks = bytes
+            .iter()
+            .enumerate()
+            .filter(|(at, byte)| {
+                **byte == b'\n' || (**byte == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
+            })
+            .map(|(at, _)| at)
+            .collect();
+        Lines { bytes, breaks }
+    }
+
+    /// The line (the header's is 1) of the record the reader reports at
+    /// `position`. Its line count cannot be trusted: it lags behind on CRLF
+    /// and after blank lines, so the line is counted from the record's byte
+    /// offset instead, past the line ends the reader leaves before it.
+    fn of_position(&self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else {
+            return 0;
+        };
+        let mut at = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        self.breaks.partition_point(|line_break| *line_break < at) as u64 + 1
+    }
 }
 
 /// Reads `bytes` as a file of `kind`. Problems with the file as a whole (not
@@ -112,8 +144,7 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
-            let before = &bytes[..error.valid_up_to()];
-            let line = before.iter().filter(|byte| **byte == b'\n').count() as u64 + 1;
+            let line = Lines::of(&bytes[..error.valid_up_to()]).breaks.len() as u64 + 1;
             return Err(vec![problem(
                 line,
                 "",
@@ -125,6 +156,7 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
         return Err(vec![problem(1, "", "the file is empty")]);
     }
     let delimiter = sniff_delimiter(text);
+    let lines = Lines::of(text.as_bytes());
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -180,7 +212,7 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |position| position.line());
+                let line = lines.of_position(error.position());
                 return Err(vec![problem(
                     line,
                     "",
@@ -191,14 +223,15 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
+        let line = lines.of_position(record.position());
         if rows.len() == MAX_ROWS {
             return Err(vec![problem(
-                line_of(&record),
+                line,
                 "",
                 format!("the file has more than {MAX_ROWS} rows; split it into several files"),
             )]);
         }
-        rows.push((line_of(&record), record.iter().map(str::to_owned).collect()));
+        rows.push((line, record.iter().map(str::to_owned).collect()));
     }
     if rows.is_empty() {
         return Err(vec![problem(
@@ -289,6 +322,35 @@ mod tests {
             problems[0].message.contains("more than 50000 rows"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn lines_are_those_of_the_file_whatever_its_line_ends() {
+        let row = "2025-Q1,T,O,a@x.com,K,b@x.com,$,1,2";
+        for (file, expected) in [
+            (format!("{HEADER}\n{row}\n{row}\n{row}\n"), vec![2, 3, 4]),
+            (
+                format!("{HEADER}\r\n{row}\r\n{row}\r\n{row}"),
+                vec![2, 3, 4],
+            ),
+            (format!("{HEADER}\r{row}\r{row}\r"), vec![2, 3]),
+            (
+                format!("{HEADER}\n\n{row}\n{row}\n\r\n{row}\n"),
+                vec![3, 4, 6],
+            ),
+            (
+                format!("{HEADER}\r\n2025-Q1,T,\"O\r\ntwo\",a@x.com,K,b@x.com,$,1,2\r\n{row}\r\n"),
+                vec![2, 4],
+            ),
+            (
+                format!("{HEADER}\n2025-Q1,T,\"O\n\ntwo\",a@x.com,K,b@x.com,$,1,2\n{row}\n"),
+                vec![2, 5],
+            ),
+        ] {
+            let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
+            let lines: Vec<u64> = table.rows.iter().map(|(line, _)| *line).collect();
+            assert_eq!(lines, expected, "{file:?}");
+        }
     }
 
     #[test]
