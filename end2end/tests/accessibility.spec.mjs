@@ -2,7 +2,7 @@
 // hydrated dashboard (signed in as Emily Davis, an admin, so every check-in
 // disclosure is on the page), on the sign-in page, in light or dark mode,
 // and on the admin's planning pages, the review, the access tokens page and
-// the API reference.
+// the API reference and the import pages.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { EMILY, signIn, waitForHydration } from './helpers.mjs';
@@ -56,6 +56,8 @@ const ADMIN_PAGES = [
   ['teams', async () => '/admin/teams'],
   ['people', async () => '/admin/people'],
   ['tokens', async () => '/settings/tokens'],
+  ['import', async () => '/import'],
+  ['import-history', async () => '/imports'],
   ['api-reference', async () => '/docs/api'],
   ['review', async () => '/quarters/2025-Q1/review'],
   ['roll-over', async () => '/quarters/2025-Q1/roll-over'],

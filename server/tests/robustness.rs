@@ -257,10 +257,13 @@ enum Endpoint {
     RevokeToken,
     Tokens,
     ApiReference,
+    ImportPreview,
+    CommitImport,
+    ImportHistory,
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 17] = [
+    const ALL: [Endpoint; 20] = [
         Endpoint::CheckIn,
         Endpoint::SignIn,
         Endpoint::SignOut,
@@ -278,6 +281,9 @@ impl Endpoint {
         Endpoint::RevokeToken,
         Endpoint::Tokens,
         Endpoint::ApiReference,
+        Endpoint::ImportPreview,
+        Endpoint::CommitImport,
+        Endpoint::ImportHistory,
     ];
 
     fn path(self) -> &'static str {
@@ -299,6 +305,9 @@ impl Endpoint {
             Endpoint::RevokeToken => "/api/revoke_token",
             Endpoint::Tokens => "/api/tokens",
             Endpoint::ApiReference => "/api/api_reference",
+            Endpoint::ImportPreview => "/api/import_preview",
+            Endpoint::CommitImport => "/api/commit_import",
+            Endpoint::ImportHistory => "/api/import_history",
         }
     }
 
@@ -310,7 +319,9 @@ impl Endpoint {
             | Endpoint::Viewer
             | Endpoint::Health
             | Endpoint::Tokens
-            | Endpoint::ApiReference => Method::GET,
+            | Endpoint::ApiReference
+            | Endpoint::ImportPreview
+            | Endpoint::ImportHistory => Method::GET,
             _ => Method::POST,
         }
     }
@@ -855,9 +866,14 @@ fn fields_of(endpoint: Endpoint, ids: &Ids) -> Vec<Field> {
             ),
         ],
         Endpoint::SignOut | Endpoint::SignOutEverywhere | Endpoint::AdminPeople => vec![],
-        Endpoint::Viewer | Endpoint::Health | Endpoint::Tokens | Endpoint::ApiReference => {
-            vec![]
-        }
+        Endpoint::Viewer
+        | Endpoint::Health
+        | Endpoint::Tokens
+        | Endpoint::ApiReference
+        | Endpoint::ImportHistory => vec![],
+        // No upload exists: every id is unknown or not an id.
+        Endpoint::ImportPreview => vec![field("id", plausible(ids.people.clone()))],
+        Endpoint::CommitImport => vec![write_field("id", plausible(ids.people.clone()), bad_id())],
         Endpoint::CreateToken => vec![
             write_field(
                 "name",

@@ -136,7 +136,7 @@ fn Preview(
     };
     let body = match state {
         ImportState::Running { done, total } => {
-            let percent = if total == 0 { 0 } else { done * 100 / total };
+            let percent = (done * 100).checked_div(total).unwrap_or(0);
             view! {
                 <Meta http_equiv="refresh" content="1" />
                 <p data-testid="import-progress" role="status">
