@@ -683,27 +683,7 @@ async fn plan_check_ins(
         });
     }
     // Which are there already: the same key result, day, value and author.
-    let ids: Vec<Uuid> = resolved
-        .iter()
-        .map(|row| row.key_result)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut existing: HashSet<(Uuid, NaiveDate, Decimal, Uuid)> = HashSet::new();
-    for chunk in ids.chunks(BATCH) {
-        for found in check_in::Entity::find()
-            .filter(check_in::Column::KrId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            existing.insert((
-                found.kr_id,
-                found.created_at.date(),
-                found.value,
-                found.created_by,
-            ));
-        }
-    }
+    let existing = existing_check_ins(db, &resolved).await?;
     for row in resolved {
         if existing.contains(&(row.key_result, row.at.date(), row.value, row.author)) {
             summary.records.unchanged += 1;
@@ -719,6 +699,36 @@ async fn plan_check_ins(
         check_ins: rows,
         kind: ImportKind::CheckIns,
     })
+}
+
+/// The check-ins already stored for the key results `rows` name, by
+/// natural key: key result, day, value and author.
+async fn existing_check_ins(
+    db: &impl ConnectionTrait,
+    rows: &[CheckInRow],
+) -> Result<HashSet<(Uuid, NaiveDate, Decimal, Uuid)>, DbErr> {
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .map(|row| row.key_result)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut existing = HashSet::new();
+    for chunk in ids.chunks(BATCH) {
+        for found in check_in::Entity::find()
+            .filter(check_in::Column::KrId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            existing.insert((
+                found.kr_id,
+                found.created_at.date(),
+                found.value,
+                found.created_by,
+            ));
+        }
+    }
+    Ok(existing)
 }
 
 /// Reports how far a commit has come.
@@ -961,27 +971,7 @@ async fn write_check_ins(
 ) -> Result<(), AppError> {
     // Check-ins another commit wrote since the plan was made are not
     // written twice.
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .map(|row| row.key_result)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut existing: HashSet<(Uuid, NaiveDate, Decimal, Uuid)> = HashSet::new();
-    for chunk in ids.chunks(BATCH) {
-        for found in check_in::Entity::find()
-            .filter(check_in::Column::KrId.is_in(chunk.to_vec()))
-            .all(txn)
-            .await?
-        {
-            existing.insert((
-                found.kr_id,
-                found.created_at.date(),
-                found.value,
-                found.created_by,
-            ));
-        }
-    }
+    let existing = existing_check_ins(txn, rows).await?;
     let rows: Vec<&CheckInRow> = rows
         .iter()
         .filter(|row| !existing.contains(&(row.key_result, row.at.date(), row.value, row.author)))
