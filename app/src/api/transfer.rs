@@ -135,7 +135,7 @@ pub async fn commit_import(id: String) -> Result<(), AppError> {
         let total = plan.summary.rows;
         transfer::http::set_job_state(id, ImportState::Running { done: 0, total });
         claim.keep();
-        let columns = table.mapping.keys().cloned().collect();
+        let columns = table.columns_in_file_order();
         let delimiter = table.delimiter;
         tokio::spawn(async move {
             let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 6);

@@ -120,7 +120,7 @@ async fn round(db: &DatabaseConnection, file: &[u8]) -> (Duration, Duration) {
             filename: "bench.csv",
             checksum: &checksum,
             delimiter: ',',
-            columns: table.mapping.keys().cloned().collect(),
+            columns: table.columns_in_file_order(),
         },
         now,
         &(),

@@ -745,6 +745,7 @@ pub struct Upload<'a> {
     pub filename: &'a str,
     pub checksum: &'a str,
     pub delimiter: char,
+    /// The columns in the file's order.
     pub columns: Vec<String>,
 }
 

@@ -56,6 +56,18 @@ pub struct Table {
 }
 
 impl Table {
+    /// The column each position of the file holds, in file order: the
+    /// mapping `import_record` keeps.
+    pub fn columns_in_file_order(&self) -> Vec<String> {
+        let mut columns: Vec<(&usize, &String)> = self
+            .mapping
+            .iter()
+            .map(|(name, index)| (index, name))
+            .collect();
+        columns.sort();
+        columns.into_iter().map(|(_, name)| name.clone()).collect()
+    }
+
     /// The value of `column` in `row`, trimmed; empty when the column is
     /// absent or the row is short.
     pub fn get<'a>(&self, row: &'a [String], column: &str) -> &'a str {
@@ -280,6 +292,7 @@ mod tests {
         let row = &table.rows[0].1;
         assert_eq!(table.get(row, "quarter"), "2025-Q1");
         assert_eq!(table.get(row, "target"), "15");
+        assert_eq!(table.columns_in_file_order()[..2], ["target", "start"]);
     }
 
     #[test]
