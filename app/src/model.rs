@@ -562,6 +562,15 @@ impl ImportKind {
     }
 }
 
+/// "1 problem", "3 problems".
+pub fn problems_in_words(count: u64) -> String {
+    if count == 1 {
+        "1 problem".to_owned()
+    } else {
+        format!("{count} problems")
+    }
+}
+
 /// A problem with an uploaded file: line N, column X: message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportProblem {
@@ -647,4 +656,16 @@ pub struct ImportHistoryRow {
     pub by: String,
     pub at: NaiveDateTime,
     pub summary: String,
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::problems_in_words;
+
+    #[test]
+    fn one_problem_is_singular() {
+        assert_eq!(problems_in_words(1), "1 problem");
+        assert_eq!(problems_in_words(0), "0 problems");
+        assert_eq!(problems_in_words(25), "25 problems");
+    }
 }

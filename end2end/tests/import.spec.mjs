@@ -36,7 +36,7 @@ test.describe.serial('importing OKRs from a spreadsheet', () => {
     const bad = [...ROWS];
     bad[1] = bad[1].replace('sarah.chen@airline.com;%', 'nobody@airline.com;%');
     await upload(page, 'spring-bad.csv', spreadsheet(bad));
-    await expect(page.getByTestId('import-problems-count')).toContainText('1 problems');
+    await expect(page.getByTestId('import-problems-count')).toContainText('1 problem:');
     await expect(page.getByTestId('import-problem')).toHaveText([
       'line 3, column owner_email: no person has the email "nobody@airline.com"',
     ]);

@@ -124,8 +124,8 @@ pub async fn commit_import(id: String) -> Result<(), AppError> {
             return Err(AppError::validation(
                 "file",
                 format!(
-                    "{} problems remain; fix the file and upload it again",
-                    plan.problems.len()
+                    "the file has {}; fix it and upload it again",
+                    crate::model::problems_in_words(plan.problems.len() as u64)
                 ),
             ));
         }

@@ -217,7 +217,8 @@ fn Preview(
                     view! {
                         <p class="banner banner-error" role="alert" data-testid="import-problems-count">
                             {format!(
-                                "{problem_count} problems: nothing will be imported until they are fixed. Fix the file and upload it again."
+                                "{}: nothing will be imported until they are fixed. Fix the file and upload it again.",
+                                crate::model::problems_in_words(problem_count),
                             )}
                         </p>
                         <ol class="problems" data-testid="import-problems">

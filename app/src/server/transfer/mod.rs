@@ -769,8 +769,8 @@ pub async fn commit(
         return Err(AppError::validation(
             "file",
             format!(
-                "{} problems remain; nothing was imported",
-                plan.problems.len()
+                "the file has {}; nothing was imported",
+                crate::model::problems_in_words(plan.problems.len() as u64)
             ),
         ));
     }
