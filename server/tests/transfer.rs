@@ -1839,3 +1839,25 @@ migration::backend_test!(
         let _ = std::fs::remove_dir_all(&dir);
     }
 );
+
+migration::backend_test!(
+    an_export_of_a_label_no_quarter_can_have_is_a_404,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let emily = server.sign_in_demo(EMILY).await;
+        // PostgreSQL refuses a NUL in text: the label must not reach it.
+        for path in [
+            "/quarters/%00/export/okrs",
+            "/quarters/2025-Q1%07/export/check-ins",
+            "/quarters/1999-Q4/export/okrs",
+            "/quarters/2025-Q1/export/everything",
+        ] {
+            let response = server.get_as(path, &emily).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        test_db.close().await.ok();
+    }
+);

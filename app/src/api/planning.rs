@@ -514,6 +514,7 @@ pub async fn roll_over(
     use crate::server::{self, planning};
     respond(async {
         let actor = member()?;
+        crate::forms::check_no_control_characters("label", &label)?;
         let chosen = objective_ids
             .iter()
             .map(|id| parse_id("objective_ids", id, "objectives from the list"))

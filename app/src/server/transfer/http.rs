@@ -262,6 +262,10 @@ async fn export(
     if let Err(error) = member_of(request.extensions().get::<CurrentSession>()) {
         return (error.status_code(), error.to_string()).into_response();
     }
+    // A label no quarter can have (PostgreSQL refuses a NUL in text).
+    if label.chars().any(char::is_control) {
+        return (StatusCode::NOT_FOUND, "there is no such quarter").into_response();
+    }
     let outcome = match what.as_str() {
         "okrs" => super::export_okrs(&state.db, &label).await,
         "check-ins" => super::export_check_ins(&state.db, &label).await,
