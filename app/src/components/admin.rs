@@ -5,7 +5,7 @@ use entity::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::planning::{FormError, error_for};
+use super::planning::{FormError, error_for, refresh_after};
 use crate::api::auth::{Invite, ResetLink, SetPersonActive, UpdatePerson, get_admin_people};
 use crate::error::AppError;
 use crate::model::{AdminPeople, FilterOption, IssuedLinkView, PersonAdminView};
@@ -169,19 +169,6 @@ fn People(
             }}
         </section>
     }
-}
-
-/// Bumps `refresh` after each success of `action`.
-fn refresh_after<S>(action: ServerAction<S>, refresh: RwSignal<u32>)
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            refresh.update(|count| *count += 1);
-        }
-    });
 }
 
 const PERSON_FIELDS: &[&str] = &["name", "email", "team_id", "role"];

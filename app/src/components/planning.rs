@@ -169,7 +169,7 @@ pub fn QuartersPage() -> impl IntoView {
 }
 
 /// Bumps `refresh` after each success of `action`, so the page reloads its data.
-fn refresh_after<S>(action: ServerAction<S>, refresh: RwSignal<u32>)
+pub fn refresh_after<S>(action: ServerAction<S>, refresh: RwSignal<u32>)
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,

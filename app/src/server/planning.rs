@@ -912,6 +912,16 @@ pub async fn roll_over_plan(
         .into_iter()
         .map(|found| (found.id, found.name))
         .collect();
+    // The quarter's key results in one statement, by objective.
+    let mut by_objective: HashMap<Uuid, Vec<key_result::Model>> = HashMap::new();
+    for kr in key_result::Entity::find()
+        .inner_join(objective::Entity)
+        .filter(objective::Column::QuarterId.eq(from.id))
+        .all(db)
+        .await?
+    {
+        by_objective.entry(kr.objective_id).or_default().push(kr);
+    }
     let mut objectives = Vec::new();
     for found in objective::Entity::find()
         .filter(objective::Column::QuarterId.eq(from.id))
@@ -923,10 +933,7 @@ pub async fn roll_over_plan(
         if !actor.may_plan(found.team_id) {
             continue;
         }
-        let key_results = key_result::Entity::find()
-            .filter(key_result::Column::ObjectiveId.eq(found.id))
-            .all(db)
-            .await?;
+        let key_results = by_objective.remove(&found.id).unwrap_or_default();
         let reached = key_results
             .iter()
             .filter(|kr| planning::reached(kr.direction, kr.current_value, kr.target_value))

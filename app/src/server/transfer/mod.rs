@@ -1200,14 +1200,25 @@ pub async fn export_check_ins(
         .copied()
         .collect();
     out.write_record(&header).map_err(|_| AppError::Internal)?;
-    for (team, objective, _, key_result, _) in rows {
+    // Every check-in of the quarter's key results, a few statements in all.
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .map(|(_, _, _, key_result, _)| key_result.id)
+        .collect();
+    let mut check_ins: HashMap<Uuid, Vec<check_in::Model>> = HashMap::new();
+    for chunk in ids.chunks(BATCH) {
         for found in check_in::Entity::find()
-            .filter(check_in::Column::KrId.eq(key_result.id))
+            .filter(check_in::Column::KrId.is_in(chunk.to_vec()))
             .order_by_asc(check_in::Column::CreatedAt)
             .order_by_asc(check_in::Column::Id)
             .all(db)
             .await?
         {
+            check_ins.entry(found.kr_id).or_default().push(found);
+        }
+    }
+    for (team, objective, _, key_result, _) in rows {
+        for found in check_ins.remove(&key_result.id).unwrap_or_default() {
             out.write_record([
                 quarter.label.as_str(),
                 team.as_str(),
