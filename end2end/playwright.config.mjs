@@ -13,6 +13,7 @@ const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './global-setup.mjs',
   testMatch: '**/*.spec.mjs',
   outputDir: './test-results',
   timeout: 30_000,

@@ -1,7 +1,7 @@
 #![recursion_limit = "256"]
-//! RunwayOKR's web app: pages and components (server-rendered, then hydrated
-//! in the browser), the server functions they call, and the OKR rules both
-//! sides share. Database access lives in `server`, compiled only with `ssr`.
+//! RunwayOKR's web app: pages and components (server-rendered HTML; the few
+//! interactive islands hydrate in the browser), the server functions they
+//! call, and the OKR rules both sides share. Database access lives in `server`, compiled only with `ssr`.
 
 pub mod access;
 pub mod api;
@@ -17,10 +17,11 @@ pub mod server;
 
 pub use components::app::{App, shell};
 
-/// The browser entry point: hydrates the server-rendered page.
+/// The browser entry point: pages are server-rendered HTML, and only their
+/// islands (`#[island]` components) hydrate.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

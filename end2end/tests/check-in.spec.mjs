@@ -1,6 +1,8 @@
-// Recording a check-in from the dashboard: in place once hydrated (no page
-// load, the row's sparkline, badge and value refresh), with per-field errors,
-// and as a plain form post when JavaScript is off.
+// Recording a check-in from the dashboard: once hydrated, a row's "Record
+// check-in" opens the page's one check-in dialog, which saves in place (no
+// page load; the row's sparkline, badge and value refresh), with per-field
+// errors. Without JavaScript the link leads to the key result page's plain
+// form, which posts and comes back.
 //
 // The author of a check-in is whoever is signed in (there is no author
 // picker any more), so each test signs in as someone allowed to check in on
@@ -21,7 +23,10 @@ import {
   keyResultNamed,
   signIn,
   signInNoJs,
-  sparkPoints,
+  expectSparkCount,
+  openCheckInDialog,
+  sparkCount,
+  sparkline,
   texts,
   waitForHydration,
 } from './helpers.mjs';
@@ -33,16 +38,18 @@ const RENEWAL_RATE = 'Achieve 85% contract renewal rate (baseline: 70%)';
 /** Seeded: 86 (a count). Owned by James Rodriguez (member, Corporate Sales). */
 const SALES_CYCLE = 'Reduce average sales cycle from 90 to 60 days';
 
-/** Opens the row's check-in panel and returns its form (which has no author picker). */
-async function openCheckIn(keyResult) {
-  await keyResult.getByTestId('check-in-toggle').click();
-  await expect(keyResult.locator('details.check-in-panel')).toHaveAttribute('open', '');
-  const form = keyResult.getByTestId('check-in-form');
-  await expect(form).toBeVisible();
+/** Checks a check-in form has no author picker: the author is whoever is signed in. */
+async function expectNoAuthorPicker(form) {
   await expect(
     form.locator('[data-testid="check-in-author"], [name="author_id"]'),
     'no "Acting as" picker: the author is the signed-in person',
   ).toHaveCount(0);
+}
+
+/** Opens the row's check-in dialog and returns its form. */
+async function openCheckIn(page, keyResult) {
+  const form = await openCheckInDialog(page, keyResult);
+  await expectNoAuthorPicker(form);
   return form;
 }
 
@@ -72,16 +79,15 @@ test.describe('recording a check-in with JavaScript', () => {
 
     const keyResult = keyResultNamed(page, APAC_REVENUE);
     await expect(keyResult).toHaveCount(1);
-    const points = sparkPoints(keyResult);
     const badge = keyResult.getByTestId('confidence-badge');
     const current = keyResult.getByTestId('kr-current');
-    const before = await points.count();
+    const before = await sparkCount(keyResult);
     expect(before, 'spark points before').toBeGreaterThanOrEqual(1);
     // The seed leaves this key result Red at $8.3M: the change must show.
     await expect(badge, 'confidence before (needs a freshly seeded database)').not.toHaveText(exactly('Green'));
     await expect(current, 'current value before (needs a freshly seeded database)').not.toHaveText(exactly('$9.1M'));
 
-    const form = await openCheckIn(keyResult);
+    const form = await openCheckIn(page, keyResult);
     const note = `Two new Singapore banks signed (${Date.now()})`;
     await fillCheckIn(form, { value: '9,100,000', confidence: 'Green', note });
     await expect(form.getByTestId('check-in-date'), 'the date defaults to a day of the quarter').toHaveValue(
@@ -119,10 +125,14 @@ test.describe('recording a check-in with JavaScript', () => {
     expect(response.status(), 'the fetch is answered 200, not redirected').toBe(200);
     await page.unroute('**/api/check_in');
 
-    await expect(points, 'one more spark point').toHaveCount(before + 1);
-    await expect(points.last()).toHaveAttribute('data-value', '9100000');
-    await expect(points.last()).toHaveClass(/confidence-green/);
+    await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
+    await expect(sparkline(keyResult).locator('circle'), 'the newest point, in its confidence').toHaveClass('confidence-green');
+    await expect(sparkline(keyResult).locator(':scope > title')).toContainText(`${before + 1} check-ins`);
+    await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to $9.1M');
     await expect(badge).toHaveText(exactly('Green'));
+    await expect(page.getByTestId('check-in-dialog'), 'the dialog closes once saved').toBeHidden();
+    await expect(page.getByTestId('check-in-status')).toContainText('Check-in saved');
+    await expect(keyResult.getByTestId('check-in-toggle'), 'focus goes back to the row').toBeFocused();
     await expect(current).toHaveText(exactly('$9.1M'));
     await expect(submit).toHaveText(exactly('Save check-in'));
     await expect(submit).toBeEnabled();
@@ -163,11 +173,10 @@ test.describe('recording a check-in with JavaScript', () => {
 
     const keyResult = keyResultNamed(page, RENEWAL_RATE);
     await expect(keyResult).toHaveCount(1);
-    const points = sparkPoints(keyResult);
-    const before = await points.count();
+    const before = await sparkCount(keyResult);
     const current = (await keyResult.getByTestId('kr-current').textContent())?.trim();
 
-    const form = await openCheckIn(keyResult);
+    const form = await openCheckIn(page, keyResult);
     await fillCheckIn(form, { value: '1.234', confidence: 'Amber' });
     const refused = page.waitForResponse(
       (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
@@ -184,12 +193,13 @@ test.describe('recording a check-in with JavaScript', () => {
     await expect(valueField.getByTestId('field-error')).toContainText('2 decimal places');
     await expect(form.getByTestId('check-in-submit')).toBeEnabled();
 
-    await expect(points).toHaveCount(before);
+    await expect(page.getByTestId('check-in-dialog'), 'the dialog stays open with the error').toBeVisible();
+    await expectSparkCount(keyResult, before);
     await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly(current));
 
     // Nothing was stored: a fresh page shows the same.
     await page.reload();
-    await expect(sparkPoints(keyResultNamed(page, RENEWAL_RATE))).toHaveCount(before);
+    await expectSparkCount(keyResultNamed(page, RENEWAL_RATE), before);
     await expect(keyResultNamed(page, RENEWAL_RATE).getByTestId('kr-current')).toHaveText(exactly(current));
   });
 });
@@ -197,7 +207,7 @@ test.describe('recording a check-in with JavaScript', () => {
 test.describe('recording a check-in without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('the plain form saves and comes back to the dashboard; a bad value comes back with the error', async ({ page }) => {
+  test('the link leads to the key result page, whose plain form saves and comes back; a bad value comes back with the error', async ({ page }) => {
     await signInNoJs(page, JAMES);
     const first = await page.goto('/');
     expect(first?.status()).toBe(200);
@@ -205,10 +215,16 @@ test.describe('recording a check-in without JavaScript', () => {
 
     let keyResult = keyResultNamed(page, SALES_CYCLE);
     await expect(keyResult).toHaveCount(1);
-    const before = await sparkPoints(keyResult).count();
+    const before = await sparkCount(keyResult);
     await expect(keyResult.getByTestId('kr-current')).not.toHaveText(exactly('84'));
+    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
 
-    let form = await openCheckIn(keyResult);
+    // "Record check-in" is a link to the key result page's form.
+    await keyResult.getByTestId('check-in-toggle').click();
+    await page.waitForURL((url) => url.pathname === href && url.hash === '#check-in');
+    let form = page.getByTestId('check-in-form');
+    await expect(form).toBeVisible();
+    await expectNoAuthorPicker(form);
     const note = `Legal pre-approval live (${Date.now()})`;
     await fillCheckIn(form, { value: '84', confidence: 'Amber', note });
     const posted = page.waitForResponse(
@@ -218,17 +234,18 @@ test.describe('recording a check-in without JavaScript', () => {
     const post = await posted;
     expect(post.status(), 'a form post is redirected back').toBe(302);
 
-    keyResult = keyResultNamed(page, SALES_CYCLE);
-    await expect(sparkPoints(keyResult), 'one more spark point').toHaveCount(before + 1);
-    expect(new URL(page.url()).pathname, 'back on the dashboard').toBe('/');
+    await page.waitForURL((url) => url.pathname === href);
     expect(page.url()).not.toContain('__err=');
-    await expect(sparkPoints(keyResult).last()).toHaveAttribute('data-value', '84');
-    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
-    await expect(keyResult.getByTestId('confidence-badge')).toHaveText(exactly('Amber'));
+    await expect(page.getByTestId('kr-current')).toHaveText(exactly('84'));
+    await expect(page.getByTestId('confidence-badge')).toHaveText(exactly('Amber'));
     await expect(page.getByTestId('check-in-post-error')).toHaveCount(0);
+    const rows = page.getByTestId('history-row');
+    await expect(rows).toHaveCount(before + 1);
+    await expect(rows.first()).toContainText(note);
+    await expect(await historyCell(page, rows.first(), 'By')).toHaveText(exactly('James Rodriguez'));
 
     // A bad value: nothing saved, and the page says why.
-    form = await openCheckIn(keyResult);
+    form = page.getByTestId('check-in-form');
     await fillCheckIn(form, { value: '1.234', confidence: 'Green' });
     const refused = page.waitForResponse(
       (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
@@ -237,22 +254,21 @@ test.describe('recording a check-in without JavaScript', () => {
     expect((await refused).status(), 'an invalid form post is redirected back too').toBe(302);
 
     await expect(page, 'the error travels in the URL').toHaveURL(/[?&]__err=/);
-    expect(new URL(page.url()).pathname, 'back on the dashboard').toBe('/');
+    expect(new URL(page.url()).pathname, 'back on the key result page').toBe(href);
     const banner = page.getByTestId('check-in-post-error');
     await expect(banner).toBeVisible();
     await expect(banner).toContainText('value');
     await expect(banner).toContainText('2 decimal places');
-    keyResult = keyResultNamed(page, SALES_CYCLE);
-    await expect(sparkPoints(keyResult)).toHaveCount(before + 1);
-    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
+    await expect(page.getByTestId('history-row')).toHaveCount(before + 1);
+    await expect(page.getByTestId('kr-current')).toHaveText(exactly('84'));
     await expectNoActingAsCookie(page);
 
-    // The saved one is first in the history, by the signed-in person.
-    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
-    expect((await page.goto(href))?.status()).toBe(200);
-    const rows = page.getByTestId('history-row');
-    await expect(rows).toHaveCount(before + 1);
-    await expect(rows.first()).toContainText(note);
-    await expect(await historyCell(page, rows.first(), 'By')).toHaveText(exactly('James Rodriguez'));
+    // The dashboard shows the saved one.
+    expect((await page.goto('/'))?.status()).toBe(200);
+    keyResult = keyResultNamed(page, SALES_CYCLE);
+    await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
+    await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 84;');
+    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
+    await expect(keyResult.getByTestId('confidence-badge')).toHaveText(exactly('Amber'));
   });
 });

@@ -4,16 +4,6 @@ import { expect } from '@playwright/test';
 /** end2end/artifacts/ (gitignored): screenshots and reports of a run. */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** '2025-01-20' -> 'Jan 20, 2025', the way the spark readout shows a date. */
-export function readoutDate(isoDate) {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate ?? '');
-  if (!match) throw new Error(`not a YYYY-MM-DD date: ${JSON.stringify(isoDate)}`);
-  const [, year, month, day] = match;
-  return `${MONTHS[Number(month) - 1]} ${Number(day)}, ${year}`;
-}
-
 /** Hydration is done when the app marks <html data-hydrated="true">. */
 export async function waitForHydration(page) {
   await expect(page.locator('html'), 'the page should hydrate (html[data-hydrated="true"])')
@@ -171,9 +161,36 @@ export function teamSection(page, name) {
   return page.getByTestId('team').filter({ has: page.locator('h2').filter({ hasText: exactly(name) }) });
 }
 
-/** The points of a dashboard row's sparkline. */
-export function sparkPoints(keyResult) {
-  return keyResult.locator('circle[data-testid="spark-point"]');
+/** The sparkline of a dashboard row. */
+export function sparkline(keyResult) {
+  return keyResult.locator('svg[data-testid="sparkline"]');
+}
+
+/** How many check-ins a row's sparkline shows (its `data-points`). */
+export async function sparkCount(keyResult) {
+  const count = await sparkline(keyResult).getAttribute('data-points');
+  expect(count, 'data-points of the sparkline').toMatch(/^\d+$/);
+  return Number(count);
+}
+
+/** Waits until a row's sparkline shows `count` check-ins. */
+export async function expectSparkCount(keyResult, count, message) {
+  await expect(sparkline(keyResult), message).toHaveAttribute('data-points', String(count));
+}
+
+/**
+ * On a hydrated dashboard: opens the page's check-in dialog from the row's
+ * "Record check-in" link and returns its form, checked to be for that row.
+ */
+export async function openCheckInDialog(page, keyResult) {
+  const title = (await keyResult.getByTestId('kr-title').textContent())?.trim() ?? '';
+  await keyResult.getByTestId('check-in-toggle').click();
+  const dialog = page.getByTestId('check-in-dialog');
+  await expect(dialog, 'the check-in dialog opens').toBeVisible();
+  await expect(dialog.getByTestId('check-in-dialog-title')).toHaveText(exactly(title));
+  const form = dialog.getByTestId('check-in-form');
+  await expect(form).toBeVisible();
+  return form;
 }
 
 /** The id of a key result, from its link on the dashboard (/kr/<id>). */

@@ -24,8 +24,9 @@ test('names holding script or SQL are stored literally and render inert', async 
     await form.locator('input[name="name"]').fill(name);
     await form.locator('input[name="email"]').fill(`inert-${run}-${index}@airline.com`);
     await form.getByTestId('invite-submit').click();
-    // The banner holding the new link names the person it is for.
-    const banner = page.locator('[role="status"]', { has: page.getByTestId('invite-link') });
+    // The form posts and comes back; the banner holding the new link names
+    // the person it is for.
+    const banner = page.locator('[role="status"]', { has: page.getByTestId('issued-link') });
     await expect(banner).toContainText(`inert-${run}-${index}@airline.com`);
   }
 

@@ -1,5 +1,6 @@
 // Without JavaScript the server-rendered page still carries every key result
-// and its sparkline; the interactive readout only exists after hydration.
+// and its sparkline, the objectives fold (native disclosures), and "Record
+// check-in" leads to the key result page's form.
 import { test, expect } from '@playwright/test';
 import { KEY_RESULT_TITLES, OBJECTIVES } from './seed.mjs';
 import { MIKE, signInNoJs, texts } from './helpers.mjs';
@@ -7,7 +8,7 @@ import { MIKE, signInNoJs, texts } from './helpers.mjs';
 test.describe('with JavaScript disabled', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('all key results and their sparklines are server-rendered; no readout', async ({ page }) => {
+  test('all key results and their sparklines are server-rendered; objectives fold', async ({ page }) => {
     await signInNoJs(page, MIKE);
     const response = await page.goto('/');
     expect(response?.status()).toBe(200);
@@ -27,20 +28,22 @@ test.describe('with JavaScript disabled', () => {
       await expect(sparkline, `sparkline of "${title}"`).toHaveCount(1);
       await expect(sparkline, `sparkline of "${title}"`).toBeVisible();
       await expect(sparkline.locator(':scope > title')).toHaveCount(1);
-      expect(await sparkline.getByTestId('spark-point').count(), `spark points of "${title}"`).toBeGreaterThanOrEqual(2);
+      expect(Number(await sparkline.getAttribute('data-points')), `check-ins on the sparkline of "${title}"`).toBeGreaterThanOrEqual(2);
     }
 
-    // Every list is open: folding needs JavaScript, so nothing starts folded.
+    // Every list is open, and folds without JavaScript too.
     for (const list of await page.getByTestId('kr-list').all()) {
       await expect(list).toBeVisible();
     }
+    const first = page.getByTestId('objective').first();
+    await first.getByTestId('objective-toggle').click();
+    await expect(first.getByTestId('kr-list')).toBeHidden();
+    await expect(page.getByTestId('objective').nth(1).getByTestId('kr-list')).toBeVisible();
 
-    // No readout text, not even when a point takes focus.
-    const readoutText = async () => (await texts(page.getByTestId('spark-readout'))).join('');
-    expect(await readoutText(), 'readout text before any interaction').toBe('');
-    const point = page.getByTestId('spark-point').first();
-    await point.focus();
-    await point.hover();
-    expect(await readoutText(), 'readout text after focusing a point without JavaScript').toBe('');
+    // Mike's "Record check-in" links lead to the key result page's form.
+    const links = page.getByTestId('check-in-toggle');
+    expect(await links.count()).toBeGreaterThan(0);
+    const href = await links.first().getAttribute('href');
+    expect(href).toMatch(/^\/kr\/[0-9a-f-]{36}#check-in$/);
   });
 });

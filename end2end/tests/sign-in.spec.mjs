@@ -26,7 +26,10 @@ import {
   signIn,
   signInRedirect,
   signOut,
-  sparkPoints,
+  expectSparkCount,
+  openCheckInDialog,
+  sparkCount,
+  sparkline,
   submitSignIn,
   teamSection,
   waitForHydration,
@@ -63,12 +66,16 @@ async function expectSentToSignIn(page, response, path) {
  * confidence option value and the default date from a form on the page.
  */
 async function checkInBody(page, keyResultIdValue, value) {
-  const form = page.getByTestId('check-in-form').first();
+  // The form of a key result of Mike's own team, on its page.
+  const back = page.url();
+  await page.goto(`/kr/${await keyResultId(page, REDEMPTION_RATE)}`);
+  const form = page.getByTestId('check-in-form');
   const confidence = await form
     .locator('select[data-testid="check-in-confidence"] option')
     .filter({ hasText: exactly('Green') })
     .getAttribute('value');
   const date = await form.getByTestId('check-in-date').inputValue();
+  await page.goto(back);
   return { key_result_id: keyResultIdValue, value, confidence, note: '', date };
 }
 
@@ -158,12 +165,9 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
 
     const keyResult = keyResultNamed(page, REDEMPTION_RATE);
     await expect(keyResult).toHaveCount(1);
-    const points = sparkPoints(keyResult);
-    const before = await points.count();
+    const before = await sparkCount(keyResult);
 
-    await keyResult.getByTestId('check-in-toggle').click();
-    const form = keyResult.getByTestId('check-in-form');
-    await expect(form).toBeVisible();
+    const form = await openCheckInDialog(page, keyResult);
     await expect(form.locator('[data-testid="check-in-author"], [name="author_id"]'), 'no author picker').toHaveCount(0);
 
     const note = `Award sale on partner routes (${Date.now()})`;
@@ -176,8 +180,8 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
     await form.getByTestId('check-in-submit').click();
     expect((await saved).status(), 'a member may check in on his team').toBe(200);
 
-    await expect(points, 'one more spark point').toHaveCount(before + 1);
-    await expect(points.last()).toHaveAttribute('data-value', '19.5');
+    await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
+    await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 19.5%');
     await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('19.5%'));
     const cookies = (await page.context().cookies()).map((cookie) => cookie.name);
     expect(cookies).not.toContain('runway_acting_as');
@@ -217,7 +221,7 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
   test('the server refuses his check-in on a Corporate Sales key result (403)', async ({ page, baseURL }) => {
     await page.goto('/');
     const keyResult = keyResultNamed(page, NEW_ACCOUNTS);
-    const before = await sparkPoints(keyResult).count();
+    const before = await sparkCount(keyResult);
     const body = await checkInBody(page, await keyResultId(page, NEW_ACCOUNTS), '7');
 
     // page.request shares the browser's cookies: this is Mike's session. The
@@ -230,12 +234,12 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
     expect(response.status(), `POST /api/check_in ${JSON.stringify(body)}`).toBe(403);
 
     await page.reload();
-    await expect(sparkPoints(keyResultNamed(page, NEW_ACCOUNTS)), 'nothing saved').toHaveCount(before);
+    await expectSparkCount(keyResultNamed(page, NEW_ACCOUNTS), before, 'nothing saved');
   });
 
   test('a check-in posted from another site is refused (403) and saves nothing', async ({ page }) => {
     await page.goto('/');
-    const before = await sparkPoints(keyResultNamed(page, PARTNER_BOOKINGS)).count();
+    const before = await sparkCount(keyResultNamed(page, PARTNER_BOOKINGS));
     const body = await checkInBody(page, await keyResultId(page, PARTNER_BOOKINGS), '3600000');
 
     const response = await page.request.post('/api/check_in', {
@@ -246,7 +250,7 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
     expect(response.status(), 'a cross-site POST with a valid session').toBe(403);
 
     await page.reload();
-    await expect(sparkPoints(keyResultNamed(page, PARTNER_BOOKINGS)), 'nothing saved').toHaveCount(before);
+    await expectSparkCount(keyResultNamed(page, PARTNER_BOOKINGS), before, 'nothing saved');
   });
 
   test('/admin/people is forbidden (403)', async ({ page }) => {
@@ -321,7 +325,8 @@ test.describe('as Emily Davis, an admin', () => {
     await team.selectOption({ label: 'Direct Channel Sales' });
     await role.selectOption('member');
     await page.getByTestId('invite-submit').click();
-    const link = page.getByTestId('invite-link');
+    // The form posts and comes back with the link, shown once.
+    const link = page.getByTestId('issued-link');
     await expect(link).toBeVisible();
     // The link is the element's text (or its value, should it be a read-only field).
     const linkText = () =>

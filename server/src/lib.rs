@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The server around the app: the pool, migrations (and the demo seed) at
 //! start, and the axum router. No business logic lives here.
 

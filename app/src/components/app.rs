@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -42,14 +42,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-
-    // Effects run only in the browser: this marks the page as hydrated, which
-    // the CSS and the browser tests use.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     let viewer = Resource::new(|| (), |_| get_viewer());
 
@@ -99,7 +91,20 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </Router>
+        <HydrationMark />
     }
+}
+
+/// The last island of every page: once it runs, the islands before it have
+/// hydrated, so it marks `<html data-hydrated="true">` for the CSS and the
+/// browser tests.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 #[component]

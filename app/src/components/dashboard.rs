@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
+use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::format_date;
 use super::sparkline::Sparkline;
 use crate::access::Viewer;
@@ -21,13 +21,11 @@ struct RowContext {
     viewer: Option<Viewer>,
     quarter: QuarterView,
     as_of: chrono::NaiveDate,
-    today: chrono::NaiveDate,
 }
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
-    let changed = CheckInsChanged::provide();
     let param = move |name: &str| query.read().get(name).filter(|value| !value.is_empty());
     let dashboard = Resource::new(
         move || {
@@ -37,10 +35,9 @@ pub fn DashboardPage() -> impl IntoView {
                 param("owner"),
                 param("at_risk"),
                 param("stale"),
-                changed.0.get(),
             )
         },
-        |(quarter, team, owner, at_risk, stale, _)| {
+        |(quarter, team, owner, at_risk, stale)| {
             get_dashboard(quarter, team, owner, at_risk, stale)
         },
     );
@@ -48,14 +45,14 @@ pub fn DashboardPage() -> impl IntoView {
 
     view! {
         <CheckInPostError />
-        <Transition fallback=|| view! { <p class="loading">"Loading OKRs…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading OKRs…"</p> }>
             {move || Suspend::new(async move {
                 match (dashboard.await, viewer.await) {
                     (Ok(dashboard), Ok(viewer)) => view! { <DashboardView dashboard viewer /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -118,11 +115,26 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         .into_any();
     };
     let is_planner = viewer.as_ref().is_some_and(Viewer::is_planner);
+    let max_date = today.min(quarter.end_at).max(quarter.start_at);
+    // The one check-in dialog, when this person may check in on any row.
+    let dialog = (!quarter.archived
+        && teams.iter().any(|team| {
+            team.objectives
+                .iter()
+                .flat_map(|objective| &objective.key_results)
+                .any(|kr| {
+                    viewer
+                        .as_ref()
+                        .is_some_and(|viewer| viewer.may_check_in(kr.owner_id, team.id))
+                })
+        }))
+    .then(|| {
+        view! { <CheckInDialog min_date=quarter.start_at.to_string() max_date=max_date.to_string() /> }
+    });
     provide_context(RowContext {
         viewer,
         quarter: quarter.clone(),
         as_of,
-        today,
     });
     let key_results: Vec<&KeyResultView> = teams
         .iter()
@@ -136,6 +148,8 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
 
     view! {
         <Title text=format!("{} · RunwayOKR", quarter.label) />
+        // Swapped for a fresh copy after a check-in saved in place.
+        <div id="dashboard" data-refresh="">
         <section class="quarter-bar" aria-label="Quarter">
             <div class="quarter-heading">
                 <h2 data-testid="quarter-label">{quarter.label.clone()}</h2>
@@ -186,6 +200,8 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         } else {
             teams.into_iter().map(|team| view! { <TeamSection team /> }).collect_view().into_any()
         }}
+        </div>
+        {dialog}
     }
     .into_any()
 }
@@ -340,29 +356,14 @@ fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView
             .is_some_and(|viewer| viewer.may_plan(team_id));
     let progress = objective.progress();
     let confidence = objective.confidence();
-    let expanded = RwSignal::new(true);
-    let list_id = format!("objective-{}-krs", objective.id);
-    let controls = list_id.clone();
     let count = objective.key_results.len();
 
     view! {
         <article class="objective" data-testid="objective">
             <header class="objective-header">
-                <h3 class="objective-title" data-testid="objective-title">
-                    <button
-                        type="button"
-                        class="objective-toggle"
-                        data-testid="objective-toggle"
-                        aria-expanded=move || expanded.get().to_string()
-                        aria-controls=controls
-                        on:click=move |_| expanded.update(|open| *open = !*open)
-                    >
-                        <span class="chevron" aria-hidden="true"></span>
-                        {objective.title.clone()}
-                    </button>
-                </h3>
+                <h3 class="objective-title" data-testid="objective-title">{objective.title.clone()}</h3>
                 <p class="objective-meta">
-                    {format!("Owner {} · {} key results", objective.owner, count)}
+                    {format!("Owner {}", objective.owner)}
                     {may_plan
                         .then(|| {
                             view! {
@@ -388,18 +389,19 @@ fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView
                     <ConfidenceBadge level=confidence testid="objective-confidence" />
                 </div>
             </header>
-            <ul
-                class="key-results"
-                data-testid="kr-list"
-                id=list_id
-                hidden=move || !expanded.get()
-            >
-                {objective
-                    .key_results
-                    .into_iter()
-                    .map(|key_result| view! { <KeyResultRow key_result team_id /> })
-                    .collect_view()}
-            </ul>
+            // A native disclosure: folds with and without JavaScript.
+            <details class="objective-krs" open>
+                <summary data-testid="objective-toggle">
+                    {format!("{count} key result{}", if count == 1 { "" } else { "s" })}
+                </summary>
+                <ul class="key-results" data-testid="kr-list">
+                    {objective
+                        .key_results
+                        .into_iter()
+                        .map(|key_result| view! { <KeyResultRow key_result team_id /> })
+                        .collect_view()}
+                </ul>
+            </details>
         </article>
     }
 }
@@ -412,10 +414,6 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
             .viewer
             .as_ref()
             .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
-    let max_date = context
-        .today
-        .min(context.quarter.end_at)
-        .max(context.quarter.start_at);
     let at_risk = key_result.at_risk(&context.quarter, context.as_of);
     let stale = key_result.stale(context.as_of);
     let progress = key_result.progress();
@@ -438,22 +436,17 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
     view! {
         <li class="key-result" data-testid="key-result">
             <div class="kr-identity">
-                <p class="kr-title">
-                    <a href=format!("/kr/{}", key_result.id) data-testid="kr-title">
-                        {key_result.title.clone()}
-                    </a>
-                </p>
-                <p class="kr-owner">
-                    <span class="visually-hidden">"Owner: "</span>
-                    <span data-testid="kr-owner">{key_result.owner.clone()}</span>
-                </p>
+                <a class="kr-title" href=format!("/kr/{}", key_result.id) data-testid="kr-title">
+                    {key_result.title.clone()}
+                </a>
+                <p class="kr-owner" data-testid="kr-owner">{key_result.owner.clone()}</p>
             </div>
             <div class="kr-value">
                 <span class="kr-current" data-testid="kr-current">{current}</span>
                 <span class="kr-range" title=format!("Target: {direction}")>{range}</span>
             </div>
             <div class="kr-progress">
-                <ProgressBar progress label="Key result progress" />
+                <ProgressBar progress label="Progress" />
                 <span class="figure" data-testid="kr-progress">
                     {progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}
                 </span>
@@ -461,49 +454,40 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
             <div class="kr-status">
                 <ConfidenceBadge level=confidence testid="confidence-badge" />
                 <span class="kr-last" data-testid="kr-last-check-in">{last_check_in}</span>
-                <span class="flags">
-                    {at_risk.then(|| view! { <span class="flag flag-risk" data-testid="flag-at-risk">"At risk"</span> })}
-                    {stale.then(|| view! { <span class="flag flag-stale" data-testid="flag-stale">"Stale"</span> })}
-                </span>
+                {at_risk.then(|| view! { <span class="flag flag-risk" data-testid="flag-at-risk">"At risk"</span> })}
+                {stale.then(|| view! { <span class="flag flag-stale" data-testid="flag-stale">"Stale"</span> })}
             </div>
             <Sparkline key_result=key_result.clone() />
             {may_check_in
                 .then(|| {
+                    // The key result page's form without JavaScript; the
+                    // page's check-in dialog once hydrated (it reads the
+                    // key result from the href, its title from the row).
                     view! {
-                        <details class="check-in-panel">
-                            <summary data-testid="check-in-toggle">"Record check-in"</summary>
-                            <CheckInForm
-                                key_result_id=key_result.id
-                                unit=key_result.unit.as_str()
-                                min_date=context.quarter.start_at.to_string()
-                                max_date=max_date.to_string()
-                            />
-                        </details>
+                        <a
+                            class="check-in-link"
+                            href=format!("/kr/{}#check-in", key_result.id)
+                            data-testid="check-in-toggle"
+                            data-unit=key_result.unit.as_str()
+                        >
+                            "Record check-in"
+                        </a>
                     }
                 })}
         </li>
     }
 }
 
-/// A bar clamped to 0–100%; the figure beside it tells the true value.
+/// A native progress bar (a share of 1, clamped to 0–1); the figure beside
+/// it tells the true value.
 #[component]
 pub fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
-    let clamped = progress.map(rules::clamped).unwrap_or(0.0);
-    let percent = (clamped * 100.0).round();
-    view! {
-        <div
-            class="bar"
-            role="progressbar"
-            aria-label=label
-            aria-valuemin="0"
-            aria-valuemax="100"
-            aria-valuenow=percent.to_string()
-        >
-            <span class="bar-fill" style=format!("width: {percent}%")></span>
-        </div>
-    }
+    let share = progress.map(rules::clamped).unwrap_or(0.0);
+    view! { <progress class="bar" value=format!("{share:.2}") aria-label=label></progress> }
 }
 
+/// The confidence in words; the CSS prefixes "Confidence: " for screen
+/// readers only.
 #[component]
 pub fn ConfidenceBadge(level: Option<ConfidenceLevel>, testid: &'static str) -> impl IntoView {
     let (class, text) = match level {
@@ -513,7 +497,6 @@ pub fn ConfidenceBadge(level: Option<ConfidenceLevel>, testid: &'static str) -> 
         None => ("badge badge-none", "No check-in"),
     };
     view! {
-        <span class="visually-hidden">"Confidence: "</span>
         <span class=class data-testid=testid>
             {text}
         </span>

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::check_in_form::{CheckInForm, CheckInPostError, CheckInsChanged};
+use super::check_in_form::{CheckInPanel, CheckInPostError};
 use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use super::format_date;
 use crate::access::Viewer;
@@ -20,30 +20,28 @@ use crate::rules;
 #[component]
 pub fn KeyResultPage() -> impl IntoView {
     let params = use_params_map();
-    let changed = CheckInsChanged::provide();
     let query = leptos_router::hooks::use_query_map();
     let detail = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
                 query.read().get("page"),
-                changed.0.get(),
             )
         },
-        |(id, page, _)| get_key_result(id, page),
+        |(id, page)| get_key_result(id, page),
     );
     let viewer = Resource::new(|| (), |_| get_viewer());
 
     view! {
         <CheckInPostError />
-        <Transition fallback=|| view! { <p class="loading">"Loading key result…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading key result…"</p> }>
             {move || Suspend::new(async move {
                 match (detail.await, viewer.await) {
                     (Ok(detail), Ok(viewer)) => view! { <Detail detail viewer /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -91,9 +89,12 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
             {objective}
         </nav>
         <article class="kr-detail" data-testid="kr-detail">
+            // The figures and the history are swapped for fresh copies after a
+            // check-in saved in place.
+            <div id="kr-figures" data-refresh="">
             <header class="kr-detail-header">
                 <h2 data-testid="kr-detail-title">{key_result.title.clone()}</h2>
-                <p class="kr-owner">{format!("Owner {}", key_result.owner)}</p>
+                <p class="kr-detail-owner">{format!("Owner {}", key_result.owner)}</p>
                 {(!quarter.archived && viewer.as_ref().is_some_and(|viewer| viewer.may_plan(team_id)))
                     .then(|| {
                         view! {
@@ -152,6 +153,9 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
                     })}
             </ul>
             <TrendChart detail_points=points.clone() key_result=key_result.clone() quarter=quarter.clone() forecast=forecast.ok() />
+            </div>
+            // Outside the swapped region, so it stays hydrated.
+            <ChartReadout />
             <section class="kr-check-in" aria-labelledby="record-heading">
                 <h3 id="record-heading">"Record a check-in"</h3>
                 {if quarter.archived {
@@ -163,9 +167,9 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
                         .into_any()
                 } else if viewer.as_ref().is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id)) {
                     view! {
-                        <CheckInForm
+                        <CheckInPanel
                             key_result_id=key_result.id
-                            unit=key_result.unit.as_str()
+                            unit=key_result.unit.as_str().to_owned()
                             min_date=quarter.start_at.to_string()
                             max_date=max_date.to_string()
                         />
@@ -180,7 +184,7 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
                         .into_any()
                 }}
             </section>
-            <section class="history" aria-labelledby="history-heading">
+            <section class="history" id="kr-history" data-refresh="" aria-labelledby="history-heading">
                 <h3 id="history-heading">"Check-ins"</h3>
                 {if history.is_empty() {
                     view! { <p class="empty">"No check-ins yet."</p> }.into_any()
@@ -307,6 +311,18 @@ fn TrendChart(
         values.len(),
         key_result.format(key_result.target_value)
     );
+    // Each point's date and value, for its tooltip and the readout.
+    let readouts: Vec<((f64, f64), String)> = values
+        .iter()
+        .copied()
+        .zip(&detail_points)
+        .map(|(xy, (at, value))| {
+            (
+                xy,
+                format!("{}: {}", format_date(*at), key_result.format(*value)),
+            )
+        })
+        .collect();
     let mid_date: NaiveDate = quarter.start_at + chrono::Duration::days((days / 2.0) as i64);
 
     view! {
@@ -357,9 +373,24 @@ fn TrendChart(
                         }
                     })}
                 <polyline class="trend-line" points=polyline />
-                {values
-                    .iter()
-                    .map(|(d, v)| view! { <circle class="trend-point" data-testid="trend-point" cx=x(*d) cy=y(*v) r="4" /> })
+                {readouts
+                    .into_iter()
+                    .map(|((d, v), readout)| {
+                        let tooltip = readout.clone();
+                        view! {
+                            <circle
+                                class="trend-point"
+                                data-testid="trend-point"
+                                data-readout=readout.clone()
+                                tabindex="0"
+                                cx=x(d)
+                                cy=y(v)
+                                r="4"
+                            >
+                                <title>{tooltip}</title>
+                            </circle>
+                        }
+                    })
                     .collect_view()}
             </svg>
             <figcaption class="legend">
@@ -369,5 +400,37 @@ fn TrendChart(
                 <span class="key key-forecast">"Forecast"</span>
             </figcaption>
         </figure>
+    }
+    .into_any()
+}
+
+/// Once hydrated: focusing (Tab) or hovering a point of the chart reads out
+/// its date and value here. Without JavaScript each point has its tooltip.
+#[island]
+fn ChartReadout() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let show = move |event: &web_sys::Event| {
+            use wasm_bindgen::JsCast;
+            let readout = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|element| element.closest("[data-readout]").ok().flatten())
+                .and_then(|point| point.get_attribute("data-readout"));
+            if let Some(readout) = readout {
+                text.set(readout);
+            }
+        };
+        let focus = window_event_listener(leptos::ev::focusin, move |event| show(&event));
+        let hover = window_event_listener(leptos::ev::mouseover, move |event| show(&event));
+        on_cleanup(move || {
+            focus.remove();
+            hover.remove();
+        });
+    });
+    view! {
+        <p class="chart-readout" data-testid="chart-readout" aria-live="polite">
+            {move || text.get()}
+        </p>
     }
 }

@@ -1,11 +1,9 @@
-//! An inline SVG sparkline of a key result's check-ins, with its target.
-//! Server-rendered as a complete picture; once hydrated, hovering or focusing
-//! (Tab) a point reads out its date and value.
+//! An inline SVG sparkline of a key result's check-ins, with its target:
+//! server-rendered, with no script.
 
 use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::format_date;
 use crate::model::KeyResultView;
 
 const WIDTH: f64 = 168.0;
@@ -57,6 +55,9 @@ pub fn geometry(
     }
 }
 
+/// Static markup: one polyline and the target line, and a summary for
+/// screen readers ("4 check-ins, $8.2M to $9.1M; target $15M"). The key
+/// result page's chart has the point-by-point readout.
 #[component]
 pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
     let values: Vec<f64> = key_result
@@ -72,109 +73,63 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         HEIGHT,
         PAD,
     );
-    let labels: Vec<String> = key_result
-        .check_ins
-        .iter()
-        .map(|point| {
-            format!(
-                "{}: {}",
-                format_date(point.created_at),
-                key_result.format(point.value)
-            )
-        })
-        .collect();
-    let title = match (key_result.check_ins.first(), key_result.check_ins.last()) {
-        (Some(first), Some(last)) => format!(
-            "Trend of {} check-ins, from {} to {}; target {}",
-            key_result.check_ins.len(),
-            key_result.format(first.value),
-            key_result.format(last.value),
-            key_result.format(key_result.target_value),
-        ),
-        _ => format!(
-            "No check-ins yet; target {}",
-            key_result.format(key_result.target_value)
-        ),
-    };
-    let title_id = format!("spark-title-{}", key_result.id);
-    let labelled_by = title_id.clone();
+    let title = summary(&key_result);
     let line: String = shape
         .points
         .iter()
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .map(|(x, y)| format!("{x:.0},{y:.0}"))
         .collect::<Vec<_>>()
         .join(" ");
-
-    let selected = RwSignal::new(None::<usize>);
-    let readout_labels = labels.clone();
-    let readout = move || {
-        selected
-            .get()
-            .and_then(|index| readout_labels.get(index).cloned())
-    };
-
-    let circles = key_result
+    // The newest point as a dot in its confidence's colour.
+    let dot = key_result
         .check_ins
-        .iter()
-        .zip(shape.points.iter())
-        .enumerate()
-        .map(|(index, (point, (x, y)))| {
-            let base = format!("spark-point confidence-{}", point_class(point.confidence));
-            let class = move || {
-                if selected.get() == Some(index) {
-                    format!("{base} selected")
-                } else {
-                    base.clone()
-                }
-            };
+        .last()
+        .zip(shape.points.last())
+        .map(|(point, (x, y))| {
             view! {
                 <circle
-                    data-testid="spark-point"
-                    data-date=point.created_at.format("%Y-%m-%d").to_string()
-                    data-value=point.value.normalize().to_string()
-                    class=class
-                    cx=format!("{x:.1}")
-                    cy=format!("{y:.1}")
-                    r="3.2"
-                    tabindex="0"
-                    on:mouseenter=move |_| selected.set(Some(index))
-                    on:focus=move |_| selected.set(Some(index))
-                    on:blur=move |_| selected.set(None)
-                >
-                    <title>{labels[index].clone()}</title>
-                </circle>
-            }
-        })
-        .collect_view();
-
-    view! {
-        <div class="spark">
-            <svg
-                data-testid="sparkline"
-                class="sparkline"
-                role="img"
-                aria-labelledby=labelled_by
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                width=WIDTH.to_string()
-                height=HEIGHT.to_string()
-                on:mouseleave=move |_| selected.set(None)
-            >
-                <title id=title_id>{title}</title>
-                <line
-                    data-testid="sparkline-target"
-                    class="spark-target"
-                    x1="0"
-                    x2=WIDTH.to_string()
-                    y1=format!("{:.1}", shape.target_y)
-                    y2=format!("{:.1}", shape.target_y)
+                    class=format!("confidence-{}", point_class(point.confidence))
+                    cx=format!("{x:.0}")
+                    cy=format!("{y:.0}")
+                    r="3"
                 />
-                <polyline class="spark-line" points=line />
-                {circles}
-            </svg>
-            <p class="spark-readout" data-testid="spark-readout" aria-live="polite">
-                {readout}
-            </p>
-        </div>
+            }
+        });
+
+    // Its size comes from the CSS (.sparkline).
+    view! {
+        <svg
+            class="sparkline"
+            data-testid="sparkline"
+            role="img"
+            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+            data-points=key_result.check_ins.len().to_string()
+        >
+            <title>{title}</title>
+            <line class="spark-target" x1="0" x2=WIDTH.to_string() y1=format!("{:.0}", shape.target_y) y2=format!("{:.0}", shape.target_y) />
+            <polyline points=line />
+            {dot}
+        </svg>
+    }
+}
+
+/// What a sparkline shows, in words.
+pub fn summary(key_result: &KeyResultView) -> String {
+    let target = key_result.format(key_result.target_value);
+    match (key_result.check_ins.first(), key_result.check_ins.last()) {
+        (Some(only), _) if key_result.check_ins.len() == 1 => {
+            format!(
+                "1 check-in, {}; target {target}",
+                key_result.format(only.value)
+            )
+        }
+        (Some(first), Some(last)) => format!(
+            "{} check-ins, {} to {}; target {target}",
+            key_result.check_ins.len(),
+            key_result.format(first.value),
+            key_result.format(last.value),
+        ),
+        _ => format!("No check-ins yet; target {target}"),
     }
 }
 
@@ -214,5 +169,49 @@ mod tests {
         let shape = geometry(&[7.0], 7.0, 7.0, 100.0, 50.0, 5.0);
         assert_eq!(shape.points, vec![(50.0, 25.0)]);
         assert_eq!(shape.target_y, 25.0);
+    }
+
+    fn key_result(values: &[&str]) -> KeyResultView {
+        use rust_decimal::Decimal;
+        let decimal = |text: &str| text.parse::<Decimal>().expect("a decimal");
+        KeyResultView {
+            id: uuid::Uuid::nil(),
+            title: "APAC revenue".into(),
+            owner: "Lisa Wang".into(),
+            owner_id: uuid::Uuid::nil(),
+            unit: entity::Unit::Dollars,
+            direction: entity::Direction::Up,
+            start_value: decimal("8000000"),
+            target_value: decimal("15000000"),
+            current_value: values
+                .last()
+                .map(|value| decimal(value))
+                .unwrap_or_default(),
+            check_ins: values
+                .iter()
+                .enumerate()
+                .map(|(day, value)| crate::model::CheckInPoint {
+                    value: decimal(value),
+                    confidence: entity::ConfidenceLevel::Green,
+                    created_at: chrono::NaiveDate::from_ymd_opt(2025, 1, 6 + day as u32)
+                        .expect("a date")
+                        .and_hms_opt(9, 0, 0)
+                        .expect("a time"),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_summary_says_how_many_check_ins_from_where_to_where() {
+        assert_eq!(
+            summary(&key_result(&["8200000", "8600000", "9100000"])),
+            "3 check-ins, $8.2M to $9.1M; target $15M"
+        );
+        assert_eq!(
+            summary(&key_result(&["8300000"])),
+            "1 check-in, $8.3M; target $15M"
+        );
+        assert_eq!(summary(&key_result(&[])), "No check-ins yet; target $15M");
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::dashboard::ErrorPanel;
+use super::dashboard::{ErrorPanel, ProgressBar};
 use super::planning::FormError;
 use crate::api::transfer::{CommitImport, get_import_history, get_import_preview};
 use crate::model::{ImportCounts, ImportHistoryRow, ImportKind, ImportPreview, ImportState};
@@ -136,22 +136,13 @@ fn Preview(
     };
     let body = match state {
         ImportState::Running { done, total } => {
-            let percent = (done * 100).checked_div(total).unwrap_or(0);
+            let share = (total > 0).then(|| done as f64 / total as f64);
             view! {
                 <Meta http_equiv="refresh" content="1" />
                 <p data-testid="import-progress" role="status">
                     {format!("Importing {filename}: {done} of {total} rows written…")}
                 </p>
-                <div
-                    class="bar"
-                    role="progressbar"
-                    aria-label="Import progress"
-                    aria-valuemin="0"
-                    aria-valuemax="100"
-                    aria-valuenow=percent.to_string()
-                >
-                    <span class="bar-fill" style=format!("width: {percent}%")></span>
-                </div>
+                <ProgressBar progress=share label="Import progress" />
             }
             .into_any()
         }
