@@ -10,6 +10,7 @@ mod m20250101_000001_create_auth_tables;
 mod m20250101_000002_create_okr_tables;
 mod m20251126_000001_create_person_role;
 mod m20251126_000002_create_api_tokens;
+mod m20261126_000001_create_check_in_recent_index;
 pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000002_create_okr_tables::Migration),
             Box::new(m20251126_000001_create_person_role::Migration),
             Box::new(m20251126_000002_create_api_tokens::Migration),
+            Box::new(m20261126_000001_create_check_in_recent_index::Migration),
         ]
     }
 }

@@ -184,19 +184,23 @@ const UNIQUE: [(&str, &str); 4] = [
     ("api_token", "token_hash"),
 ];
 
-/// The spec's performance indexes: (index, table, column).
+/// The spec's performance indexes and those added since: (index, table,
+/// columns in index order).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &str); 9] = [
-    ("team_org_idx", "team", "organization_id"),
-    ("user_team_idx", "okr_user", "team_id"),
-    ("obj_quarter_idx", "objective", "quarter_id"),
-    ("obj_team_idx", "objective", "team_id"),
-    ("kr_obj_idx", "key_result", "objective_id"),
-    ("kr_owner_idx", "key_result", "owner_id"),
-    ("checkin_kr_idx", "check_in", "kr_id"),
-    ("checkin_created_idx", "check_in", "created_at"),
+const INDEXES: [(&str, &str, &[&str]); 10] = [
+    ("team_org_idx", "team", &["organization_id"]),
+    ("user_team_idx", "okr_user", &["team_id"]),
+    ("obj_quarter_idx", "objective", &["quarter_id"]),
+    ("obj_team_idx", "objective", &["team_id"]),
+    ("kr_obj_idx", "key_result", &["objective_id"]),
+    ("kr_owner_idx", "key_result", &["owner_id"]),
+    ("checkin_kr_idx", "check_in", &["kr_id"]),
+    ("checkin_created_idx", "check_in", &["created_at"]),
     // Added for the JSON API: a person's tokens.
-    ("api_token_owner_idx", "api_token", "owner_id"),
+    ("api_token_owner_idx", "api_token", &["owner_id"]),
+    // Added for the dashboard's sparklines: a key result's newest check-ins,
+    // ties on the time by id.
+    ("checkin_kr_created_idx", "check_in", &["kr_id", "created_at", "id"]),
 ];
 
 async fn query(db: &DatabaseConnection, sql: &str) -> Vec<QueryResult> {
@@ -578,31 +582,41 @@ migration::backend_test!(unique_constraints_match_the_spec, |backend| async move
     test_db.close().await.expect("drop the test database");
 });
 
-/// Every index that is neither a primary key nor unique: (index, table, column).
-async fn plain_indexes(test_db: &TestDb) -> BTreeSet<Vec<String>> {
+/// Every index that is neither a primary key nor unique: (index, table,
+/// its columns in index order).
+async fn plain_indexes(test_db: &TestDb) -> BTreeSet<(String, String, Vec<String>)> {
     let sql = match test_db.backend {
         Backend::Sqlite => {
-            "SELECT list.name, m.name, info.name \
+            "SELECT list.name, m.name, info.name, info.seqno \
              FROM sqlite_master m \
              JOIN pragma_index_list(m.name) list \
              JOIN pragma_index_info(list.name) info \
              WHERE m.type = 'table' AND list.\"unique\" = 0"
         }
         Backend::Postgres => {
-            "SELECT i.relname::text, t.relname::text, a.attname::text \
+            "SELECT i.relname::text, t.relname::text, a.attname::text, key.position::bigint \
              FROM pg_index x \
              JOIN pg_class i ON i.oid = x.indexrelid \
              JOIN pg_class t ON t.oid = x.indrelid \
              JOIN pg_namespace ns ON ns.oid = t.relnamespace \
-             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey) \
+             CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS key(attnum, position) \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = key.attnum \
              WHERE ns.nspname = 'public' AND NOT x.indisunique AND NOT x.indisprimary"
         }
     };
-    // A multi-column index shows up as several rows and so fails the comparison.
-    query(&test_db.db, sql)
-        .await
-        .iter()
-        .map(|row| (0..3).map(|index| text(row, index)).collect())
+    let mut columns: BTreeMap<(String, String), BTreeMap<i64, String>> = BTreeMap::new();
+    for row in query(&test_db.db, sql).await {
+        let position: i64 = row
+            .try_get_by_index(3)
+            .expect("a column's place in its index");
+        columns
+            .entry((text(&row, 0), text(&row, 1)))
+            .or_default()
+            .insert(position, text(&row, 2));
+    }
+    columns
+        .into_iter()
+        .map(|((index, table), columns)| (index, table, columns.into_values().collect()))
         .collect()
 }
 
@@ -610,10 +624,44 @@ migration::backend_test!(performance_indexes_match_the_spec, |backend| async mov
     let Some(test_db) = TestDb::migrated(backend).await else {
         return;
     };
-    let expected: BTreeSet<Vec<String>> = INDEXES
+    let expected: BTreeSet<(String, String, Vec<String>)> = INDEXES
         .iter()
-        .map(|(index, table, column)| owned(&[index, table, column]))
+        .map(|(index, table, columns)| ((*index).to_owned(), (*table).to_owned(), owned(columns)))
         .collect();
     assert_eq!(plain_indexes(&test_db).await, expected);
     test_db.close().await.expect("drop the test database");
 });
+
+migration::backend_test!(
+    down_of_the_newest_migration_drops_only_the_sparkline_index,
+    |backend| async move {
+        let Some(test_db) = TestDb::migrated(backend).await else {
+            return;
+        };
+        let all_indexes = plain_indexes(&test_db).await;
+        let sparkline_index =
+            |(index, ..): &(String, String, Vec<String>)| index == "checkin_kr_created_idx";
+        assert!(all_indexes.iter().any(sparkline_index), "{all_indexes:?}");
+
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the newest migration");
+        let without: BTreeSet<_> = all_indexes
+            .iter()
+            .filter(|index| !sparkline_index(index))
+            .cloned()
+            .collect();
+        assert_eq!(plain_indexes(&test_db).await, without);
+        assert_eq!(tables(&test_db).await, all_tables(), "no table is dropped");
+        assert_eq!(
+            migrations_applied(&test_db).await,
+            Migrator::migrations().len() - 1
+        );
+
+        Migrator::up(&test_db.db, None)
+            .await
+            .expect("apply it again");
+        assert_eq!(plain_indexes(&test_db).await, all_indexes);
+        test_db.close().await.expect("drop the test database");
+    }
+);

@@ -136,9 +136,25 @@ fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> 
         .collect()
 }
 
-/// The tables of the last two migrations: sign-in roles, then the API's
-/// tokens and idempotency keys.
+/// The tables of the latest migrations: sign-in roles, then the API's
+/// tokens and idempotency keys. The newest one adds only an index
+/// (`checkin_kr_created_idx`, for the sparklines), no table.
 const LATEST_TABLES: [&str; 3] = ["person_role", "api_token", "api_idempotency"];
+
+/// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
+/// (with the index-only one).
+const LATEST_MIGRATIONS: u32 = 3;
+
+/// Whether the sparklines' index on `check_in` is there.
+async fn has_sparkline_index(db: &DatabaseConnection) -> bool {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'checkin_kr_created_idx'"
+        }
+        _ => "SELECT indexname::text FROM pg_indexes WHERE indexname = 'checkin_kr_created_idx'",
+    };
+    !query(db, sql).await.is_empty()
+}
 
 // ---------------------------------------------------------------------------
 // Migrations down and up.
@@ -196,18 +212,28 @@ migration::backend_test!(
             assert!(before[*table] > 0, "{table} holds data: {before:?}");
         }
 
-        // Down the last two migrations (api tokens, person_role) and up again.
-        Migrator::down(db, Some(2))
+        // Down the latest migrations (the sparkline index, api tokens,
+        // person_role) and up again.
+        assert!(has_sparkline_index(db).await);
+        Migrator::down(db, Some(LATEST_MIGRATIONS))
             .await
-            .expect("roll back the last two migrations");
+            .expect("roll back the latest migrations");
         let kept = without_all(&all, &LATEST_TABLES);
         assert_eq!(tables(db).await, kept);
-        assert_eq!(applied(db).await, migrations - 2);
+        assert!(
+            !has_sparkline_index(db).await,
+            "{backend:?}: the index went too"
+        );
+        let latest = LATEST_MIGRATIONS as usize;
+        assert_eq!(applied(db).await, migrations - latest);
         let mut expected = before.clone();
         for table in LATEST_TABLES {
             expected.remove(table);
         }
-        expected.insert(BOOKKEEPING.to_owned(), before[BOOKKEEPING] - 2);
+        expected.insert(
+            BOOKKEEPING.to_owned(),
+            before[BOOKKEEPING] - i64::from(LATEST_MIGRATIONS),
+        );
         assert_eq!(
             counts(db, &kept).await,
             expected,
@@ -216,6 +242,7 @@ migration::backend_test!(
 
         Migrator::up(db, None).await.expect("migrate up again");
         assert_eq!(tables(db).await, all);
+        assert!(has_sparkline_index(db).await);
         assert_eq!(applied(db).await, migrations);
         let after = counts(db, &all).await;
         for (table, count) in &before {
@@ -228,7 +255,7 @@ migration::backend_test!(
         }
         assert_eq!(key_result_values(db).await, values);
         report(&format!(
-            "migrations ({backend:?}): down 2 / up kept {}",
+            "migrations ({backend:?}): down {LATEST_MIGRATIONS} / up kept {}",
             OKR_TABLES
                 .iter()
                 .map(|table| format!("{table} {}", after[*table]))

@@ -8,11 +8,22 @@
 //!   set), then the browser tests in `end2end/` against a freshly built app.
 //! - `setup`: only the installs.
 //! - `size`: builds the release bundle and prints its wasm + js size, gzipped.
+//! - `bench-import`: times a 10,000 key result CSV import on PostgreSQL
+//!   against `COPY`ing the same rows.
+//! - `bench`: builds the release server and prints how it serves the
+//!   signed-in dashboard: requests per second and latency under a fixed load,
+//!   page size, peak memory and SQL statements per request on PostgreSQL, on
+//!   the demo data and on a larger quarter; the time from start to healthy on
+//!   SQLite; and how much a key result's long history slows the dashboard.
+//!   Each figure is printed beside its goal; it is a benchmark, not a test.
 //!
 //! What may be missing on a new machine: rustup's wasm32 target (when rustup
 //! cannot download it, `scripts/offline-wasm.sh` builds it from Debian's
 //! sources), the wasm-bindgen CLI of the version in Cargo.lock, cargo-leptos,
 //! the npm packages of `end2end/`, and (for tests) Chromium.
+
+mod bench;
+mod http;
 
 use std::ffi::OsString;
 use std::net::TcpListener;
@@ -34,8 +45,9 @@ fn main() -> ExitCode {
         "setup" => setup().map(|_| ()),
         "size" => size(),
         "bench-import" => bench_import(),
+        "bench" => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|setup|size|bench-import>");
+            eprintln!("usage: cargo xtask <dev|test|setup|size|bench-import|bench>");
             return ExitCode::from(2);
         }
     };
@@ -58,6 +70,15 @@ struct Tools {
 }
 
 impl Tools {
+    /// The environment as it is, for tasks that need none of `setup`'s installs.
+    fn plain() -> Tools {
+        Tools {
+            path: std::env::var_os("PATH").unwrap_or_default(),
+            root: workspace_root(),
+            debian_toolchain: false,
+        }
+    }
+
     fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         command.current_dir(&self.root).env("PATH", &self.path);
@@ -290,11 +311,7 @@ fn dev() -> Result {
 /// a test). PostgreSQL: `RUNWAY_BENCH_POSTGRES_URL`, else
 /// `RUNWAY_TEST_POSTGRES_URL`, else the local server.
 fn bench_import() -> Result {
-    let tools = Tools {
-        path: std::env::var_os("PATH").unwrap_or_default(),
-        root: workspace_root(),
-        debian_toolchain: false,
-    };
+    let tools = Tools::plain();
     step("building the import benchmark (release) and running it on PostgreSQL");
     run(tools.cargo().args([
         "run",
@@ -342,74 +359,121 @@ fn test() -> Result {
 /// The built server on a free port with a new SQLite database holding the
 /// demo data. Stopped when dropped.
 struct Server {
-    child: Child,
+    // Fields drop in order: the process stops before its data is removed.
+    _process: Running,
     base_url: String,
-    data_dir: PathBuf,
+    _data_dir: TempDir,
 }
 
 impl Server {
     fn start(tools: &Tools) -> Result<Server> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|error| format!("no free port: {error}"))?
-            .port();
-        let data_dir = std::env::temp_dir().join(format!("runway-e2e-{}", std::process::id()));
-        std::fs::create_dir_all(&data_dir).map_err(|error| error.to_string())?;
-        let database = data_dir.join("e2e.db");
-        let _ = std::fs::remove_file(&database);
-        let child = tools
-            .command(&tools.root.join("target/debug/server").to_string_lossy())
-            .env("LEPTOS_OUTPUT_NAME", OUTPUT_NAME)
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("LEPTOS_SITE_PKG_DIR", "pkg")
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_ENV", "PROD")
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", database.display()),
-            )
-            .env("SEED_DEMO", "1")
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .spawn()
-            .map_err(|error| format!("cannot start the server: {error}"))?;
-        let server = Server {
-            child,
+        let port = free_port()?;
+        let data_dir = TempDir::new("e2e")?;
+        let database = data_dir.path.join("e2e.db");
+        let mut command = server_command(
+            tools,
+            &tools.root.join("target/debug/server"),
+            port,
+            &format!("sqlite://{}?mode=rwc", database.display()),
+        );
+        command.env("SEED_DEMO", "1").env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        );
+        let mut process = Running::spawn(&mut command, port)?;
+        process.wait_until_healthy(Duration::from_secs(60))?;
+        Ok(Server {
+            _process: process,
             base_url: format!("http://127.0.0.1:{port}"),
-            data_dir,
-        };
-        server.wait_until_healthy(port)?;
-        Ok(server)
-    }
-
-    fn wait_until_healthy(&self, port: u16) -> Result {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                use std::io::{Read, Write};
-                let request =
-                    "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-                let mut response = String::new();
-                if stream.write_all(request.as_bytes()).is_ok()
-                    && stream.read_to_string(&mut response).is_ok()
-                    && response.starts_with("HTTP/1.1 200")
-                {
-                    return Ok(());
-                }
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-        Err("the server did not become healthy within 60 seconds".into())
+            _data_dir: data_dir,
+        })
     }
 }
 
-impl Drop for Server {
+fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|error| format!("no free port: {error}"))
+}
+
+/// The server binary run directly, with the settings cargo-leptos would give
+/// it, on `port` and `database_url`. The site's files are not needed to
+/// render pages.
+fn server_command(tools: &Tools, binary: &Path, port: u16, database_url: &str) -> Command {
+    let mut command = tools.command(&binary.to_string_lossy());
+    command
+        .env("LEPTOS_OUTPUT_NAME", OUTPUT_NAME)
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_ENV", "PROD")
+        .env("DATABASE_URL", database_url);
+    command
+}
+
+/// A server process listening on `port`, killed when dropped.
+struct Running {
+    child: Child,
+    port: u16,
+}
+
+impl Running {
+    fn spawn(command: &mut Command, port: u16) -> Result<Running> {
+        let child = command
+            .spawn()
+            .map_err(|error| format!("cannot start the server: {error}"))?;
+        Ok(Running { child, port })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls `/api/health` until it answers 200.
+    fn wait_until_healthy(&mut self, within: Duration) -> Result {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("the server stopped ({status})"));
+            }
+            if http::get(self.port, "/api/health", &[]).is_ok_and(|answer| answer.status == 200) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err(format!(
+            "the server did not become healthy within {} seconds",
+            within.as_secs()
+        ))
+    }
+}
+
+impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A new directory under the system's temporary one, removed when dropped.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(purpose: &str) -> Result<TempDir> {
+        let path = std::env::temp_dir().join(format!("runway-{purpose}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)
+            .map_err(|error| format!("cannot create {}: {error}", path.display()))?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 

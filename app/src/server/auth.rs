@@ -22,8 +22,9 @@ use entity::{Role, account, okr_user, person_role, session, team, user, verifica
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, IntoActiveModel, JoinType, QueryFilter, QuerySelect, QueryTrait,
+    RelationTrait, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -350,44 +351,130 @@ pub struct NewSession {
     pub viewer: Viewer,
 }
 
+/// What a session row's times mean at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionFate {
+    /// Past its expiry: deleted, and the request is signed out.
+    Expired,
+    /// Used more than a day after its last renewal: extended to `until`.
+    Renew { until: NaiveDateTime },
+    /// Live, and renewed recently enough to leave alone.
+    Live,
+}
+
+fn session_fate(
+    expires_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> SessionFate {
+    if expires_at <= now {
+        SessionFate::Expired
+    } else if now - updated_at >= SESSION_REFRESH_AFTER {
+        SessionFate::Renew {
+            until: now + SESSION_LIFETIME,
+        }
+    } else {
+        SessionFate::Live
+    }
+}
+
+/// A session with its sign-in and, if the sign-in's email is an active
+/// person's, that person's team and role: one row of one statement.
+#[derive(Debug, FromQueryResult)]
+struct SessionRow {
+    session_id: String,
+    expires_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    user_id: String,
+    user_name: String,
+    user_email: String,
+    person_id: Option<Uuid>,
+    team_id: Option<Uuid>,
+    role: Option<Role>,
+}
+
 /// The session of a cookie token, if it is live. A session used more than a
 /// day after its last renewal is extended to a full lifetime again.
+///
+/// Every signed-in request runs this, so it is one statement: the session,
+/// its `user`, the active `okr_user` of the same email (case-insensitively,
+/// as [`member_by_email`] matches) and their `person_role`, joined. Renewing
+/// or deleting an expired session is one statement more, only then.
 pub async fn resolve_session(
     db: &impl ConnectionTrait,
     token: &str,
     now: NaiveDateTime,
 ) -> Result<Option<CurrentSession>, DbErr> {
-    let Some((found, Some(account_user))) = session::Entity::find()
-        .filter(session::Column::Token.eq(token_hash(token)))
-        .find_also_related(user::Entity)
+    let same_email = sea_orm::sea_query::ExprTrait::eq(
+        Expr::expr(Func::lower(Expr::col((
+            okr_user::Entity,
+            okr_user::Column::Email,
+        )))),
+        Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Email)))),
+    );
+    let mut select = session::Entity::find()
+        .select_only()
+        .column_as(session::Column::Id, "session_id")
+        .column_as(session::Column::ExpiresAt, "expires_at")
+        .column_as(session::Column::UpdatedAt, "updated_at")
+        .column_as(user::Column::Id, "user_id")
+        .column_as(user::Column::Name, "user_name")
+        .column_as(user::Column::Email, "user_email")
+        .column_as(okr_user::Column::Id, "person_id")
+        .column_as(okr_user::Column::TeamId, "team_id")
+        .column_as(person_role::Column::Role, "role")
+        .join(JoinType::InnerJoin, session::Relation::User.def())
+        .filter(session::Column::Token.eq(token_hash(token)));
+    QueryTrait::query(&mut select).join(
+        JoinType::LeftJoin,
+        okr_user::Entity,
+        Condition::all()
+            .add(same_email)
+            .add(sea_orm::sea_query::ExprTrait::eq(
+                Expr::col((okr_user::Entity, okr_user::Column::Active)),
+                true,
+            )),
+    );
+    let Some(found) = select
+        .join(JoinType::LeftJoin, okr_user::Relation::PersonRole.def())
+        .into_model::<SessionRow>()
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if found.expires_at <= now {
-        session::Entity::delete_by_id(found.id).exec(db).await?;
-        return Ok(None);
-    }
-    let renewed_until = if now - found.updated_at >= SESSION_REFRESH_AFTER {
-        let until = now + SESSION_LIFETIME;
-        session::Entity::update_many()
-            .col_expr(session::Column::ExpiresAt, Expr::value(until))
-            .col_expr(session::Column::UpdatedAt, Expr::value(now))
-            .filter(session::Column::Id.eq(found.id.clone()))
-            .exec(db)
-            .await?;
-        Some(until)
-    } else {
-        None
+    let renewed_until = match session_fate(found.expires_at, found.updated_at, now) {
+        SessionFate::Expired => {
+            session::Entity::delete_by_id(found.session_id)
+                .exec(db)
+                .await?;
+            return Ok(None);
+        }
+        SessionFate::Renew { until } => {
+            session::Entity::update_many()
+                .col_expr(session::Column::ExpiresAt, Expr::value(until))
+                .col_expr(session::Column::UpdatedAt, Expr::value(now))
+                .filter(session::Column::Id.eq(found.session_id.clone()))
+                .exec(db)
+                .await?;
+            Some(until)
+        }
+        SessionFate::Live => None,
     };
-    let member = member_by_email(db, &account_user.email).await?;
+    let member = match (found.person_id, found.team_id) {
+        (Some(person_id), Some(team_id)) => Some(Member {
+            person_id,
+            team_id,
+            role: found.role.unwrap_or(Role::Member),
+        }),
+        _ => None,
+    };
     Ok(Some(CurrentSession {
-        session_id: found.id,
-        user_id: account_user.id,
+        session_id: found.session_id,
+        user_id: found.user_id,
         viewer: Viewer {
-            name: account_user.name,
-            email: account_user.email,
+            name: found.user_name,
+            email: found.user_email,
             member,
         },
         renewed_until,
@@ -1137,6 +1224,33 @@ mod tests {
         // The window passes.
         let later = start + SignInLimiter::WINDOW;
         assert_eq!(limiter.locked_for(&keys, later), None);
+    }
+
+    #[test]
+    fn a_session_is_renewed_only_after_a_day_and_ends_at_its_expiry() {
+        let now = chrono::NaiveDate::from_ymd_opt(2025, 2, 14)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        let hour = chrono::TimeDelta::hours(1);
+        // Signed in an hour ago: left alone.
+        assert_eq!(
+            session_fate(now + SESSION_LIFETIME - hour, now - hour, now),
+            SessionFate::Live
+        );
+        // Last renewed a day ago: a full lifetime from now.
+        assert_eq!(
+            session_fate(now + hour, now - SESSION_REFRESH_AFTER, now),
+            SessionFate::Renew {
+                until: now + SESSION_LIFETIME
+            }
+        );
+        // At or past its expiry: over, however recently renewed.
+        assert_eq!(session_fate(now, now - hour, now), SessionFate::Expired);
+        assert_eq!(
+            session_fate(now - hour, now - SESSION_LIFETIME, now),
+            SessionFate::Expired
+        );
     }
 
     #[test]

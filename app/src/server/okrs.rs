@@ -1,5 +1,6 @@
 //! Queries for the OKR tree: quarters, objectives, key results and their
-//! check-ins. The dashboard takes a fixed four statements, whatever its size.
+//! check-ins. The dashboard takes a fixed four statements, whatever its size,
+//! and its sparklines read only the newest check-ins of each key result.
 
 use std::collections::HashMap;
 
@@ -237,43 +238,7 @@ async fn sparkline_points(
     db: &impl ConnectionTrait,
     quarter: &QuarterView,
 ) -> Result<HashMap<Uuid, Vec<CheckInPoint>>, DbErr> {
-    let backend = db.get_database_backend();
-    let placeholder = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
-    let sql = format!(
-        r#"SELECT kr_id, value, confidence, created_at FROM (
-             SELECT c.kr_id, c.value, c.confidence, c.created_at, c.id,
-                    ROW_NUMBER() OVER (PARTITION BY c.kr_id ORDER BY c.created_at DESC, c.id DESC) AS recency
-             FROM check_in c
-             JOIN key_result k ON k.id = c.kr_id
-             JOIN objective o ON o.id = k.objective_id
-             WHERE o.quarter_id = {} AND c.created_at >= {} AND c.created_at < {}
-           ) ranked
-           WHERE recency <= {}
-           ORDER BY kr_id, created_at, id"#,
-        placeholder(1),
-        placeholder(2),
-        placeholder(3),
-        placeholder(4),
-    );
-    let window_start = quarter.start_at.and_time(NaiveTime::MIN);
-    let window_end = quarter
-        .end_at
-        .succ_opt()
-        .unwrap_or(quarter.end_at)
-        .and_time(NaiveTime::MIN);
-    let statement = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            quarter.id.into(),
-            window_start.into(),
-            window_end.into(),
-            SPARKLINE_POINTS.into(),
-        ],
-    );
+    let statement = sparkline_statement(db.get_database_backend(), quarter);
     let rows = CheckInRow::find_by_statement(statement).all(db).await?;
     let mut points: HashMap<Uuid, Vec<CheckInPoint>> = HashMap::new();
     for row in rows {
@@ -284,6 +249,71 @@ async fn sparkline_points(
         });
     }
     Ok(points)
+}
+
+/// The one statement of [`sparkline_points`]: for each key result of
+/// `quarter`, its newest [`SPARKLINE_POINTS`] check-ins inside the quarter's
+/// dates (the later id first among equal times), as rows
+/// `(kr_id, value, confidence, created_at)` ordered by key result, time, id.
+///
+/// Each key result reads only its newest few check-ins, in order, from the
+/// index on `check_in (kr_id, created_at, id)`, so the cost follows the
+/// number of key results, not the length of their history: on PostgreSQL a
+/// top-N per key result in a `JOIN LATERAL`; SQLite has no `LATERAL`, so
+/// there each key result's newest rowids come from a correlated
+/// `IN (… LIMIT n)`, which it evaluates once per key result over the same
+/// index. Public so tests and benchmarks can `EXPLAIN` exactly this statement.
+pub fn sparkline_statement(backend: DbBackend, quarter: &QuarterView) -> Statement {
+    let window_start = quarter.start_at.and_time(NaiveTime::MIN);
+    let window_end = quarter
+        .end_at
+        .succ_opt()
+        .unwrap_or(quarter.end_at)
+        .and_time(NaiveTime::MIN);
+    match backend {
+        DbBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            r#"SELECT k.id AS kr_id, c.value, c.confidence, c.created_at
+               FROM objective o
+               JOIN key_result k ON k.objective_id = o.id
+               JOIN LATERAL (
+                 SELECT r.id, r.value, r.confidence, r.created_at
+                 FROM check_in r
+                 WHERE r.kr_id = k.id AND r.created_at >= $2 AND r.created_at < $3
+                 ORDER BY r.created_at DESC, r.id DESC
+                 LIMIT $4
+               ) c ON TRUE
+               WHERE o.quarter_id = $1
+               ORDER BY k.id, c.created_at, c.id"#,
+            [
+                quarter.id.into(),
+                window_start.into(),
+                window_end.into(),
+                SPARKLINE_POINTS.into(),
+            ],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            r#"SELECT c.kr_id, c.value, c.confidence, c.created_at
+               FROM objective o
+               JOIN key_result k ON k.objective_id = o.id
+               JOIN check_in c ON c.rowid IN (
+                 SELECT r.rowid
+                 FROM check_in r
+                 WHERE r.kr_id = k.id AND r.created_at >= ? AND r.created_at < ?
+                 ORDER BY r.created_at DESC, r.id DESC
+                 LIMIT ?
+               )
+               WHERE o.quarter_id = ?
+               ORDER BY c.kr_id, c.created_at, c.id"#,
+            [
+                window_start.into(),
+                window_end.into(),
+                SPARKLINE_POINTS.into(),
+                quarter.id.into(),
+            ],
+        ),
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
