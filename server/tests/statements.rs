@@ -121,8 +121,8 @@ async fn seeded_quarter(db: &DatabaseConnection) -> quarter::Model {
 }
 
 /// A new objective of `owner`'s team in `quarter` with `key_results` key
-/// results, each with `check_ins` weekly-ish check-ins inside the quarter.
-/// Returns the key results' ids.
+/// results, each with `check_ins` check-ins spread over the quarter (values
+/// 0, 1, …, so each is told apart). Returns the key results' ids.
 async fn add_objective(
     db: &DatabaseConnection,
     quarter: &quarter::Model,

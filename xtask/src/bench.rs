@@ -246,10 +246,12 @@ impl Bench {
         let server = self.start_server(&dataset.database.url, &format!("{name}-load"), &[])?;
         let page_bytes = dashboard(server.port, &dataset.cookie, &dataset.quarter.label)?;
         println!("  page: {} ({page_bytes} bytes)", kb(page_bytes));
+        let log = self.log_path(&format!("{name}-load"));
+        let logged_before_load = std::fs::metadata(&log).map_or(0, |file| file.len() as usize);
         let measured = rounds_under_load(&server, &dataset.cookie)?;
         drop(server);
         if !measured.load.all_succeeded() {
-            print_warnings(&self.log_path(&format!("{name}-load")));
+            print_warnings(&log, logged_before_load);
         }
         let figures = LoadFigures {
             name,
@@ -509,15 +511,23 @@ fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)
 }
 
-/// The last warnings and errors of a server's log, to tell what failed.
-fn print_warnings(log: &Path) {
+/// The last warnings and errors a server logged after the first `skip`
+/// bytes of its log, to tell what failed.
+fn print_warnings(log: &Path, skip: usize) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let warnings: Vec<&str> = text
+        .get(skip..)
+        .unwrap_or_default()
         .lines()
         .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
         .collect();
-    println!("  the server's last warnings ({} in all):", warnings.len());
-    for warning in &warnings[warnings.len().saturating_sub(5)..] {
+    let last = &warnings[warnings.len().saturating_sub(5)..];
+    println!(
+        "  the server's warnings during the load ({} in all; the last {}):",
+        warnings.len(),
+        last.len()
+    );
+    for warning in last {
         println!("    {}", warning.chars().take(300).collect::<String>());
     }
 }
