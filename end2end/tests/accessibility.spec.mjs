@@ -66,7 +66,7 @@ const ADMIN_PAGES = [
   ['new-key-result', async (page) => page.getByTestId('add-key-result').first().getAttribute('href')],
   [
     'edit-key-result',
-    async (page) => `${await page.getByTestId('kr-title').first().getAttribute('href')}/edit`,
+    async (page) => `${await page.locator('.kr-title').first().getAttribute('href')}/edit`,
   ],
 ];
 

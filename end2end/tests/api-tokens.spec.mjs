@@ -81,7 +81,7 @@ test.describe('personal access tokens and the JSON API', () => {
     expect((await reused.json()).error.code).toBe('conflict');
 
     await page.goto('/');
-    await expect(keyResult.getByTestId('kr-current')).toHaveText('19.4%');
+    await expect(keyResult.locator('.kr-current')).toHaveText('19.4%');
     await expectSparkCount(keyResult, pointsBefore + 1, 'exactly one check-in more');
 
     await page.goto('/settings/tokens');

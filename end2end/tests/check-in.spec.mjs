@@ -79,8 +79,8 @@ test.describe('recording a check-in with JavaScript', () => {
 
     const keyResult = keyResultNamed(page, APAC_REVENUE);
     await expect(keyResult).toHaveCount(1);
-    const badge = keyResult.getByTestId('confidence-badge');
-    const current = keyResult.getByTestId('kr-current');
+    const badge = keyResult.locator('.badge');
+    const current = keyResult.locator('.kr-current');
     const before = await sparkCount(keyResult);
     expect(before, 'spark points before').toBeGreaterThanOrEqual(1);
     // The seed leaves this key result Red at $8.3M: the change must show.
@@ -132,7 +132,7 @@ test.describe('recording a check-in with JavaScript', () => {
     await expect(badge).toHaveText(exactly('Green'));
     await expect(page.getByTestId('check-in-dialog'), 'the dialog closes once saved').toBeHidden();
     await expect(page.getByTestId('check-in-status')).toContainText('Check-in saved');
-    await expect(keyResult.getByTestId('check-in-toggle'), 'focus goes back to the row').toBeFocused();
+    await expect(keyResult.locator('.check-in-link'), 'focus goes back to the row').toBeFocused();
     await expect(current).toHaveText(exactly('$9.1M'));
     await expect(submit).toHaveText(exactly('Save check-in'));
     await expect(submit).toBeEnabled();
@@ -146,7 +146,7 @@ test.describe('recording a check-in with JavaScript', () => {
     await expectNoActingAsCookie(page);
 
     // The key result page lists it first.
-    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
+    const href = await keyResult.locator('.kr-title').getAttribute('href');
     expect(href).toMatch(/^\/kr\/[0-9a-f-]{36}$/);
     const detail = await page.goto(href);
     expect(detail?.status()).toBe(200);
@@ -174,7 +174,7 @@ test.describe('recording a check-in with JavaScript', () => {
     const keyResult = keyResultNamed(page, RENEWAL_RATE);
     await expect(keyResult).toHaveCount(1);
     const before = await sparkCount(keyResult);
-    const current = (await keyResult.getByTestId('kr-current').textContent())?.trim();
+    const current = (await keyResult.locator('.kr-current').textContent())?.trim();
 
     const form = await openCheckIn(page, keyResult);
     await fillCheckIn(form, { value: '1.234', confidence: 'Amber' });
@@ -195,12 +195,12 @@ test.describe('recording a check-in with JavaScript', () => {
 
     await expect(page.getByTestId('check-in-dialog'), 'the dialog stays open with the error').toBeVisible();
     await expectSparkCount(keyResult, before);
-    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly(current));
+    await expect(keyResult.locator('.kr-current')).toHaveText(exactly(current));
 
     // Nothing was stored: a fresh page shows the same.
     await page.reload();
     await expectSparkCount(keyResultNamed(page, RENEWAL_RATE), before);
-    await expect(keyResultNamed(page, RENEWAL_RATE).getByTestId('kr-current')).toHaveText(exactly(current));
+    await expect(keyResultNamed(page, RENEWAL_RATE).locator('.kr-current')).toHaveText(exactly(current));
   });
 });
 
@@ -216,11 +216,11 @@ test.describe('recording a check-in without JavaScript', () => {
     let keyResult = keyResultNamed(page, SALES_CYCLE);
     await expect(keyResult).toHaveCount(1);
     const before = await sparkCount(keyResult);
-    await expect(keyResult.getByTestId('kr-current')).not.toHaveText(exactly('84'));
-    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
+    await expect(keyResult.locator('.kr-current')).not.toHaveText(exactly('84'));
+    const href = await keyResult.locator('.kr-title').getAttribute('href');
 
     // "Record check-in" is a link to the key result page's form.
-    await keyResult.getByTestId('check-in-toggle').click();
+    await keyResult.locator('.check-in-link').click();
     await page.waitForURL((url) => url.pathname === href && url.hash === '#check-in');
     let form = page.getByTestId('check-in-form');
     await expect(form).toBeVisible();
@@ -268,7 +268,7 @@ test.describe('recording a check-in without JavaScript', () => {
     keyResult = keyResultNamed(page, SALES_CYCLE);
     await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
     await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 84;');
-    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('84'));
-    await expect(keyResult.getByTestId('confidence-badge')).toHaveText(exactly('Amber'));
+    await expect(keyResult.locator('.kr-current')).toHaveText(exactly('84'));
+    await expect(keyResult.locator('.badge')).toHaveText(exactly('Amber'));
   });
 });

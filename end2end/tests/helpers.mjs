@@ -152,8 +152,8 @@ export async function historyCell(page, row, header) {
 /** The dashboard row of the key result titled exactly `title`. */
 export function keyResultNamed(page, title) {
   return page
-    .getByTestId('key-result')
-    .filter({ has: page.getByTestId('kr-title').filter({ hasText: exactly(title) }) });
+    .locator('.key-result')
+    .filter({ has: page.locator('.kr-title').filter({ hasText: exactly(title) }) });
 }
 
 /** The team section headed exactly `name`. */
@@ -163,7 +163,7 @@ export function teamSection(page, name) {
 
 /** The sparkline of a dashboard row. */
 export function sparkline(keyResult) {
-  return keyResult.locator('svg[data-testid="sparkline"]');
+  return keyResult.locator('svg.sparkline');
 }
 
 /** How many check-ins a row's sparkline shows (its `data-points`). */
@@ -183,8 +183,8 @@ export async function expectSparkCount(keyResult, count, message) {
  * "Record check-in" link and returns its form, checked to be for that row.
  */
 export async function openCheckInDialog(page, keyResult) {
-  const title = (await keyResult.getByTestId('kr-title').textContent())?.trim() ?? '';
-  await keyResult.getByTestId('check-in-toggle').click();
+  const title = (await keyResult.locator('.kr-title').textContent())?.trim() ?? '';
+  await keyResult.locator('.check-in-link').click();
   const dialog = page.getByTestId('check-in-dialog');
   await expect(dialog, 'the check-in dialog opens').toBeVisible();
   await expect(dialog.getByTestId('check-in-dialog-title')).toHaveText(exactly(title));
@@ -195,7 +195,7 @@ export async function openCheckInDialog(page, keyResult) {
 
 /** The id of a key result, from its link on the dashboard (/kr/<id>). */
 export async function keyResultId(page, title) {
-  const href = await keyResultNamed(page, title).getByTestId('kr-title').getAttribute('href');
+  const href = await keyResultNamed(page, title).locator('.kr-title').getAttribute('href');
   expect(href, `link of "${title}"`).toMatch(/^\/kr\/[0-9a-f-]{36}$/);
   return href.slice('/kr/'.length);
 }

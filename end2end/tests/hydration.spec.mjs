@@ -37,7 +37,7 @@ test.describe('hydrated dashboard', () => {
 
   test('focusing or hovering a point of the key result chart reads out its date and value', async ({ page }) => {
     await page.goto('/');
-    const href = await page.getByTestId('kr-title').first().getAttribute('href');
+    const href = await page.locator('.kr-title').first().getAttribute('href');
     await page.goto(href);
     await waitForHydration(page);
 

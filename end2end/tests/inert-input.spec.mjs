@@ -39,6 +39,6 @@ test('names holding script or SQL are stored literally and render inert', async 
   }
   // The SQL did nothing: check-ins are still there on the dashboard.
   await page.goto('/');
-  await expect(page.getByTestId('key-result').first()).toBeVisible();
+  await expect(page.locator('.key-result').first()).toBeVisible();
   expect(dialogs, 'no script ran').toEqual([]);
 });

@@ -90,7 +90,7 @@ test.describe('signed out', () => {
     await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'password');
     await expect(page.getByTestId('sign-in-submit')).toHaveText(exactly('Sign in'));
     await expect(page.getByTestId('sign-in-error').filter({ hasText: /\S/ }), 'no error yet').toHaveCount(0);
-    await expect(page.getByTestId('key-result')).toHaveCount(0);
+    await expect(page.locator('.key-result')).toHaveCount(0);
     expect(await sessionCookie(page), 'no session cookie').toBeUndefined();
   });
 
@@ -100,7 +100,7 @@ test.describe('signed out', () => {
     await expectSentToSignIn(page, response, path);
     await submitSignIn(page, MIKE);
     await expectSignedInAt(page, MIKE, path);
-    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
 
     // A key result page, too.
     const href = `/kr/${await keyResultId(page, REDEMPTION_RATE)}`;
@@ -182,11 +182,11 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
 
     await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
     await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 19.5%');
-    await expect(keyResult.getByTestId('kr-current')).toHaveText(exactly('19.5%'));
+    await expect(keyResult.locator('.kr-current')).toHaveText(exactly('19.5%'));
     const cookies = (await page.context().cookies()).map((cookie) => cookie.name);
     expect(cookies).not.toContain('runway_acting_as');
 
-    const href = await keyResult.getByTestId('kr-title').getAttribute('href');
+    const href = await keyResult.locator('.kr-title').getAttribute('href');
     expect((await page.goto(href))?.status()).toBe(200);
     const rows = page.getByTestId('history-row');
     await expect(rows).toHaveCount(before + 1);
@@ -203,16 +203,16 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
     expect(response?.status()).toBe(200);
 
     const corporate = teamSection(page, 'Corporate Sales');
-    await expect(corporate.getByTestId('key-result')).toHaveCount(keyResultsOf('Corporate Sales').length);
-    await expect(corporate.getByTestId('check-in-toggle')).toHaveCount(0);
+    await expect(corporate.locator('.key-result')).toHaveCount(keyResultsOf('Corporate Sales').length);
+    await expect(corporate.locator('.check-in-link')).toHaveCount(0);
     await expect(corporate.getByTestId('check-in-form')).toHaveCount(0);
     await expect(corporate.getByText('Record check-in')).toHaveCount(0);
 
     const direct = teamSection(page, 'Direct Channel Sales');
     const ours = keyResultsOf('Direct Channel Sales');
-    await expect(direct.getByTestId('key-result')).toHaveCount(ours.length);
+    await expect(direct.locator('.key-result')).toHaveCount(ours.length);
     for (const title of ours) {
-      await expect(keyResultNamed(page, title).getByTestId('check-in-toggle'), title).toHaveText(
+      await expect(keyResultNamed(page, title).locator('.check-in-link'), title).toHaveText(
         exactly('Record check-in'),
       );
     }
@@ -290,8 +290,8 @@ test.describe('as Emily Davis, an admin', () => {
 
   test('may check in on every key result', async ({ page }) => {
     await expect(page.getByTestId('signed-in-as')).toContainText('admin');
-    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
-    await expect(page.getByTestId('check-in-toggle')).toHaveCount(KEY_RESULT_TITLES.length);
+    await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    await expect(page.locator('.check-in-link')).toHaveCount(KEY_RESULT_TITLES.length);
   });
 
   test('/admin/people lists the people and invites someone; the invite link opens signed out', async ({
@@ -369,7 +369,7 @@ test.describe('without JavaScript', () => {
     const header = page.getByTestId('signed-in-as');
     await expect(header).toContainText('Mike Johnson');
     await expect(header).toContainText('member');
-    await expect(page.getByTestId('key-result')).toHaveCount(KEY_RESULT_TITLES.length);
+    await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
 
     await signOut(page);
     expect(await sessionCookie(page), 'the cookie is cleared').toBeUndefined();

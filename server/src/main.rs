@@ -154,7 +154,6 @@ async fn run() -> Result<(), StartError> {
     server::prepare_database(db.clone(), seed_demo, schema)
         .await
         .map_err(|server::Unfixable(error)| StartError::Database(error))?;
-    tokio::spawn(app::server::auth::warm_up());
     serving
         .await
         .map_err(|error| StartError::Serve(std::io::Error::other(error)))?

@@ -1678,7 +1678,7 @@ migration::backend_test!(
             assert!(html.contains(r#"data-testid="sign-out""#), "{who}");
             assert!(!html.contains(r#"data-testid="check-in-author""#), "{who}");
             assert_eq!(
-                html.matches(r#"data-testid="check-in-toggle""#).count(),
+                html.matches(r#"class="check-in-link""#).count(),
                 may_check_in,
                 "{who}: check-in forms"
             );

@@ -517,24 +517,29 @@ fn size() -> Result {
     ensure_wasm_opt(&mut tools)?;
     step("building the release bundle");
     run(tools.cargo().args(["leptos", "build", "--release"]))?;
-    let pkg = tools.root.join("target/site/pkg");
+    let site = tools.root.join("target/site");
     let mut total = (0, 0);
-    for name in [format!("{OUTPUT_NAME}.wasm"), format!("{OUTPUT_NAME}.js")] {
-        let path = pkg.join(&name);
+    // The bundle, and the islands loader that fetches it (public/islands.js).
+    for name in [
+        format!("pkg/{OUTPUT_NAME}.wasm"),
+        format!("pkg/{OUTPUT_NAME}.js"),
+        "islands.js".to_owned(),
+    ] {
+        let path = site.join(&name);
         let raw = std::fs::metadata(&path)
             .map_err(|error| format!("{}: {error}", path.display()))?
             .len();
         let gzipped = gzipped_size(&path)?;
         println!(
-            "{name:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
+            "{name:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
             raw as f64 / 1024.0,
             gzipped as f64 / 1024.0
         );
         total = (total.0 + raw, total.1 + gzipped);
     }
     println!(
-        "{:>18}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
-        "wasm + js",
+        "{:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
+        "wasm + js + loader",
         total.0 as f64 / 1024.0,
         total.1 as f64 / 1024.0
     );

@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                <IslandScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -92,6 +92,33 @@ pub fn App() -> impl IntoView {
             </div>
         </Router>
         <HydrationMark />
+    }
+}
+
+/// What `<HydrationScripts islands=true />` does, with its loader in a cached
+/// file (`/islands.js`, from `public/`) instead of 1.7 KB inlined in every
+/// page: hints to fetch the bundle early, and the module that hydrates the
+/// islands once the browser is idle.
+#[component]
+fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+    // Outside the islands, the server renders no hydration markers.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    // As Leptos names them: a build that did not set LEPTOS_OUTPUT_NAME
+    // (not cargo-leptos) has wasm-bindgen's `_bg` suffix on the wasm.
+    let wasm_suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        ""
+    } else {
+        "_bg"
+    };
+    let js = format!("{pkg}.js");
+    let wasm = format!("{pkg}{wasm_suffix}.wasm");
+    view! {
+        <link rel="modulepreload" href=js.clone() />
+        <link rel="preload" href=wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <script type="module" src="/islands.js" data-js=js data-wasm=wasm></script>
     }
 }
 

@@ -130,7 +130,7 @@ fn target_of(link: &web_sys::Element) -> Option<Target> {
         .strip_suffix("#check-in")?
         .to_owned();
     let title = link
-        .closest("[data-testid=key-result]")
+        .closest("li.key-result")
         .ok()
         .flatten()
         .and_then(|row| row.query_selector(".kr-title").ok().flatten())

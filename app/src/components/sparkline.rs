@@ -100,7 +100,6 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
     view! {
         <svg
             class="sparkline"
-            data-testid="sparkline"
             role="img"
             viewBox=format!("0 0 {WIDTH} {HEIGHT}")
             data-points=key_result.check_ins.len().to_string()
