@@ -432,16 +432,21 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
         entity::Direction::Up => "increase",
         entity::Direction::Down => "decrease",
     };
+    let title_href = format!("/kr/{}", key_result.id);
+    let check_in_href = format!("/kr/{}#check-in", key_result.id);
+    let unit = key_result.unit.as_str();
+    let title = key_result.title.clone();
+    let owner = key_result.owner.clone();
 
     // The row's parts are found by their classes (tests included): no
     // per-row test ids, which were a sixth of the page.
     view! {
         <li class="key-result">
             <div class="kr-identity">
-                <a class="kr-title" href=format!("/kr/{}", key_result.id)>
-                    {key_result.title.clone()}
+                <a class="kr-title" href=title_href>
+                    {title}
                 </a>
-                <p class="kr-owner">{key_result.owner.clone()}</p>
+                <p class="kr-owner">{owner}</p>
             </div>
             <div class="kr-value">
                 <span class="kr-current">{current}</span>
@@ -459,7 +464,7 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
                 {at_risk.then(|| view! { <span class="flag flag-risk">"At risk"</span> })}
                 {stale.then(|| view! { <span class="flag flag-stale">"Stale"</span> })}
             </div>
-            <Sparkline key_result=key_result.clone() />
+            <Sparkline key_result />
             {may_check_in
                 .then(|| {
                     // The key result page's form without JavaScript; the
@@ -468,8 +473,8 @@ fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView
                     view! {
                         <a
                             class="check-in-link"
-                            href=format!("/kr/{}#check-in", key_result.id)
-                            data-unit=key_result.unit.as_str()
+                            href=check_in_href
+                            data-unit=unit
                         >
                             "Record check-in"
                         </a>
