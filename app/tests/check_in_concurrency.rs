@@ -4,6 +4,9 @@
 //!   own pool of 10: every one is stored, and every key result ends with the
 //!   value of its latest check-in (by `created_at`, then `id`), whatever
 //!   order the transactions committed in.
+//! - Their sparklines, which the database keeps in `key_result_trend` as the
+//!   check-ins are written, lost none of them to a concurrent one: each is
+//!   its key result's newest 26 check-ins.
 //! - The race that lock exists for, made deterministic: another transaction
 //!   holds the key result and is about to commit a newer check-in while
 //!   `record` stores an older one; the newer value must win.
@@ -21,7 +24,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -184,6 +187,49 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
             current.current_value,
             value_of(newest_task),
             "current value of {title:?} is the value of task #{newest_task}"
+        );
+    }
+
+    // The sparklines the database kept while the check-ins raced: each is
+    // its key result's newest check-ins, none lost to a concurrent one.
+    let day = NaiveDate::from_ymd_opt(2025, 2, 16).expect("a day of 2025-Q1");
+    let shown = app::server::okrs::dashboard(&pool, Some("2025-Q1"), day)
+        .await
+        .expect("the dashboard query")
+        .expect("2025-Q1");
+    let views: Vec<&app::model::KeyResultView> = shown
+        .teams
+        .iter()
+        .flat_map(|team| &team.objectives)
+        .flat_map(|objective| &objective.key_results)
+        .collect();
+    for key_result in &key_results {
+        let view = views
+            .iter()
+            .find(|view| view.id == key_result.id)
+            .expect("the key result is shown");
+        let mut newest = check_in::Entity::find()
+            .filter(check_in::Column::KrId.eq(key_result.id))
+            .order_by_desc(check_in::Column::CreatedAt)
+            .order_by_desc(check_in::Column::Id)
+            .limit(app::server::okrs::SPARKLINE_POINTS as u64)
+            .all(&pool)
+            .await
+            .expect("query check-ins");
+        newest.reverse();
+        let expected: Vec<(Decimal, NaiveDateTime)> = newest
+            .iter()
+            .map(|row| (row.value, row.created_at))
+            .collect();
+        let points: Vec<(Decimal, NaiveDateTime)> = view
+            .check_ins
+            .iter()
+            .map(|point| (point.value, point.created_at))
+            .collect();
+        assert_eq!(
+            points, expected,
+            "the sparkline of {:?} holds every committed check-in",
+            key_result.title
         );
     }
 

@@ -20,6 +20,7 @@ pub mod prelude {
     pub use crate::entities::check_in::Entity as CheckIn;
     pub use crate::entities::import_record::Entity as ImportRecord;
     pub use crate::entities::key_result::Entity as KeyResult;
+    pub use crate::entities::key_result_trend::Entity as KeyResultTrend;
     pub use crate::entities::objective::Entity as Objective;
     pub use crate::entities::okr_user::Entity as OkrUser;
     pub use crate::entities::person_role::Entity as PersonRole;

@@ -11,7 +11,10 @@ mod m20250101_000002_create_okr_tables;
 mod m20251126_000001_create_person_role;
 mod m20251126_000002_create_api_tokens;
 mod m20261126_000001_create_check_in_recent_index;
+mod m20261126_000002_create_key_result_trend;
 pub mod seed;
+
+pub use m20261126_000002_create_key_result_trend::TREND_POINTS;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -37,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251126_000001_create_person_role::Migration),
             Box::new(m20251126_000002_create_api_tokens::Migration),
             Box::new(m20261126_000001_create_check_in_recent_index::Migration),
+            Box::new(m20261126_000002_create_key_result_trend::Migration),
         ]
     }
 }

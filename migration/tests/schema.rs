@@ -27,7 +27,12 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 3] = ["person_role", "api_token", "api_idempotency"];
+const ADDED_TABLES: [&str; 4] = [
+    "person_role",
+    "api_token",
+    "api_idempotency",
+    "key_result_trend",
+];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
 /// Primary keys are NOT NULL; `.notNull()` elsewhere; `defaultRandom()` is
@@ -155,11 +160,15 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("api_idempotency", "status", "smallint", true, None),
     ("api_idempotency", "response", "text", true, None),
     ("api_idempotency", "created_at", "timestamp without time zone", true, Some("now()")),
+
+    // Added for the dashboard's sparklines (not in the spec).
+    ("key_result_trend", "kr_id", "uuid", true, None),
+    ("key_result_trend", "points", "text", false, None),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 14] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 15] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -174,6 +183,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 14] = [
     ("person_role", "okr_user_id", "okr_user", "id", "CASCADE"),
     ("api_token", "owner_id", "okr_user", "id", "CASCADE"),
     ("api_idempotency", "token_id", "api_token", "id", "CASCADE"),
+    ("key_result_trend", "kr_id", "key_result", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
@@ -632,36 +642,78 @@ migration::backend_test!(performance_indexes_match_the_spec, |backend| async mov
     test_db.close().await.expect("drop the test database");
 });
 
+/// The names of the sparkline trend's triggers, and on PostgreSQL of its
+/// functions too.
+async fn trend_machinery(test_db: &TestDb) -> BTreeSet<String> {
+    let sql = match test_db.backend {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        Backend::Postgres => {
+            "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal \
+             UNION SELECT proname::text FROM pg_proc \
+             WHERE pronamespace = 'public'::regnamespace"
+        }
+    };
+    query(&test_db.db, sql)
+        .await
+        .iter()
+        .map(|row| text(row, 0))
+        .collect()
+}
+
 migration::backend_test!(
-    down_of_the_newest_migration_drops_only_the_sparkline_index,
+    down_of_the_newest_migrations_drops_the_trend_then_the_sparkline_index,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
         };
         let all_indexes = plain_indexes(&test_db).await;
-        let sparkline_index =
-            |(index, ..): &(String, String, Vec<String>)| index == "checkin_kr_created_idx";
-        assert!(all_indexes.iter().any(sparkline_index), "{all_indexes:?}");
+        let machinery = trend_machinery(&test_db).await;
+        let expected_count = match backend {
+            Backend::Sqlite => 7,
+            Backend::Postgres => 7 + 8,
+        };
+        assert_eq!(machinery.len(), expected_count, "{machinery:?}");
+        assert!(
+            machinery
+                .iter()
+                .all(|name| name.starts_with("key_result_trend")),
+            "{machinery:?}"
+        );
 
+        // The newest: the trend table, its triggers and functions.
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the newest migration");
+        let mut without_trend = all_tables();
+        without_trend.remove("key_result_trend");
+        assert_eq!(tables(&test_db).await, without_trend);
+        assert_eq!(trend_machinery(&test_db).await, BTreeSet::new());
+        assert_eq!(plain_indexes(&test_db).await, all_indexes);
+
+        // The one before: only the sparkline index.
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the index");
+        let sparkline_index =
+            |(index, ..): &(String, String, Vec<String>)| index == "checkin_kr_created_idx";
         let without: BTreeSet<_> = all_indexes
             .iter()
             .filter(|index| !sparkline_index(index))
             .cloned()
             .collect();
         assert_eq!(plain_indexes(&test_db).await, without);
-        assert_eq!(tables(&test_db).await, all_tables(), "no table is dropped");
+        assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 1
+            Migrator::migrations().len() - 2
         );
 
         Migrator::up(&test_db.db, None)
             .await
-            .expect("apply it again");
+            .expect("apply them again");
         assert_eq!(plain_indexes(&test_db).await, all_indexes);
+        assert_eq!(tables(&test_db).await, all_tables());
+        assert_eq!(trend_machinery(&test_db).await, machinery);
         test_db.close().await.expect("drop the test database");
     }
 );

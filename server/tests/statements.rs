@@ -1,20 +1,24 @@
 //! What one signed-in dashboard request costs the database, counted by
 //! SeaORM's own metric callback on the pool the real server uses: a fixed
-//! number of statements (at most four for the dashboard and one for the
-//! session) whatever the size of the quarter; the session renewal is one
-//! statement more, only on the request that renews. And the sparkline of a
-//! key result with a long history is exactly its newest 26 check-ins inside
-//! the quarter, in order, ties on the time broken as before.
+//! number of statements (at most three for the dashboard and one for the
+//! session) whatever the size of the quarter, none of them reading
+//! check-ins; the session renewal is one statement more, only on the request
+//! that renews. And the sparkline of a key result, kept by the database in
+//! `key_result_trend` as check-ins are written, is exactly its newest 26
+//! check-ins inside the quarter, in order, ties on the time broken as
+//! before, after every kind of write that can change it.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use app::server::okrs::{SPARKLINE_POINTS, dashboard, sparkline_statement};
+use app::server::okrs::{SPARKLINE_POINTS, dashboard};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use common::{MIKE, TestServer, person};
 use entity::{
-    ConfidenceLevel, Direction, Unit, check_in, key_result, objective, okr_user, quarter, session,
+    ConfidenceLevel, Direction, Unit, check_in, key_result, key_result_trend, objective, okr_user,
+    quarter, session,
 };
 use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
@@ -22,7 +26,7 @@ use sea_orm::prelude::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
 use uuid::Uuid;
 
@@ -184,8 +188,8 @@ async fn add_objective(
 // The statements of one dashboard request.
 // ---------------------------------------------------------------------------
 
-/// Quarters, objectives, key results, sparklines.
-const DASHBOARD_STATEMENTS: usize = 4;
+/// Quarters, objectives, key results with their sparklines.
+const DASHBOARD_STATEMENTS: usize = 3;
 
 migration::backend_test!(
     a_dashboard_request_runs_the_same_few_statements_whatever_the_quarters_size,
@@ -233,6 +237,13 @@ migration::backend_test!(
             large.len(),
             "{backend:?}: as many statements for 310 key results as for 10"
         );
+        for (size, statements) in sizes {
+            assert!(
+                !statements.iter().any(|sql| sql.contains("check_in")),
+                "{backend:?}, {size}: the sparklines come from key_result_trend, \
+                 not from reading check-ins: {statements:#?}"
+            );
+        }
 
         drop(server);
         test_db.close().await.expect("drop the test database");
@@ -293,32 +304,15 @@ migration::backend_test!(
 );
 
 // ---------------------------------------------------------------------------
-// The sparklines: the newest 26 check-ins of each key result, read from the
-// index, whatever the length of its history.
+// The sparklines: the newest 26 check-ins of each key result, kept in
+// `key_result_trend` by the database's triggers as check-ins are written.
 // ---------------------------------------------------------------------------
 
-/// `(kr_id, value, confidence, created_at)` in the order a sparkline query
-/// returns them.
-type PointRow = (Uuid, Decimal, i32, NaiveDateTime);
+/// A sparkline point: `(value, confidence, created_at)`.
+type Point = (Decimal, i32, NaiveDateTime);
 
-async fn point_rows(db: &DatabaseConnection, statement: Statement) -> Vec<PointRow> {
-    db.query_all_raw(statement)
-        .await
-        .expect("a sparkline query")
-        .iter()
-        .map(|row| {
-            (
-                row.try_get("", "kr_id").expect("kr_id"),
-                row.try_get("", "value").expect("value"),
-                row.try_get("", "confidence").expect("confidence"),
-                row.try_get("", "created_at").expect("created_at"),
-            )
-        })
-        .collect()
-}
-
-/// The window query the dashboard ran before the index: it ranks every
-/// check-in of the quarter. Kept as the reference the new one must equal.
+/// The window query the dashboard ran before the trend table: it ranks every
+/// check-in of the quarter. Kept as the reference the trend must equal.
 fn ranking_every_check_in(backend: sea_orm::DbBackend, quarter: &quarter::Model) -> Statement {
     let placeholder = |n: usize| match backend {
         sea_orm::DbBackend::Postgres => format!("${n}"),
@@ -351,6 +345,82 @@ fn ranking_every_check_in(backend: sea_orm::DbBackend, quarter: &quarter::Model)
             SPARKLINE_POINTS.into(),
         ],
     )
+}
+
+/// Every key result of `quarter` with check-ins in it, and its sparkline
+/// worked out from scratch by [`ranking_every_check_in`].
+async fn reference_sparklines(
+    db: &DatabaseConnection,
+    quarter: &quarter::Model,
+) -> BTreeMap<Uuid, Vec<Point>> {
+    let mut sparklines: BTreeMap<Uuid, Vec<Point>> = BTreeMap::new();
+    for row in db
+        .query_all_raw(ranking_every_check_in(db.get_database_backend(), quarter))
+        .await
+        .expect("the reference query")
+    {
+        sparklines
+            .entry(row.try_get("", "kr_id").expect("kr_id"))
+            .or_default()
+            .push((
+                row.try_get("", "value").expect("value"),
+                row.try_get("", "confidence").expect("confidence"),
+                row.try_get("", "created_at").expect("created_at"),
+            ));
+    }
+    sparklines
+}
+
+/// Every key result of `quarter` with a sparkline, and its points, as the
+/// dashboard shows them.
+async fn shown_sparklines(
+    db: &DatabaseConnection,
+    quarter: &quarter::Model,
+) -> BTreeMap<Uuid, Vec<Point>> {
+    let shown = dashboard(db, Some(&quarter.label), quarter.start_at)
+        .await
+        .expect("the dashboard query")
+        .expect("the quarter exists");
+    shown
+        .teams
+        .iter()
+        .flat_map(|team| &team.objectives)
+        .flat_map(|objective| &objective.key_results)
+        .filter(|view| !view.check_ins.is_empty())
+        .map(|view| {
+            let points = view
+                .check_ins
+                .iter()
+                .map(|point| (point.value, point.confidence.as_i32(), point.created_at))
+                .collect();
+            (view.id, points)
+        })
+        .collect()
+}
+
+/// The dashboard shows every quarter's sparklines as ranking every
+/// check-in would, and every key result has its trend row.
+async fn assert_sparklines_right(db: &DatabaseConnection, backend: Backend, after: &str) {
+    let quarters = quarter::Entity::find().all(db).await.expect("the quarters");
+    for quarter in &quarters {
+        let shown = shown_sparklines(db, quarter).await;
+        let expected = reference_sparklines(db, quarter).await;
+        assert_eq!(
+            shown, expected,
+            "{backend:?}, {}, after {after}: the sparklines are each key result's newest \
+             {SPARKLINE_POINTS} check-ins in the quarter, oldest first",
+            quarter.label
+        );
+    }
+    let key_results = key_result::Entity::find().count(db).await.expect("count");
+    let trends = key_result_trend::Entity::find()
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(
+        trends, key_results,
+        "{backend:?}, after {after}: one trend row a key result"
+    );
 }
 
 migration::backend_test!(
@@ -400,20 +470,7 @@ migration::backend_test!(
         tied.push(check_in_row(long, mike.id, 3001, after));
         insert_chunked(db, tied).await;
 
-        let expected = point_rows(
-            db,
-            ranking_every_check_in(db.get_database_backend(), &quarter),
-        )
-        .await;
-        let actual = point_rows(
-            db,
-            sparkline_statement(db.get_database_backend(), &quarter.clone().into()),
-        )
-        .await;
-        assert_eq!(
-            actual, expected,
-            "{backend:?}: the same rows in the same order as ranking every check-in"
-        );
+        assert_sparklines_right(db, backend, "long histories and ties").await;
 
         // And by hand, for the long history: its newest 26 inside the
         // quarter by (time, id), oldest first.
@@ -432,42 +489,20 @@ migration::backend_test!(
             "the tied check-ins are among the newest"
         );
 
-        let shown = dashboard(db, Some("2025-Q1"), quarter.start_at)
-            .await
-            .expect("the dashboard query")
-            .expect("the quarter exists");
-        let views: Vec<&app::model::KeyResultView> = shown
-            .teams
-            .iter()
-            .flat_map(|team| &team.objectives)
-            .flat_map(|objective| &objective.key_results)
-            .collect();
+        let shown = shown_sparklines(db, &quarter).await;
         for (check_ins, id) in &key_results {
-            let view = views
-                .iter()
-                .find(|view| view.id == *id)
-                .expect("the key result is shown");
             assert_eq!(
-                view.check_ins.len(),
+                shown.get(id).map_or(0, Vec::len),
                 (*check_ins).min(SPARKLINE_POINTS as usize),
                 "{backend:?}: a key result with {check_ins} check-ins"
             );
         }
-        let long_view = views
+        let newest_26: Vec<Point> = history
             .iter()
-            .find(|view| view.id == long)
-            .expect("the long history is shown");
-        let shown_points: Vec<(Decimal, NaiveDateTime)> = long_view
-            .check_ins
-            .iter()
-            .map(|point| (point.value, point.created_at))
-            .collect();
-        let newest_26: Vec<(Decimal, NaiveDateTime)> = history
-            .iter()
-            .map(|row| (row.value, row.created_at))
+            .map(|row| (row.value, row.confidence.as_i32(), row.created_at))
             .collect();
         assert_eq!(
-            shown_points, newest_26,
+            shown[&long], newest_26,
             "{backend:?}: exactly the newest 26, oldest first, ties by id"
         );
 
@@ -475,140 +510,174 @@ migration::backend_test!(
     }
 );
 
-/// The plan of `statement`, one line per step: `EXPLAIN` (PostgreSQL, with
-/// the statement's values, as its first runs are planned) or `EXPLAIN QUERY
-/// PLAN` (SQLite).
-async fn plan(db: &impl ConnectionTrait, statement: &Statement) -> Vec<String> {
-    let (explain, column) = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => ("EXPLAIN ", "QUERY PLAN"),
-        _ => ("EXPLAIN QUERY PLAN ", "detail"),
-    };
-    let explained = Statement {
-        sql: format!("{explain}{}", statement.sql),
-        ..statement.clone()
-    };
-    db.query_all_raw(explained)
-        .await
-        .expect("EXPLAIN the sparkline query")
-        .iter()
-        .map(|row| row.try_get::<String>("", column).expect("a plan line"))
-        .collect()
-}
-
-/// PostgreSQL's generic plan of the sparkline statement: the one it may
-/// switch to for a prepared statement run many times (sqlx prepares and
-/// caches every statement), planned without knowing the values.
-async fn generic_postgres_plan(db: &DatabaseConnection, quarter: &quarter::Model) -> Vec<String> {
-    let statement = sparkline_statement(sea_orm::DbBackend::Postgres, &quarter.clone().into());
-    let txn = db.begin().await.expect("a transaction");
-    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
-        .await
-        .expect("ask for generic plans");
-    txn.execute_unprepared(&format!(
-        "PREPARE sparkline_plan (uuid, timestamp, timestamp, bigint) AS {}",
-        statement.sql
-    ))
-    .await
-    .expect("prepare the sparkline query");
-    let lines = plan(
-        &txn,
-        &Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            format!(
-                "EXECUTE sparkline_plan ('{}', '{} 00:00:00', '{} 00:00:00', {SPARKLINE_POINTS})",
-                quarter.id,
-                quarter.start_at,
-                quarter.end_at + Duration::days(1),
-            ),
-        ),
-    )
-    .await;
-    txn.execute_unprepared("DEALLOCATE sparkline_plan")
-        .await
-        .expect("deallocate");
-    txn.rollback().await.expect("roll back");
-    lines
-}
-
-/// Whether every key result's rows come straight from the index, newest
-/// first, with no sort under the `Limit` (a sort there would read a key
-/// result's whole history).
-fn reads_the_newest_from_the_index(lines: &[String]) -> bool {
-    let Some(limit) = lines.iter().position(|line| line.contains("Limit")) else {
-        return false;
-    };
-    lines[limit + 1..]
-        .iter()
-        .find(|line| line.contains("->"))
-        .is_some_and(|scan| scan.contains("Scan Backward using checkin_kr_created_idx on check_in"))
-}
-
 migration::backend_test!(
-    the_sparkline_query_reads_each_key_results_newest_check_ins_from_the_index,
+    every_write_that_changes_a_sparkline_keeps_it_right,
     |backend| async move {
         let Some(test_db) = TestDb::seeded(backend).await else {
             return;
         };
         let db = &test_db.db;
-        let quarter = seeded_quarter(db).await;
-        add_objective(db, &quarter, &person(db, MIKE).await, 100, 200).await;
-        db.execute_unprepared("ANALYZE")
+        let q1 = seeded_quarter(db).await;
+        let mike = person(db, MIKE).await;
+        assert_sparklines_right(db, backend, "the seed").await;
+
+        let ids = add_objective(db, &q1, &mike, 3, 30).await;
+        assert_sparklines_right(db, backend, "a bulk insert of 90 check-ins").await;
+        let (first, second, third) = (ids[0], ids[1], ids[2]);
+        let newest_of = |kr: Uuid| async move {
+            check_in::Entity::find()
+                .filter(check_in::Column::KrId.eq(kr))
+                .order_by_desc(check_in::Column::CreatedAt)
+                .order_by_desc(check_in::Column::Id)
+                .one(db)
+                .await
+                .expect("query check-ins")
+                .expect("a check-in")
+        };
+
+        // A new latest check-in, and one back-dated below the 26 shown.
+        check_in_row(first, mike.id, 500, at(q1.end_at, 23, 59))
+            .insert(db)
             .await
-            .expect("gather statistics");
+            .expect("insert");
+        check_in_row(first, mike.id, 501, at(q1.start_at, 0, 1))
+            .insert(db)
+            .await
+            .expect("insert");
+        assert_sparklines_right(db, backend, "a new latest and a back-dated check-in").await;
 
-        let lines = plan(
-            db,
-            &sparkline_statement(db.get_database_backend(), &quarter.clone().into()),
-        )
-        .await;
-        println!(
-            "{backend:?} plan of the sparkline query:\n  {}",
-            lines.join("\n  ")
-        );
-        let text = lines.join("\n");
-        match backend {
-            Backend::Postgres => {
-                assert!(
-                    reads_the_newest_from_the_index(&lines),
-                    "a top-N per key result from (kr_id, created_at, id):\n{text}"
-                );
-                assert!(!text.contains("Seq Scan on check_in"), "{text}");
-                assert!(
-                    !text.contains("WindowAgg"),
-                    "no rank over the quarter:\n{text}"
-                );
+        // Its value, its time (out of the quarter) and its key result change.
+        let newest = newest_of(first).await;
+        check_in::Entity::update_many()
+            .col_expr(
+                check_in::Column::Value,
+                Expr::value(Decimal::new(12_345, 2)),
+            )
+            .col_expr(check_in::Column::Confidence, Expr::value(0))
+            .filter(check_in::Column::Id.eq(newest.id))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "a changed value and confidence").await;
+        check_in::Entity::update_many()
+            .col_expr(
+                check_in::Column::CreatedAt,
+                Expr::value(at(q1.end_at + Duration::days(3), 9, 0)),
+            )
+            .filter(check_in::Column::Id.eq(newest.id))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "a check-in moved out of the quarter").await;
+        let moving = newest_of(second).await;
+        check_in::Entity::update_many()
+            .col_expr(check_in::Column::KrId, Expr::value(third))
+            .filter(check_in::Column::Id.eq(moving.id))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "a check-in moved to another key result").await;
 
-                let generic = generic_postgres_plan(db, &quarter).await;
-                let generic_text = generic.join("\n");
-                println!("Postgres generic plan:\n  {}", generic.join("\n  "));
-                assert!(
-                    reads_the_newest_from_the_index(&generic),
-                    "the generic plan reads the newest from the index too:\n{generic_text}"
-                );
-            }
-            Backend::Sqlite => {
-                assert!(
-                    lines.iter().any(|line| line.starts_with(
-                        "SEARCH r USING COVERING INDEX checkin_kr_created_idx (kr_id=?"
-                    )),
-                    "each key result's newest rowids from (kr_id, created_at, id):\n{text}"
-                );
-                assert!(
-                    !lines
-                        .iter()
-                        .any(|line| line.starts_with("SCAN c") || line.starts_with("SCAN r")),
-                    "no scan of every check-in:\n{text}"
-                );
-                // Only the result (26 a key result at most) is sorted; a
-                // key result's check-ins come from the index in order.
-                assert!(
-                    !lines
-                        .iter()
-                        .any(|line| line.contains("RIGHT PART") || line.contains("LAST TERM")),
-                    "{text}"
-                );
-            }
+        // Deletes: one check-in, then all of a key result's.
+        check_in::Entity::delete_by_id(newest_of(third).await.id)
+            .exec(db)
+            .await
+            .expect("delete");
+        assert_sparklines_right(db, backend, "a deleted check-in").await;
+        check_in::Entity::delete_many()
+            .filter(check_in::Column::KrId.eq(second))
+            .exec(db)
+            .await
+            .expect("delete");
+        assert_sparklines_right(db, backend, "deleting all of a key result's").await;
+
+        // The quarter ends a month earlier: later check-ins drop out.
+        quarter::Entity::update_many()
+            .col_expr(
+                quarter::Column::EndAt,
+                Expr::value(q1.end_at - Duration::days(30)),
+            )
+            .filter(quarter::Column::Id.eq(q1.id))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "the quarter's end moved").await;
+
+        // A second quarter; an objective, then a key result, move into it.
+        let q2_id = Uuid::new_v4();
+        quarter::ActiveModel {
+            id: Set(q2_id),
+            label: Set("2025-Q2".to_owned()),
+            start_at: Set(q1.end_at - Duration::days(60)),
+            end_at: Set(q1.end_at + Duration::days(90)),
+            organization_id: Set(None),
+            archived: Set(false),
+            notes: Set(None),
+            created_at: Set(at(q1.start_at, 8, 0)),
+            updated_at: Set(at(q1.start_at, 8, 0)),
         }
+        .insert(db)
+        .await
+        .expect("a second quarter");
+        let moved_objective = key_result::Entity::find_by_id(first)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the key result")
+            .objective_id;
+        objective::Entity::update_many()
+            .col_expr(objective::Column::QuarterId, Expr::value(q2_id))
+            .filter(objective::Column::Id.eq(moved_objective))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "an objective moved to another quarter").await;
+        let seeded_objective = objective::Entity::find()
+            .filter(objective::Column::QuarterId.eq(q1.id))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("a seeded objective");
+        let seeded_key_result = key_result::Entity::find()
+            .filter(key_result::Column::ObjectiveId.eq(seeded_objective.id))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("a seeded key result");
+        key_result::Entity::update_many()
+            .col_expr(
+                key_result::Column::ObjectiveId,
+                Expr::value(moved_objective),
+            )
+            .filter(key_result::Column::Id.eq(seeded_key_result.id))
+            .exec(db)
+            .await
+            .expect("update");
+        assert_sparklines_right(db, backend, "a key result moved to another quarter").await;
+        assert!(
+            !shown_sparklines(
+                db,
+                &quarter::Entity::find_by_id(q2_id)
+                    .one(db)
+                    .await
+                    .expect("q")
+                    .expect("q2")
+            )
+            .await
+            .is_empty(),
+            "{backend:?}: the moved key results show their check-ins in the new quarter"
+        );
+
+        // Deleting a key result, and its objective, takes their trends along.
+        key_result::Entity::delete_by_id(first)
+            .exec(db)
+            .await
+            .expect("delete");
+        objective::Entity::delete_by_id(moved_objective)
+            .exec(db)
+            .await
+            .expect("delete");
+        assert_sparklines_right(db, backend, "deleting a key result and an objective").await;
 
         test_db.close().await.expect("drop the test database");
     }

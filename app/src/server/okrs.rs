@@ -1,15 +1,20 @@
 //! Queries for the OKR tree: quarters, objectives, key results and their
-//! check-ins. The dashboard takes a fixed four statements, whatever its size,
-//! and its sparklines read only the newest check-ins of each key result.
+//! check-ins. The dashboard takes a fixed three statements, whatever its size,
+//! and reads its sparklines from `key_result_trend`, one row per key result
+//! that the database keeps up to date as check-ins are written, so the cost
+//! of a page does not grow with the length of the history.
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use entity::{ConfidenceLevel, Direction, Unit, key_result, objective, okr_user, quarter, team};
+use chrono::{NaiveDate, NaiveDateTime};
+use entity::{
+    ConfidenceLevel, Direction, Unit, key_result, key_result_trend, objective, okr_user, quarter,
+    team,
+};
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -18,8 +23,9 @@ use crate::model::{
     ObjectiveView, QuarterView, TeamView, as_of,
 };
 
-/// How many check-ins a sparkline shows at most: half a year of weeks.
-pub const SPARKLINE_POINTS: i64 = 26;
+/// How many check-ins a sparkline shows at most: half a year of weeks. The
+/// trend table holds this many (its migration's `TREND_POINTS`).
+pub const SPARKLINE_POINTS: i64 = migration::TREND_POINTS as i64;
 
 impl From<quarter::Model> for QuarterView {
     fn from(model: quarter::Model) -> Self {
@@ -89,12 +95,12 @@ impl KeyResultRow {
     }
 }
 
+/// A key result on the dashboard: its row and its trend's text.
 #[derive(Debug, FromQueryResult)]
-struct CheckInRow {
-    kr_id: Uuid,
-    value: Decimal,
-    confidence: ConfidenceLevel,
-    created_at: NaiveDateTime,
+struct DashboardKeyResultRow {
+    #[sea_orm(nested)]
+    key_result: KeyResultRow,
+    trend: Option<String>,
 }
 
 /// A key result's own columns and its owner's name, joined to its objective
@@ -168,31 +174,42 @@ pub async fn dashboard(
         .all(db)
         .await?;
 
-    // 3: their key results, with owner names.
+    // 3: their key results, with owner names and sparklines.
     let key_results = key_result_with_owner(key_result::Entity::find())
+        .column_as(key_result_trend::Column::Points, "trend")
+        .join(
+            JoinType::LeftJoin,
+            key_result_trend::Relation::KeyResult.def().rev(),
+        )
         .filter(objective::Column::QuarterId.eq(shown.id))
         .order_by_asc(key_result::Column::CreatedAt)
         .order_by_asc(key_result::Column::Title)
-        .into_model::<KeyResultRow>()
+        .into_model::<DashboardKeyResultRow>()
         .all(db)
         .await?;
 
-    // 4: the sparkline points of all of them at once.
-    let mut points = sparkline_points(db, &shown).await?;
-
     let mut owner_options: Vec<FilterOption> = Vec::new();
     let mut by_objective: HashMap<Uuid, Vec<KeyResultView>> = HashMap::new();
-    for row in key_results {
-        if !owner_options.iter().any(|option| option.id == row.owner_id) {
+    for DashboardKeyResultRow { key_result, trend } in key_results {
+        if !owner_options
+            .iter()
+            .any(|option| option.id == key_result.owner_id)
+        {
             owner_options.push(FilterOption {
-                id: row.owner_id,
-                name: row.owner_name.clone(),
+                id: key_result.owner_id,
+                name: key_result.owner_name.clone(),
             });
         }
-        by_objective.entry(row.objective_id).or_default().push({
-            let check_ins = points.remove(&row.id).unwrap_or_default();
-            row.into_view(check_ins)
-        });
+        let check_ins = match trend {
+            Some(text) => parse_trend(&text, db.get_database_backend()).map_err(|error| {
+                DbErr::Custom(format!("key_result_trend of {}: {error}", key_result.id))
+            })?,
+            None => Vec::new(),
+        };
+        by_objective
+            .entry(key_result.objective_id)
+            .or_default()
+            .push(key_result.into_view(check_ins));
     }
 
     let mut teams: Vec<TeamView> = Vec::new();
@@ -232,88 +249,47 @@ pub async fn dashboard(
     }))
 }
 
-/// Check-ins of every key result of `quarter` inside the quarter's dates, the
-/// latest `SPARKLINE_POINTS` of each, oldest first, grouped by key result.
-async fn sparkline_points(
-    db: &impl ConnectionTrait,
-    quarter: &QuarterView,
-) -> Result<HashMap<Uuid, Vec<CheckInPoint>>, DbErr> {
-    let statement = sparkline_statement(db.get_database_backend(), quarter);
-    let rows = CheckInRow::find_by_statement(statement).all(db).await?;
-    let mut points: HashMap<Uuid, Vec<CheckInPoint>> = HashMap::new();
-    for row in rows {
-        points.entry(row.kr_id).or_default().push(CheckInPoint {
-            value: row.value,
-            confidence: row.confidence,
-            created_at: row.created_at,
-        });
-    }
-    Ok(points)
-}
-
-/// The one statement of [`sparkline_points`]: for each key result of
-/// `quarter`, its newest [`SPARKLINE_POINTS`] check-ins inside the quarter's
-/// dates (the later id first among equal times), as rows
-/// `(kr_id, value, confidence, created_at)` ordered by key result, time, id.
-///
-/// Each key result reads only its newest few check-ins, in order, from the
-/// index on `check_in (kr_id, created_at, id)`, so the cost follows the
-/// number of key results, not the length of their history: on PostgreSQL a
-/// top-N per key result in a `JOIN LATERAL`; SQLite has no `LATERAL`, so
-/// there each key result's newest rowids come from a correlated
-/// `IN (… LIMIT n)`, which it evaluates once per key result over the same
-/// index. Public so tests and benchmarks can `EXPLAIN` exactly this statement.
-pub fn sparkline_statement(backend: DbBackend, quarter: &QuarterView) -> Statement {
-    let window_start = quarter.start_at.and_time(NaiveTime::MIN);
-    let window_end = quarter
-        .end_at
-        .succ_opt()
-        .unwrap_or(quarter.end_at)
-        .and_time(NaiveTime::MIN);
-    match backend {
-        DbBackend::Postgres => Statement::from_sql_and_values(
-            backend,
-            r#"SELECT k.id AS kr_id, c.value, c.confidence, c.created_at
-               FROM objective o
-               JOIN key_result k ON k.objective_id = o.id
-               JOIN LATERAL (
-                 SELECT r.id, r.value, r.confidence, r.created_at
-                 FROM check_in r
-                 WHERE r.kr_id = k.id AND r.created_at >= $2 AND r.created_at < $3
-                 ORDER BY r.created_at DESC, r.id DESC
-                 LIMIT $4
-               ) c ON TRUE
-               WHERE o.quarter_id = $1
-               ORDER BY k.id, c.created_at, c.id"#,
-            [
-                quarter.id.into(),
-                window_start.into(),
-                window_end.into(),
-                SPARKLINE_POINTS.into(),
-            ],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            r#"SELECT c.kr_id, c.value, c.confidence, c.created_at
-               FROM objective o
-               JOIN key_result k ON k.objective_id = o.id
-               JOIN check_in c ON c.rowid IN (
-                 SELECT r.rowid
-                 FROM check_in r
-                 WHERE r.kr_id = k.id AND r.created_at >= ? AND r.created_at < ?
-                 ORDER BY r.created_at DESC, r.id DESC
-                 LIMIT ?
-               )
-               WHERE o.quarter_id = ?
-               ORDER BY c.kr_id, c.created_at, c.id"#,
-            [
-                window_start.into(),
-                window_end.into(),
-                SPARKLINE_POINTS.into(),
-                quarter.id.into(),
-            ],
-        ),
-    }
+/// The points of a `key_result_trend` row: `created_at|value|confidence`
+/// joined by `;`, oldest first. The time is PostgreSQL's `to_char` or
+/// SQLite's stored text (with or without a fraction, a space or a `T`). The
+/// value is PostgreSQL's numeric, or on SQLite the REAL's 17 digits, read
+/// through an f64 as SeaORM reads that column, so a point equals what reading
+/// the check-in itself gives, scale included.
+pub fn parse_trend(text: &str, backend: DbBackend) -> Result<Vec<CheckInPoint>, String> {
+    text.split(';')
+        .map(|point| {
+            let mut fields = point.split('|');
+            let (Some(created_at), Some(value), Some(confidence), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(format!("a point is not time|value|confidence: {point:?}"));
+            };
+            let created_at = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(created_at, format).ok())
+                .ok_or_else(|| format!("created_at is not a time: {created_at:?}"))?;
+            let not_a_number = || format!("value is not a number: {value:?}");
+            let value = match backend {
+                DbBackend::Sqlite => value
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|real| Decimal::try_from(real).ok())
+                    .ok_or_else(not_a_number)?,
+                _ => value.parse::<Decimal>().map_err(|_| not_a_number())?,
+            };
+            let confidence = match confidence {
+                "0" => ConfidenceLevel::Red,
+                "1" => ConfidenceLevel::Amber,
+                "2" => ConfidenceLevel::Green,
+                other => return Err(format!("confidence is not 0, 1 or 2: {other:?}")),
+            };
+            Ok(CheckInPoint {
+                value,
+                confidence,
+                created_at,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -540,5 +516,61 @@ mod tests {
             "2025-Q1"
         );
         assert!(pick_quarter(&quarters, Some("1999-Q4"), later).is_none());
+    }
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn a_postgresql_trend_reads_as_its_points_oldest_first() {
+        let points = parse_trend(
+            "2025-01-06 09:00:00.000000|8200000.00|2;2025-01-13 09:30:15.250000|8450000.50|1",
+            DbBackend::Postgres,
+        )
+        .unwrap();
+        assert_eq!(
+            points,
+            vec![
+                CheckInPoint {
+                    value: Decimal::new(8_200_000, 0),
+                    confidence: ConfidenceLevel::Green,
+                    created_at: at("2025-01-06 09:00:00"),
+                },
+                CheckInPoint {
+                    value: Decimal::new(845_000_050, 2),
+                    confidence: ConfidenceLevel::Amber,
+                    created_at: at("2025-01-13 09:30:15.25"),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sqlite_trend_reads_its_stored_times_and_reals() {
+        let points = parse_trend(
+            "2025-01-06 09:00:00|12.5|0;2025-01-07T10:00:00.5|3|2;2025-01-08 11:00:00|8.1999999999999993|1",
+            DbBackend::Sqlite,
+        )
+        .unwrap();
+        let values: Vec<String> = points.iter().map(|point| point.value.to_string()).collect();
+        // As SeaORM reads a REAL: through the f64, to its shortest decimal.
+        assert_eq!(values, ["12.5", "3", "8.2"]);
+        assert_eq!(points[1].created_at, at("2025-01-07 10:00:00.5"));
+        assert_eq!(points[0].confidence, ConfidenceLevel::Red);
+    }
+
+    #[test]
+    fn a_damaged_trend_says_which_part_is_wrong() {
+        for (text, says) in [
+            ("2025-01-06 09:00:00|12.5", "time|value|confidence"),
+            ("2025-01-06 09:00:00|12.5|2|x", "time|value|confidence"),
+            ("yesterday|12.5|2", "created_at"),
+            ("2025-01-06 09:00:00|twelve|2", "value"),
+            ("2025-01-06 09:00:00|12.5|3", "confidence"),
+        ] {
+            let error = parse_trend(text, DbBackend::Postgres).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+        }
     }
 }

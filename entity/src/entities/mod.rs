@@ -16,4 +16,5 @@ pub mod team;
 // Added by later migrations; the spec's tables keep exactly their columns.
 pub mod api_idempotency;
 pub mod api_token;
+pub mod key_result_trend;
 pub mod person_role;
