@@ -139,11 +139,29 @@ fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> 
 /// The tables of the latest migrations: sign-in roles, then the API's
 /// tokens and idempotency keys. The newest one adds only an index
 /// (`checkin_kr_created_idx`, for the sparklines), no table.
-const LATEST_TABLES: [&str; 3] = ["person_role", "api_token", "api_idempotency"];
+const LATEST_TABLES: [&str; 4] = [
+    "person_role",
+    "api_token",
+    "api_idempotency",
+    "key_result_trend",
+];
 
 /// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
 /// (with the index-only one).
-const LATEST_MIGRATIONS: u32 = 3;
+const LATEST_MIGRATIONS: u32 = 4;
+
+/// Every key result's sparkline trend, by key result.
+async fn trends(db: &DatabaseConnection) -> Vec<(uuid::Uuid, Option<String>)> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    entity::key_result_trend::Entity::find()
+        .order_by_asc(entity::key_result_trend::Column::KrId)
+        .all(db)
+        .await
+        .expect("the trends")
+        .into_iter()
+        .map(|trend| (trend.kr_id, trend.points))
+        .collect()
+}
 
 /// Whether the sparklines' index on `check_in` is there.
 async fn has_sparkline_index(db: &DatabaseConnection) -> bool {
@@ -204,6 +222,11 @@ migration::backend_test!(
         );
         let before = counts(db, &all).await;
         let values = key_result_values(db).await;
+        let sparklines = trends(db).await;
+        assert!(
+            sparklines.iter().all(|(_, points)| points.is_some()),
+            "{backend:?}: every seeded key result has a sparkline: {sparklines:?}"
+        );
         for table in
             OKR_TABLES
                 .iter()
@@ -212,8 +235,8 @@ migration::backend_test!(
             assert!(before[*table] > 0, "{table} holds data: {before:?}");
         }
 
-        // Down the latest migrations (the sparkline index, api tokens,
-        // person_role) and up again.
+        // Down the latest migrations (the sparkline trend, the sparkline
+        // index, api tokens, person_role) and up again.
         assert!(has_sparkline_index(db).await);
         Migrator::down(db, Some(LATEST_MIGRATIONS))
             .await
@@ -246,7 +269,10 @@ migration::backend_test!(
         assert_eq!(applied(db).await, migrations);
         let after = counts(db, &all).await;
         for (table, count) in &before {
-            if LATEST_TABLES.contains(&table.as_str()) {
+            if table == "key_result_trend" {
+                // Worked out again from the check-ins that stayed.
+                assert_eq!(after[table], *count, "{backend:?}: {table} is rebuilt");
+            } else if LATEST_TABLES.contains(&table.as_str()) {
                 // Dropped by design: roles and tokens are gone, everyone a member.
                 assert_eq!(after[table], 0, "{table} is new and empty");
             } else {
@@ -254,6 +280,11 @@ migration::backend_test!(
             }
         }
         assert_eq!(key_result_values(db).await, values);
+        assert_eq!(
+            trends(db).await,
+            sparklines,
+            "{backend:?}: the sparklines are rebuilt as they were"
+        );
         report(&format!(
             "migrations ({backend:?}): down {LATEST_MIGRATIONS} / up kept {}",
             OKR_TABLES
