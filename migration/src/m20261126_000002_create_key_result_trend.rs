@@ -5,7 +5,9 @@
 //! `points` holds the newest [`TREND_POINTS`] check-ins inside the key
 //! result's quarter, oldest first (the later id first among equal times, as
 //! the newest are picked), as `created_at|value|confidence` joined by `;`, or
-//! NULL when there are none. On SQLite the value is the REAL's 17 digits, so
+//! NULL when there are none. The time is ISO 8601 (`2025-01-06T09:00:00`, a
+//! fraction when there is one), the one form chrono reads without a format
+//! string. On SQLite the value is the REAL's 17 digits, so
 //! it reads back as the very same double. The application reads it with
 //! `app::server::okrs::parse_trend`.
 //!
@@ -123,12 +125,12 @@ const FUNCTIONS: [&str; 8] = [
 fn points(backend: DatabaseBackend, kr: &str) -> String {
     let (text, aggregate, end) = match backend {
         DatabaseBackend::Postgres => (
-            "to_char(p.created_at, 'YYYY-MM-DD HH24:MI:SS.US') || '|' || p.value::text || '|' || p.confidence::text",
+            "to_char(p.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '|' || p.value::text || '|' || p.confidence::text",
             "string_agg",
             "q.end_at + 1",
         ),
         _ => (
-            "p.created_at || '|' || printf('%.17g', p.value) || '|' || p.confidence",
+            "replace(p.created_at, ' ', 'T') || '|' || printf('%.17g', p.value) || '|' || p.confidence",
             "group_concat",
             "date(q.end_at, '+1 day')",
         ),

@@ -1,6 +1,8 @@
 //! An inline SVG sparkline of a key result's check-ins, with its target:
 //! server-rendered, with no script.
 
+use std::fmt::Write as _;
+
 use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -74,12 +76,14 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         PAD,
     );
     let title = summary(&key_result);
-    let line: String = shape
-        .points
-        .iter()
-        .map(|(x, y)| format!("{x:.0},{y:.0}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // One string for the whole line ("5,38 84,35 163,31"), not one a point.
+    let mut line = String::with_capacity(shape.points.len() * 8);
+    for (x, y) in &shape.points {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        let _ = write!(line, "{x:.0},{y:.0}");
+    }
     // The newest point as a dot in its confidence's colour.
     let dot = key_result
         .check_ins

@@ -250,8 +250,8 @@ pub async fn dashboard(
 }
 
 /// The points of a `key_result_trend` row: `created_at|value|confidence`
-/// joined by `;`, oldest first. The time is PostgreSQL's `to_char` or
-/// SQLite's stored text (with or without a fraction, a space or a `T`). The
+/// joined by `;`, oldest first. The time is ISO 8601, with or without a
+/// fraction (a space for the `T` is read too). The
 /// value is PostgreSQL's numeric, or on SQLite the REAL's 17 digits, read
 /// through an f64 as SeaORM reads that column, so a point equals what reading
 /// the check-in itself gives, scale included.
@@ -264,10 +264,12 @@ pub fn parse_trend(text: &str, backend: DbBackend) -> Result<Vec<CheckInPoint>, 
             else {
                 return Err(format!("a point is not time|value|confidence: {point:?}"));
             };
-            let created_at = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
-                .iter()
-                .find_map(|format| NaiveDateTime::parse_from_str(created_at, format).ok())
-                .ok_or_else(|| format!("created_at is not a time: {created_at:?}"))?;
+            // ISO 8601 as the triggers write it; a space instead of the `T`
+            // is read too, more slowly.
+            let created_at = created_at
+                .parse::<NaiveDateTime>()
+                .or_else(|_| NaiveDateTime::parse_from_str(created_at, "%Y-%m-%d %H:%M:%S%.f"))
+                .map_err(|_| format!("created_at is not a time: {created_at:?}"))?;
             let not_a_number = || format!("value is not a number: {value:?}");
             let value = match backend {
                 DbBackend::Sqlite => value
@@ -525,7 +527,7 @@ mod tests {
     #[test]
     fn a_postgresql_trend_reads_as_its_points_oldest_first() {
         let points = parse_trend(
-            "2025-01-06 09:00:00.000000|8200000.00|2;2025-01-13 09:30:15.250000|8450000.50|1",
+            "2025-01-06T09:00:00.000000|8200000.00|2;2025-01-13T09:30:15.250000|8450000.50|1",
             DbBackend::Postgres,
         )
         .unwrap();
