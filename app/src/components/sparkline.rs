@@ -82,7 +82,7 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         if !line.is_empty() {
             line.push(' ');
         }
-        let _ = write!(line, "{x:.0},{y:.0}");
+        let _ = write!(line, "{},{}", whole(*x), whole(*y));
     }
     // The newest point as a dot in its confidence's colour.
     let dot = key_result
@@ -116,6 +116,13 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
     }
 }
 
+/// A coordinate as the whole number `{:.0}` prints (ties to even), without
+/// formatting a float: a long history has thousands of them on a page. The
+/// box keeps every coordinate between 0 and its width.
+fn whole(coordinate: f64) -> i64 {
+    coordinate.round_ties_even() as i64
+}
+
 /// What a sparkline shows, in words.
 pub fn summary(key_result: &KeyResultView) -> String {
     let target = key_result.format(key_result.target_value);
@@ -147,6 +154,19 @@ fn point_class(level: entity::ConfidenceLevel) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_coordinates_print_as_rounding_the_float_would() {
+        for coordinate in [
+            0.0, 0.4, 0.5, 1.5, 2.5, 37.49, 37.5, 38.5, 83.999, 163.0, 167.5,
+        ] {
+            assert_eq!(
+                whole(coordinate).to_string(),
+                format!("{coordinate:.0}"),
+                "{coordinate}"
+            );
+        }
+    }
 
     #[test]
     fn points_spread_evenly_and_the_scale_includes_the_target() {
