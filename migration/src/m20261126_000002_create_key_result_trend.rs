@@ -120,34 +120,46 @@ const FUNCTIONS: [&str; 8] = [
     "key_result_trend_after_check_in_delete()",
 ];
 
-/// The newest check-ins of the key result `{kr}` inside its quarter, as one
-/// text; `{end}` is the day after the quarter's last, per dialect.
+/// The newest check-ins of the key result `{kr}` inside its quarter, oldest
+/// first, as one text.
+///
+/// SQLite orders an aggregate's input by the subquery it reads, not with
+/// `ORDER BY` inside `group_concat`: SQLite before 3.44 (Debian 12's
+/// `sqlite3`, Python's module) cannot parse that, and would then refuse to
+/// open the whole database because of the trigger.
 fn points(backend: DatabaseBackend, kr: &str) -> String {
-    let (text, aggregate, end) = match backend {
-        DatabaseBackend::Postgres => (
-            "to_char(p.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '|' || p.value::text || '|' || p.confidence::text",
-            "string_agg",
-            "q.end_at + 1",
-        ),
-        _ => (
-            "replace(p.created_at, ' ', 'T') || '|' || printf('%.17g', p.value) || '|' || p.confidence",
-            "group_concat",
-            "date(q.end_at, '+1 day')",
-        ),
+    let end = match backend {
+        DatabaseBackend::Postgres => "q.end_at + 1",
+        _ => "date(q.end_at, '+1 day')",
     };
-    format!(
-        "(SELECT {aggregate}({text}, ';' ORDER BY p.created_at, p.id)
-            FROM (SELECT c.id, c.created_at, c.value, c.confidence
-                    FROM check_in c
-                    JOIN key_result k ON k.id = c.kr_id
-                    JOIN objective o ON o.id = k.objective_id
-                    JOIN quarter q ON q.id = o.quarter_id
-                   WHERE c.kr_id = {kr}
-                     AND c.created_at >= q.start_at
-                     AND c.created_at < {end}
-                   ORDER BY c.created_at DESC, c.id DESC
-                   LIMIT {TREND_POINTS}) p)"
-    )
+    let newest = format!(
+        "SELECT c.id, c.created_at, c.value, c.confidence
+           FROM check_in c
+           JOIN key_result k ON k.id = c.kr_id
+           JOIN objective o ON o.id = k.objective_id
+           JOIN quarter q ON q.id = o.quarter_id
+          WHERE c.kr_id = {kr}
+            AND c.created_at >= q.start_at
+            AND c.created_at < {end}
+          ORDER BY c.created_at DESC, c.id DESC
+          LIMIT {TREND_POINTS}"
+    );
+    match backend {
+        DatabaseBackend::Postgres => format!(
+            "(SELECT string_agg(
+                 to_char(p.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '|' || p.value::text
+                   || '|' || p.confidence::text,
+                 ';' ORDER BY p.created_at, p.id)
+                FROM ({newest}) p)"
+        ),
+        _ => format!(
+            "(SELECT group_concat(
+                 replace(p.created_at, ' ', 'T') || '|' || printf('%.17g', p.value)
+                   || '|' || p.confidence,
+                 ';')
+                FROM (SELECT * FROM ({newest}) ORDER BY created_at, id) p)"
+        ),
+    }
 }
 
 fn postgres_up() -> Vec<String> {
