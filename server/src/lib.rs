@@ -2,6 +2,7 @@
 //! The server around the app: the pool, migrations (and the demo seed) at
 //! start, and the axum router. No business logic lives here.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use app::server::transfer::http as transfer;
@@ -9,7 +10,7 @@ use app::server::{AppState, middleware};
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migration::MigratorTrait;
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -25,10 +26,16 @@ pub fn router(state: AppState) -> Router {
     router_with(state, &Limits::default())
 }
 
+/// The app's pages, worked out once per process. While Leptos works out a
+/// route list it holds back every resource of the process (a global flag),
+/// and a page whose data began to load then never finishes: a second router
+/// built while the first serves (tests build many) would stall its pages.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// The router: pages, server functions, static files, behind the sign-in
 /// middleware and the request limits.
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let options = state.leptos_options.clone();
     // Every route takes small bodies, but the CSV upload, which has its own limit.
     let small_bodies = Router::new()

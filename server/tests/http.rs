@@ -463,3 +463,54 @@ async fn the_dashboard_reports_an_unreachable_database() {
     drop(server);
     db.close().await.ok();
 }
+
+// Leptos stops every resource of the process from loading while it works out
+// a route list (a global flag), and a page whose data started loading then
+// never finished. Building another router while pages render (a second
+// server, or the tests' many) must not stall them.
+migration::backend_test!(
+    building_another_router_does_not_stall_pages,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
+
+        let building = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let builder = {
+            let building = Arc::clone(&building);
+            let db = test_db.db.clone();
+            let runtime = tokio::runtime::Handle::current();
+            std::thread::spawn(move || {
+                let _runtime = runtime.enter();
+                let mut built = 0_u32;
+                while building.load(std::sync::atomic::Ordering::Relaxed) {
+                    let state = app::server::AppState::new(
+                        common::leptos_options(),
+                        db.clone(),
+                        app::server::auth::AuthConfig::default(),
+                    );
+                    drop(server::router(state));
+                    built += 1;
+                }
+                built
+            })
+        };
+        for request in 0..60 {
+            let response =
+                tokio::time::timeout(Duration::from_secs(10), server.get_as("/", &session))
+                    .await
+                    .unwrap_or_else(|_| panic!("page {request} stalled while a router was built"));
+            assert_eq!(response.status(), StatusCode::OK);
+            let html = response.text().await.expect("the page");
+            assert_eq!(html.matches(r#"class="key-result""#).count(), 10);
+        }
+        building.store(false, std::sync::atomic::Ordering::Relaxed);
+        let built = builder.join().expect("the router builder");
+        assert!(built > 0, "no router was built alongside the pages");
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
