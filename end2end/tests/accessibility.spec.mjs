@@ -62,8 +62,8 @@ const ADMIN_PAGES = [
   ['review', async () => '/quarters/2025-Q1/review'],
   ['roll-over', async () => '/quarters/2025-Q1/roll-over'],
   ['new-objective', async () => '/objectives/new?quarter=2025-Q1'],
-  ['edit-objective', async (page) => page.getByTestId('edit-objective').first().getAttribute('href')],
-  ['new-key-result', async (page) => page.getByTestId('add-key-result').first().getAttribute('href')],
+  ['edit-objective', async (page) => page.getByRole('link', { name: 'Edit', exact: true }).first().getAttribute('href')],
+  ['new-key-result', async (page) => page.getByRole('link', { name: 'Add key result', exact: true }).first().getAttribute('href')],
   [
     'edit-key-result',
     async (page) => `${await page.locator('.kr-title').first().getAttribute('href')}/edit`,

@@ -18,6 +18,7 @@ import {
   sparkCount,
   texts,
   waitForHydration,
+  ROW,
 } from './helpers.mjs';
 
 /** Direct Channel Sales (Mike's team), owned by Sarah Chen. */
@@ -49,7 +50,7 @@ test.describe('personal access tokens and the JSON API', () => {
     const pointsBefore = await sparkCount(keyResult);
     const id = await keyResultId(page, REDEMPTION_RATE);
 
-    await page.getByTestId('tokens-link').click();
+    await page.getByRole('link', { name: 'Access tokens', exact: true }).click();
     await expect(page).toHaveURL(/\/settings\/tokens$/);
     await waitForHydration(page);
     const token = await createToken(page, 'CRM sync (e2e)');
@@ -81,7 +82,7 @@ test.describe('personal access tokens and the JSON API', () => {
     expect((await reused.json()).error.code).toBe('conflict');
 
     await page.goto('/');
-    await expect(keyResult.locator('.kr-current')).toHaveText('19.4%');
+    await expect(keyResult.locator(ROW.current)).toHaveText('19.4%');
     await expectSparkCount(keyResult, pointsBefore + 1, 'exactly one check-in more');
 
     await page.goto('/settings/tokens');

@@ -29,6 +29,7 @@ import {
   sparkline,
   texts,
   waitForHydration,
+  ROW,
 } from './helpers.mjs';
 
 /** Seeded: $8.3M, latest confidence Red. Owned by Lisa Wang (lead, Corporate Sales). */
@@ -80,7 +81,7 @@ test.describe('recording a check-in with JavaScript', () => {
     const keyResult = keyResultNamed(page, APAC_REVENUE);
     await expect(keyResult).toHaveCount(1);
     const badge = keyResult.locator('.badge');
-    const current = keyResult.locator('.kr-current');
+    const current = keyResult.locator(ROW.current);
     const before = await sparkCount(keyResult);
     expect(before, 'spark points before').toBeGreaterThanOrEqual(1);
     // The seed leaves this key result Red at $8.3M: the change must show.
@@ -174,7 +175,7 @@ test.describe('recording a check-in with JavaScript', () => {
     const keyResult = keyResultNamed(page, RENEWAL_RATE);
     await expect(keyResult).toHaveCount(1);
     const before = await sparkCount(keyResult);
-    const current = (await keyResult.locator('.kr-current').textContent())?.trim();
+    const current = (await keyResult.locator(ROW.current).textContent())?.trim();
 
     const form = await openCheckIn(page, keyResult);
     await fillCheckIn(form, { value: '1.234', confidence: 'Amber' });
@@ -195,12 +196,12 @@ test.describe('recording a check-in with JavaScript', () => {
 
     await expect(page.getByTestId('check-in-dialog'), 'the dialog stays open with the error').toBeVisible();
     await expectSparkCount(keyResult, before);
-    await expect(keyResult.locator('.kr-current')).toHaveText(exactly(current));
+    await expect(keyResult.locator(ROW.current)).toHaveText(exactly(current));
 
     // Nothing was stored: a fresh page shows the same.
     await page.reload();
     await expectSparkCount(keyResultNamed(page, RENEWAL_RATE), before);
-    await expect(keyResultNamed(page, RENEWAL_RATE).locator('.kr-current')).toHaveText(exactly(current));
+    await expect(keyResultNamed(page, RENEWAL_RATE).locator(ROW.current)).toHaveText(exactly(current));
   });
 });
 
@@ -216,7 +217,7 @@ test.describe('recording a check-in without JavaScript', () => {
     let keyResult = keyResultNamed(page, SALES_CYCLE);
     await expect(keyResult).toHaveCount(1);
     const before = await sparkCount(keyResult);
-    await expect(keyResult.locator('.kr-current')).not.toHaveText(exactly('84'));
+    await expect(keyResult.locator(ROW.current)).not.toHaveText(exactly('84'));
     const href = await keyResult.locator('.kr-title').getAttribute('href');
 
     // "Record check-in" is a link to the key result page's form.
@@ -268,7 +269,7 @@ test.describe('recording a check-in without JavaScript', () => {
     keyResult = keyResultNamed(page, SALES_CYCLE);
     await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
     await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 84;');
-    await expect(keyResult.locator('.kr-current')).toHaveText(exactly('84'));
+    await expect(keyResult.locator(ROW.current)).toHaveText(exactly('84'));
     await expect(keyResult.locator('.badge')).toHaveText(exactly('Amber'));
   });
 });

@@ -15,8 +15,10 @@ import {
   exactly,
   keyResultNamed,
   signIn,
+  sparkCount,
   teamSection,
   texts,
+  ROW,
 } from './helpers.mjs';
 
 const sorted = (values) => [...values].sort();
@@ -41,17 +43,17 @@ test.describe('dashboard', () => {
     await expectQuarterLabelVisible(page, QUARTER);
 
     // Teams, alphabetically.
-    await expect(page.getByTestId('team')).toHaveCount(TEAMS.length);
-    await expect(page.getByTestId('team').locator('h2')).toHaveText(TEAMS);
+    await expect(page.locator('section.team')).toHaveCount(TEAMS.length);
+    await expect(page.locator('section.team').locator('h2')).toHaveText(TEAMS);
 
     // Objectives, each under its own team.
-    await expect(page.getByTestId('objective')).toHaveCount(OBJECTIVES.length);
+    await expect(page.locator('.objective')).toHaveCount(OBJECTIVES.length);
     for (const team of TEAMS) {
       const expected = OBJECTIVES.filter((objective) => objective.team === team).map((objective) => objective.title);
       const section = teamSection(page, team);
       await expect(section).toHaveCount(1);
-      await expect(section.getByTestId('objective-title')).toHaveCount(expected.length);
-      expect(sorted(await texts(section.getByTestId('objective-title'))), `objectives of ${team}`).toEqual(sorted(expected));
+      await expect(section.locator('.objective-title')).toHaveCount(expected.length);
+      expect(sorted(await texts(section.locator('.objective-title'))), `objectives of ${team}`).toEqual(sorted(expected));
     }
 
     // Key results, each under its own objective.
@@ -59,8 +61,8 @@ test.describe('dashboard', () => {
     expect(sorted(await texts(page.locator('.kr-title')))).toEqual(sorted(KEY_RESULT_TITLES));
     for (const objective of OBJECTIVES) {
       const article = page
-        .getByTestId('objective')
-        .filter({ has: page.getByTestId('objective-title').filter({ hasText: exactly(objective.title) }) });
+        .locator('.objective')
+        .filter({ has: page.locator('.objective-title').filter({ hasText: exactly(objective.title) }) });
       await expect(article).toHaveCount(1);
       expect(sorted(await texts(article.locator('.kr-title'))), `key results of "${objective.title}"`).toEqual(
         sorted(objective.keyResults),
@@ -70,22 +72,22 @@ test.describe('dashboard', () => {
 
   test('every objective has a rollup, a confidence badge and a toggle wired to its list', async ({ page }) => {
     await page.goto('/');
-    const objectives = page.getByTestId('objective');
+    const objectives = page.locator('.objective');
     await expect(objectives).toHaveCount(OBJECTIVES.length);
 
     for (const objective of await objectives.all()) {
-      const title = (await objective.getByTestId('objective-title').textContent())?.trim();
-      await expect(objective.locator('h3[data-testid="objective-title"]'), title).toHaveCount(1);
-      await expect(objective.getByTestId('objective-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
+      const title = (await objective.locator('.objective-title').textContent())?.trim();
+      await expect(objective.locator('h3.objective-title'), title).toHaveCount(1);
+      await expect(objective.locator('.objective-rollup .figure'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
       expect(CONFIDENCE_LABELS, `objective confidence of "${title}"`).toContain(
-        (await objective.getByTestId('objective-confidence').textContent())?.trim(),
+        (await objective.locator('.objective-rollup .badge').textContent())?.trim(),
       );
 
       // The key result list is a native disclosure, open to begin with.
-      const toggle = objective.locator('details.objective-krs > summary[data-testid="objective-toggle"]');
+      const toggle = objective.locator('details.objective-krs > summary');
       await expect(toggle, title).toHaveCount(1);
       await expect(objective.locator('details.objective-krs'), title).toHaveAttribute('open', '');
-      const list = objective.locator('details.objective-krs > ul[data-testid="kr-list"]');
+      const list = objective.locator('details.objective-krs > ul.key-results');
       await expect(list, `the list the toggle of "${title}" folds`).toHaveCount(1);
       await expect(list).toBeVisible();
     }
@@ -98,11 +100,11 @@ test.describe('dashboard', () => {
 
     for (const keyResult of await keyResults.all()) {
       const title = (await keyResult.locator('.kr-title').textContent())?.trim();
-      await expect(keyResult.locator('.kr-owner'), title).toHaveCount(1);
-      expect(PEOPLE, `owner of "${title}"`).toContain((await keyResult.locator('.kr-owner').textContent())?.trim());
-      await expect(keyResult.locator('.kr-current'), title).toHaveText(/\d/);
-      await expect(keyResult.locator('.kr-progress'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
-      await expect(keyResult.locator('.kr-last'), title).toHaveText(/\S/);
+      await expect(keyResult.locator(ROW.owner), title).toHaveCount(1);
+      expect(PEOPLE, `owner of "${title}"`).toContain((await keyResult.locator(ROW.owner).textContent())?.trim());
+      await expect(keyResult.locator(ROW.current), title).toHaveText(/\d/);
+      await expect(keyResult.locator(ROW.progress), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
+      await expect(keyResult.locator(ROW.last), title).toHaveText(/\S/);
 
       const badge = keyResult.locator('.badge');
       await expect(badge, title).toHaveCount(1);
@@ -113,14 +115,12 @@ test.describe('dashboard', () => {
       await expect(sparkline).toHaveAttribute('role', 'img');
       await expect(sparkline.locator(':scope > title'), `<title> of the sparkline of "${title}"`).toHaveCount(1);
       expect((await sparkline.locator(':scope > title').textContent())?.trim(), `<title> text of "${title}"`).toBeTruthy();
-      await expect(sparkline.locator('line.spark-target'), `target line of "${title}"`).toHaveCount(1);
+      await expect(sparkline.locator(':scope > path'), `target line of "${title}"`).toHaveCount(1);
 
       // One polyline and the newest point, no per-point markup; the title says what it shows.
       await expect(sparkline.locator('polyline'), `line of "${title}"`).toHaveCount(1);
-      const count = Number(await sparkline.getAttribute('data-points'));
+      const count = await sparkCount(keyResult);
       expect(count, `check-ins on the sparkline of "${title}"`).toBeGreaterThanOrEqual(2);
-      const points = (await sparkline.locator('polyline').getAttribute('points'))?.trim().split(/\s+/) ?? [];
-      expect(points, `polyline points of "${title}"`).toHaveLength(count);
       await expect(sparkline.locator(':scope > title')).toContainText(`${count} check-ins`);
       await expect(sparkline.locator(':scope > title')).toContainText('target');
       await expect(sparkline.locator('circle'), 'only the newest point is drawn as a dot').toHaveCount(1);
@@ -132,7 +132,7 @@ test.describe('dashboard', () => {
     for (const [title, formatted] of Object.entries(FORMATTED_CURRENT_VALUES)) {
       const keyResult = keyResultNamed(page, title);
       await expect(keyResult, title).toHaveCount(1);
-      await expect(keyResult.locator('.kr-current'), `current value of "${title}"`).toHaveText(formatted);
+      await expect(keyResult.locator(ROW.current), `current value of "${title}"`).toHaveText(formatted);
     }
   });
 
@@ -140,7 +140,7 @@ test.describe('dashboard', () => {
     const response = await page.goto(`/?quarter=${QUARTER}`);
     expect(response?.status()).toBe(200);
     await expectQuarterLabelVisible(page, QUARTER);
-    await expect(page.getByTestId('objective')).toHaveCount(OBJECTIVES.length);
+    await expect(page.locator('.objective')).toHaveCount(OBJECTIVES.length);
     await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
   });
 });

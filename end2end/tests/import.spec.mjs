@@ -7,7 +7,7 @@
 // Files share one database: this one works in quarter 2023-Q1, which the
 // import creates and nothing else looks at.
 import { test, expect } from '@playwright/test';
-import { EMILY, keyResultNamed, signIn, signInNoJs, waitForHydration } from './helpers.mjs';
+import { EMILY, keyResultNamed, signIn, signInNoJs, waitForHydration, ROW } from './helpers.mjs';
 
 const QUARTER = '2023-Q1';
 const HEADER = 'Quarter;Team;Objective;Objective Owner Email;Key Result;Owner Email;Unit;Start;Target';
@@ -58,8 +58,8 @@ test.describe.serial('importing OKRs from a spreadsheet', () => {
 
     await page.goto(`/?quarter=${QUARTER}`);
     await expect(page.locator('.key-result')).toHaveCount(3);
-    await expect(keyResultNamed(page, 'Grow app bookings from $2M to $3M').locator('.kr-current')).toHaveText('$2M');
-    await expect(keyResultNamed(page, 'Lift conversion from 2,5% to 3%').locator('.kr-current')).toHaveText('2.5%');
+    await expect(keyResultNamed(page, 'Grow app bookings from $2M to $3M').locator(ROW.current)).toHaveText('$2M');
+    await expect(keyResultNamed(page, 'Lift conversion from 2,5% to 3%').locator(ROW.current)).toHaveText('2.5%');
 
     await page.goto('/imports');
     await expect(page.getByTestId('import-row').first()).toContainText('spring.csv');

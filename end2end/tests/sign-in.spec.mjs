@@ -33,6 +33,7 @@ import {
   submitSignIn,
   teamSection,
   waitForHydration,
+  ROW,
 } from './helpers.mjs';
 
 /** Direct Channel Sales, owned by Sarah Chen: Mike may check in as a member of the team. Seeded 18.2%. */
@@ -58,7 +59,7 @@ async function expectSentToSignIn(page, response, path) {
   expect(await firstStatus(response), `status of GET ${path} without a session`).toBe(303);
   expect(response?.status(), 'the sign-in page itself').toBe(200);
   await expect(page.locator('input[name="next"]')).toHaveValue(path);
-  await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+  await expect(page.locator('.signed-in-as')).toHaveCount(0);
 }
 
 /**
@@ -127,7 +128,7 @@ test.describe('signed out', () => {
 
     await expect(page.getByTestId('sign-in-error')).toContainText(/wrong email or password/i);
     expect(new URL(page.url()).pathname, 'still on the sign-in page').toBe('/sign-in');
-    await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+    await expect(page.locator('.signed-in-as')).toHaveCount(0);
     expect(await sessionCookie(page), 'no session cookie').toBeUndefined();
 
     const response = await page.goto('/');
@@ -140,7 +141,7 @@ test.describe('signed out', () => {
       await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
       await submitSignIn(page, MIKE);
       // Either signed in somewhere on this site, or refused: never sent away.
-      await expect(page.getByTestId('signed-in-as').or(page.getByTestId('sign-in-error').filter({ hasText: /\S/ })))
+      await expect(page.locator('.signed-in-as').or(page.getByTestId('sign-in-error').filter({ hasText: /\S/ })))
         .toBeVisible();
       expect(new URL(page.url()).origin, `after signing in with next=${next}`).toBe(new URL(baseURL).origin);
     }
@@ -153,10 +154,10 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
   });
 
   test('the header says who is signed in, with the role', async ({ page }) => {
-    const header = page.getByTestId('signed-in-as');
+    const header = page.locator('.signed-in-as');
     await expect(header).toContainText('Mike Johnson');
     await expect(header).toContainText('member');
-    await expect(page.getByTestId('sign-out')).toHaveText(exactly('Sign out'));
+    await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toHaveText(exactly('Sign out'));
   });
 
   test('records a check-in on a key result of his team; the history names him as its author', async ({ page }) => {
@@ -182,7 +183,7 @@ test.describe('as Mike Johnson, a member of Direct Channel Sales', () => {
 
     await expectSparkCount(keyResult, before + 1, 'one more point on the sparkline');
     await expect(sparkline(keyResult).locator(':scope > title')).toContainText('to 19.5%');
-    await expect(keyResult.locator('.kr-current')).toHaveText(exactly('19.5%'));
+    await expect(keyResult.locator(ROW.current)).toHaveText(exactly('19.5%'));
     const cookies = (await page.context().cookies()).map((cookie) => cookie.name);
     expect(cookies).not.toContain('runway_acting_as');
 
@@ -289,7 +290,7 @@ test.describe('as Emily Davis, an admin', () => {
   });
 
   test('may check in on every key result', async ({ page }) => {
-    await expect(page.getByTestId('signed-in-as')).toContainText('admin');
+    await expect(page.locator('.signed-in-as')).toContainText('admin');
     await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);
     await expect(page.locator('.check-in-link')).toHaveCount(KEY_RESULT_TITLES.length);
   });
@@ -366,7 +367,7 @@ test.describe('without JavaScript', () => {
     expect((await posted).status(), 'a form post is redirected to next').toBe(302);
     await expectSignedInAt(page, MIKE, '/');
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
-    const header = page.getByTestId('signed-in-as');
+    const header = page.locator('.signed-in-as');
     await expect(header).toContainText('Mike Johnson');
     await expect(header).toContainText('member');
     await expect(page.locator('.key-result')).toHaveCount(KEY_RESULT_TITLES.length);

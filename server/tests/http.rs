@@ -366,7 +366,7 @@ migration::backend_test!(
             "one sparkline per key result"
         );
         assert_eq!(html.matches(r#"class="key-result""#).count(), 10);
-        assert_eq!(html.matches(r#"data-testid="objective""#).count(), 3);
+        assert_eq!(html.matches(r#"class="objective""#).count(), 3);
         assert!(html.contains("2025-Q1"));
         assert!(
             !html.contains("Loading OKRs"),

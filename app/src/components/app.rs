@@ -157,21 +157,21 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
     let is_admin = viewer.is_admin();
     view! {
         <nav class="user-menu" aria-label="Account">
-            <span class="signed-in-as" data-testid="signed-in-as">{viewer.label()}</span>
+            <span class="signed-in-as">{viewer.label()}</span>
             {is_admin
                 .then(|| {
                     view! {
-                        <a href="/admin/quarters" data-testid="quarters-link">"Quarters"</a>
-                        <a href="/admin/teams" data-testid="teams-link">"Teams"</a>
-                        <a href="/admin/people" data-testid="people-link">"People"</a>
+                        <a href="/admin/quarters">"Quarters"</a>
+                        <a href="/admin/teams">"Teams"</a>
+                        <a href="/admin/people">"People"</a>
                     }
                 })}
-            <a href="/settings/tokens" data-testid="tokens-link">"Access tokens"</a>
+            <a href="/settings/tokens">"Access tokens"</a>
             <form method="post" action="/api/sign_out" class="inline-form">
-                <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
+                <button type="submit" class="secondary">"Sign out"</button>
             </form>
             <form method="post" action="/api/sign_out_everywhere" class="inline-form">
-                <button type="submit" class="link-button" data-testid="sign-out-everywhere">
+                <button type="submit" class="link-button">
                     "Sign out everywhere"
                 </button>
             </form>

@@ -100,16 +100,12 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
             }
         });
 
-    // Its size comes from the CSS (.sparkline).
+    // Its size comes from the CSS (.sparkline); the dashed target line is
+    // its <path>, the check-ins its <polyline>.
     view! {
-        <svg
-            class="sparkline"
-            role="img"
-            viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-            data-points=key_result.check_ins.len().to_string()
-        >
+        <svg class="sparkline" role="img" viewBox=format!("0 0 {WIDTH} {HEIGHT}")>
             <title>{title}</title>
-            <line class="spark-target" x1="0" x2=WIDTH.to_string() y1=format!("{:.0}", shape.target_y) y2=format!("{:.0}", shape.target_y) />
+            <path d=format!("M0 {}H{WIDTH}", whole(shape.target_y))></path>
             <polyline points=line />
             {dot}
         </svg>
