@@ -380,7 +380,7 @@ fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView
                                 " · "
                                 <a
                                     href=format!("/objectives/{}/key-results/new", objective.id)
-                                   
+
                                 >
                                     "Add key result"
                                 </a>
