@@ -106,6 +106,8 @@ pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
         });
     }
     if !config.is_sqlite() {
+        POSTGRES_WRITERS
+            .get_or_init(|| tokio::sync::Semaphore::new(postgres_writers(config.max_connections)));
         // Every connection of the pool: a stuck query or lock gives up and
         // frees its connection instead of holding it for ever.
         let statement_timeout = config.statement_timeout.as_millis().to_string();
@@ -120,18 +122,53 @@ pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Writes on SQLite take this in turn before opening their transaction.
-/// SQLite has one writer at a time; without it, a burst of writers would each
-/// hold a pooled connection while waiting for the file lock, and the rest
-/// would time out waiting for a connection. PostgreSQL locks rows instead.
-static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// Writes take a turn before opening their transaction, so that a burst of
+/// writers waits in order here, bounded only by the request timeout, instead
+/// of piling onto the pool and timing out on it (503).
+///
+/// - SQLite has one writer at a time: one turn. Without it, each writer
+///   would hold a pooled connection while waiting for the file lock.
+/// - PostgreSQL locks rows, so writers run side by side, but at most half the
+///   pool at once: the other half stays free for pages, sign-ins and the
+///   session lookup every request makes, and a writer blocked on a row lock
+///   never holds a connection another writer's turn is waiting for.
+static SQLITE_WRITERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+static POSTGRES_WRITERS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
 
-/// The turn of a write transaction: held on SQLite, nothing on PostgreSQL.
-pub async fn write_turn(
-    db: &impl sea_orm::ConnectionTrait,
-) -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    match db.get_database_backend() {
-        sea_orm::DatabaseBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
-        _ => None,
+/// How many PostgreSQL writers may hold a connection at once, for a pool of
+/// `max_connections`.
+pub fn postgres_writers(max_connections: u32) -> usize {
+    (max_connections as usize / 2).max(1)
+}
+
+/// A write transaction's turn, held until it is dropped.
+pub type WriteTurn = tokio::sync::SemaphorePermit<'static>;
+
+pub async fn write_turn(db: &impl sea_orm::ConnectionTrait) -> WriteTurn {
+    let writers = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => &SQLITE_WRITERS,
+        _ => POSTGRES_WRITERS.get_or_init(|| {
+            tokio::sync::Semaphore::new(postgres_writers(
+                DbConfig::from_env()
+                    .map(|config| config.max_connections)
+                    .unwrap_or(10),
+            ))
+        }),
+    };
+    // The semaphores are never closed.
+    writers.acquire().await.expect("the writers' turn")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_writers;
+
+    #[test]
+    fn postgres_writers_leave_half_the_pool_to_readers() {
+        assert_eq!(postgres_writers(10), 5);
+        assert_eq!(postgres_writers(11), 5);
+        assert_eq!(postgres_writers(2), 1);
+        // A pool of one still lets one writer in.
+        assert_eq!(postgres_writers(1), 1);
     }
 }
