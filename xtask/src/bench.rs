@@ -15,6 +15,13 @@
 //!
 //! PostgreSQL: `RUNWAY_BENCH_POSTGRES_URL`, else the local server. Its
 //! databases are made fresh and dropped afterwards. A KB is 1,024 bytes.
+//!
+//! `cargo xtask bench history large` measures only those parts (of `start`,
+//! `demo`, `large`, `history`); without any, all of them.
+//!
+//! `RUNWAY_BENCH_SERVER=path` measures that server binary instead of
+//! building this checkout's: a copy of an earlier commit's release build,
+//! for figures before and after a change.
 
 mod postgres;
 mod wrk;
@@ -55,7 +62,15 @@ const DEEP_HISTORY: ExtraOkrs = ExtraOkrs {
     ..SHALLOW_HISTORY
 };
 
-pub fn bench() -> Result {
+pub fn bench(parts: Vec<String>) -> Result {
+    const PARTS: [&str; 4] = ["start", "demo", "large", "history"];
+    if let Some(unknown) = parts.iter().find(|part| !PARTS.contains(&part.as_str())) {
+        return Err(format!(
+            "cargo xtask bench: no part {unknown:?}; the parts are {}",
+            PARTS.join(", ")
+        ));
+    }
+    let wanted = |part: &str| parts.is_empty() || parts.iter().any(|given| given == part);
     wrk::ensure_installed()?;
     let postgres = Postgres::from_env();
     let version = postgres.version()?;
@@ -79,10 +94,16 @@ pub fn bench() -> Result {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
 
-    let start = bench.start_to_healthy()?;
-    let demo = bench.under_load("demo", None)?;
-    let large = bench.under_load("large", Some(&LARGE))?;
-    let history = bench.history()?;
+    let start = wanted("start")
+        .then(|| bench.start_to_healthy())
+        .transpose()?;
+    let demo = wanted("demo")
+        .then(|| bench.under_load("demo", None))
+        .transpose()?;
+    let large = wanted("large")
+        .then(|| bench.under_load("large", Some(&LARGE)))
+        .transpose()?;
+    let history = wanted("history").then(|| bench.history()).transpose()?;
     print_summary(&Summary {
         start,
         demo,
@@ -96,6 +117,14 @@ pub fn bench() -> Result {
 /// default features), and copies it aside so another build cannot swap it
 /// mid-run.
 fn build_release_server(tools: &Tools, scratch: &Path) -> Result<PathBuf> {
+    if let Some(given) = std::env::var_os("RUNWAY_BENCH_SERVER").filter(|path| !path.is_empty()) {
+        let given = PathBuf::from(given);
+        step(&format!("measuring the given server {}", given.display()));
+        let copy = scratch.join("server");
+        std::fs::copy(&given, &copy)
+            .map_err(|error| format!("RUNWAY_BENCH_SERVER={}: {error}", given.display()))?;
+        return Ok(copy);
+    }
     step("building the release server");
     run(tools.cargo().args([
         "build",
@@ -538,11 +567,12 @@ fn tail(log: &Path) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
+/// The parts measured.
 struct Summary {
-    start: Duration,
-    demo: LoadFigures,
-    large: LoadFigures,
-    history: HistoryFigures,
+    start: Option<Duration>,
+    demo: Option<LoadFigures>,
+    large: Option<LoadFigures>,
+    history: Option<HistoryFigures>,
 }
 
 /// One line of the summary: a figure, its goal, and whether it meets it.
@@ -559,19 +589,28 @@ fn print_summary(summary: &Summary) {
         (&summary.demo, 2600.0, "≥ 2,600 req/s", 15.0, "≤ 15 KB"),
         (&summary.large, 180.0, "≥ 180 req/s", 300.0, "≤ 300 KB"),
     ] {
+        let Some(figures) = figures else { continue };
         lines.extend(load_lines(
             figures,
             (min_rate, goal_rate),
             (max_kb, goal_kb),
         ));
     }
-    lines.push(Line {
-        figure: "start → healthy (SQLite, median)".into(),
-        measured: format!("{:.0} ms", ms(summary.start)),
-        goal: "< 1 s",
-        met: Some(summary.start < Duration::from_secs(1)),
-    });
-    let history = &summary.history;
+    if let Some(start) = summary.start {
+        lines.push(Line {
+            figure: "start → healthy (SQLite, median)".into(),
+            measured: format!("{:.0} ms", ms(start)),
+            goal: "< 1 s",
+            met: Some(start < Duration::from_secs(1)),
+        });
+    }
+    if let Some(history) = &summary.history {
+        history_lines(&mut lines, history);
+    }
+    print_table(&lines);
+}
+
+fn history_lines(lines: &mut Vec<Line>, history: &HistoryFigures) {
     let ratio = history.deep_p50_ms / history.shallow_p50_ms;
     lines.push(Line {
         figure: "history p50: 500 KRs × 3 / × 200 check-ins".into(),
@@ -588,8 +627,6 @@ fn print_summary(summary: &Summary) {
         goal: "≤ 1.5×",
         met: Some(ratio <= 1.5),
     });
-
-    print_table(&lines);
 }
 
 fn print_table(lines: &[Line]) {

@@ -45,9 +45,11 @@ fn main() -> ExitCode {
         "setup" => setup().map(|_| ()),
         "size" => size(),
         "bench-import" => bench_import(),
-        "bench" => bench::bench(),
+        "bench" => bench::bench(std::env::args().skip(2).collect()),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|setup|size|bench-import|bench>");
+            eprintln!(
+                "usage: cargo xtask <dev|test|setup|size|bench-import|bench [start|demo|large|history]…>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -2,26 +2,18 @@
 
 use entity::ConfidenceLevel;
 use leptos::prelude::*;
+use leptos::tachys::html::InertElement;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::check_in_form::{CheckInDialog, CheckInPostError};
-use super::format_date;
-use super::sparkline::Sparkline;
+use super::dashboard_rows::Rows;
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_dashboard;
 use crate::error::AppError;
-use crate::model::{Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView};
+use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
 use crate::rules;
-
-/// What every key result row of the dashboard needs to know.
-#[derive(Clone)]
-struct RowContext {
-    viewer: Option<Viewer>,
-    quarter: QuarterView,
-    as_of: chrono::NaiveDate,
-}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -131,11 +123,6 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
     .then(|| {
         view! { <CheckInDialog min_date=quarter.start_at.to_string() max_date=max_date.to_string() /> }
     });
-    provide_context(RowContext {
-        viewer,
-        quarter: quarter.clone(),
-        as_of,
-    });
     let key_results: Vec<&KeyResultView> = teams
         .iter()
         .flat_map(|team| &team.objectives)
@@ -198,12 +185,13 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
             };
             view! { <p class="empty">{message}</p> }.into_any()
         } else {
-            teams
-                .into_iter()
-                .enumerate()
-                .map(|(index, team)| view! { <TeamSection team index /> })
-                .collect_view()
-                .into_any()
+            // The rows, written as one string (see dashboard_rows).
+            let rows = Rows {
+                viewer: viewer.as_ref(),
+                quarter: &quarter,
+                as_of,
+            };
+            InertElement::new(rows.teams(&teams)).into_any()
         }}
         </div>
         {dialog}
@@ -325,167 +313,6 @@ fn QuarterSwitcher(quarters: Vec<QuarterView>, current: String) -> impl IntoView
     }
 }
 
-#[component]
-fn TeamSection(team: TeamView, index: usize) -> impl IntoView {
-    // By place on the page, not by the team's id: shorter, and as unique.
-    let heading_id = format!("team-{index}");
-    let labelled_by = heading_id.clone();
-    let progress = team.progress();
-    let confidence = team.confidence();
-    view! {
-        <section class="team" aria-labelledby=labelled_by>
-            <header class="team-header">
-                <h2 id=heading_id class="team-name">{team.name}</h2>
-                <div class="team-rollup">
-                    <span class="figure">
-                        {progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}
-                    </span>
-                    <ConfidenceBadge level=confidence />
-                </div>
-            </header>
-            {team
-                .objectives
-                .into_iter()
-                .map(|objective| view! { <ObjectiveCard objective team_id=team.id /> })
-                .collect_view()}
-        </section>
-    }
-}
-
-#[component]
-fn ObjectiveCard(objective: ObjectiveView, team_id: uuid::Uuid) -> impl IntoView {
-    let context = expect_context::<RowContext>();
-    let may_plan = !context.quarter.archived
-        && context
-            .viewer
-            .as_ref()
-            .is_some_and(|viewer| viewer.may_plan(team_id));
-    let progress = objective.progress();
-    let confidence = objective.confidence();
-    let count = objective.key_results.len();
-
-    view! {
-        <article class="objective">
-            <header class="objective-header">
-                <h3 class="objective-title">{objective.title.clone()}</h3>
-                <p class="objective-meta">
-                    {format!("Owner {}", objective.owner)}
-                    {may_plan
-                        .then(|| {
-                            view! {
-                                " · "
-                                <a href=format!("/objectives/{}/edit", objective.id)>
-                                    "Edit"
-                                </a>
-                                " · "
-                                <a
-                                    href=format!("/objectives/{}/key-results/new", objective.id)
-
-                                >
-                                    "Add key result"
-                                </a>
-                            }
-                        })}
-                </p>
-                <div class="objective-rollup">
-                    <ProgressBar progress label="Objective progress" />
-                    <span class="figure">
-                        {progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}
-                    </span>
-                    <ConfidenceBadge level=confidence />
-                </div>
-            </header>
-            // A native disclosure: folds with and without JavaScript.
-            <details class="objective-krs" open>
-                <summary>
-                    {format!("{count} key result{}", if count == 1 { "" } else { "s" })}
-                </summary>
-                <ul class="key-results">
-                    {objective
-                        .key_results
-                        .into_iter()
-                        .map(|key_result| view! { <KeyResultRow key_result team_id /> })
-                        .collect_view()}
-                </ul>
-            </details>
-        </article>
-    }
-}
-
-#[component]
-fn KeyResultRow(key_result: KeyResultView, team_id: uuid::Uuid) -> impl IntoView {
-    let context = expect_context::<RowContext>();
-    let may_check_in = !context.quarter.archived
-        && context
-            .viewer
-            .as_ref()
-            .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
-    let at_risk = key_result.at_risk(&context.quarter, context.as_of);
-    let stale = key_result.stale(context.as_of);
-    let progress = key_result.progress();
-    let confidence = key_result.confidence();
-    let last_check_in = key_result
-        .latest()
-        .map(|point| format_date(point.created_at))
-        .unwrap_or_else(|| "No check-ins yet".into());
-    let current = key_result.format(key_result.current_value);
-    let range = format!(
-        "{} → {}",
-        key_result.format(key_result.start_value),
-        key_result.format(key_result.target_value)
-    );
-    let title_href = format!("/kr/{}", key_result.id);
-    let check_in_href = format!("/kr/{}#check-in", key_result.id);
-    let unit = key_result.unit.as_str();
-    let title = key_result.title.clone();
-    let owner = key_result.owner.clone();
-
-    // Only the title and the check-in link have classes (the dialog finds
-    // them); the other parts are placed and styled by their position in the
-    // row (style/main.css, "Key results"). A large quarter has hundreds of
-    // rows, and a class or test id costs its bytes in every one.
-    view! {
-        <li class="key-result">
-            <div>
-                <a class="kr-title" href=title_href>
-                    {title}
-                </a>
-                <p>{owner}</p>
-            </div>
-            <div>
-                <b>{current}</b>
-                <small>{range}</small>
-            </div>
-            <div>
-                <ProgressBar progress label="Progress" />
-                <span>{progress.map(rules::format_percent).unwrap_or_else(|| "—".into())}</span>
-            </div>
-            <div>
-                <ConfidenceBadge level=confidence />
-                <span>{last_check_in}</span>
-                {at_risk.then(|| view! { <span class="flag flag-risk">"At risk"</span> })}
-                {stale.then(|| view! { <span class="flag flag-stale">"Stale"</span> })}
-            </div>
-            <Sparkline key_result />
-            {may_check_in
-                .then(|| {
-                    // The key result page's form without JavaScript; the
-                    // page's check-in dialog once hydrated (it reads the
-                    // key result from the href, its title from the row).
-                    view! {
-                        <a
-                            class="check-in-link"
-                            href=check_in_href
-                            data-unit=unit
-                        >
-                            "Record check-in"
-                        </a>
-                    }
-                })}
-        </li>
-    }
-}
-
 /// A native progress bar (a share of 1, clamped to 0–1); the figure beside
 /// it tells the true value.
 #[component]
@@ -501,15 +328,20 @@ pub fn ConfidenceBadge(
     level: Option<ConfidenceLevel>,
     #[prop(optional)] testid: Option<&'static str>,
 ) -> impl IntoView {
-    let (class, text) = match level {
-        Some(ConfidenceLevel::Green) => ("badge green", "Green"),
-        Some(ConfidenceLevel::Amber) => ("badge amber", "Amber"),
-        Some(ConfidenceLevel::Red) => ("badge red", "Red"),
-        None => ("badge none", "No check-in"),
-    };
+    let (class, text) = badge_class_and_words(level);
     view! {
         <span class=class data-testid=testid>
             {text}
         </span>
+    }
+}
+
+/// A confidence badge's class and words.
+pub fn badge_class_and_words(level: Option<ConfidenceLevel>) -> (&'static str, &'static str) {
+    match level {
+        Some(ConfidenceLevel::Green) => ("badge green", "Green"),
+        Some(ConfidenceLevel::Amber) => ("badge amber", "Amber"),
+        Some(ConfidenceLevel::Red) => ("badge red", "Red"),
+        None => ("badge none", "No check-in"),
     }
 }

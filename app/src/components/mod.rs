@@ -2,6 +2,7 @@ pub mod admin;
 pub mod app;
 pub mod check_in_form;
 pub mod dashboard;
+pub mod dashboard_rows;
 pub mod key_result_page;
 pub mod planning;
 pub mod review;

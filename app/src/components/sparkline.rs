@@ -1,11 +1,11 @@
 //! An inline SVG sparkline of a key result's check-ins, with its target:
-//! server-rendered, with no script.
+//! written into the dashboard's markup, with no script.
 
 use std::fmt::Write as _;
 
-use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::dashboard_rows::text;
 use crate::model::KeyResultView;
 
 const WIDTH: f64 = 168.0;
@@ -59,9 +59,11 @@ pub fn geometry(
 
 /// Static markup: one polyline and the target line, and a summary for
 /// screen readers ("4 check-ins, $8.2M to $9.1M; target $15M"). The key
-/// result page's chart has the point-by-point readout.
-#[component]
-pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
+/// result page's chart has the point-by-point readout. Its size comes from
+/// the CSS (.sparkline); the dashed target line is its `<path>`, the
+/// check-ins its `<polyline>`, the newest one a dot in its confidence's
+/// colour.
+pub fn write_sparkline(out: &mut String, key_result: &KeyResultView) {
     let values: Vec<f64> = key_result
         .check_ins
         .iter()
@@ -75,41 +77,34 @@ pub fn Sparkline(key_result: KeyResultView) -> impl IntoView {
         HEIGHT,
         PAD,
     );
-    let title = summary(&key_result);
-    // One string for the whole line ("5,38 84,35 163,31"), not one a point.
-    let mut line = String::with_capacity(shape.points.len() * 8);
-    for (x, y) in &shape.points {
-        if !line.is_empty() {
-            line.push(' ');
+    let _ = write!(
+        out,
+        r#"<svg class="sparkline" role="img" viewBox="0 0 {WIDTH} {HEIGHT}"><title>"#
+    );
+    text(out, &summary(key_result));
+    let _ = write!(
+        out,
+        r#"</title><path d="M0 {}H{WIDTH}"></path><polyline points=""#,
+        whole(shape.target_y)
+    );
+    // One string for the whole line ("5,38 84,35 163,31").
+    for (index, (x, y)) in shape.points.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
         }
-        let _ = write!(line, "{},{}", whole(*x), whole(*y));
+        let _ = write!(out, "{},{}", whole(*x), whole(*y));
     }
-    // The newest point as a dot in its confidence's colour.
-    let dot = key_result
-        .check_ins
-        .last()
-        .zip(shape.points.last())
-        .map(|(point, (x, y))| {
-            view! {
-                <circle
-                    class=format!("confidence-{}", point_class(point.confidence))
-                    cx=format!("{x:.0}")
-                    cy=format!("{y:.0}")
-                    r="3"
-                />
-            }
-        });
-
-    // Its size comes from the CSS (.sparkline); the dashed target line is
-    // its <path>, the check-ins its <polyline>.
-    view! {
-        <svg class="sparkline" role="img" viewBox=format!("0 0 {WIDTH} {HEIGHT}")>
-            <title>{title}</title>
-            <path d=format!("M0 {}H{WIDTH}", whole(shape.target_y))></path>
-            <polyline points=line />
-            {dot}
-        </svg>
+    out.push_str(r#""></polyline>"#);
+    if let Some((point, (x, y))) = key_result.check_ins.last().zip(shape.points.last()) {
+        let _ = write!(
+            out,
+            r#"<circle class="confidence-{}" cx="{}" cy="{}" r="3"></circle>"#,
+            point_class(point.confidence),
+            whole(*x),
+            whole(*y)
+        );
     }
+    out.push_str("</svg>");
 }
 
 /// A coordinate as the whole number `{:.0}` prints (ties to even), without
@@ -219,6 +214,29 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn the_markup_has_one_line_the_target_and_the_newest_point() {
+        let mut out = String::new();
+        write_sparkline(&mut out, &key_result(&["8200000", "8600000", "9100000"]));
+        assert_eq!(
+            out,
+            concat!(
+                r#"<svg class="sparkline" role="img" viewBox="0 0 168 44">"#,
+                "<title>3 check-ins, $8.2M to $9.1M; target $15M</title>",
+                r#"<path d="M0 5H168"></path>"#,
+                r#"<polyline points="5,38 84,36 163,34"></polyline>"#,
+                r#"<circle class="confidence-green" cx="163" cy="34" r="3"></circle></svg>"#
+            )
+        );
+        let mut empty = String::new();
+        write_sparkline(&mut empty, &key_result(&[]));
+        assert!(
+            empty.contains(r#"<polyline points=""></polyline></svg>"#),
+            "{empty}"
+        );
+        assert!(!empty.contains("<circle"), "{empty}");
     }
 
     #[test]

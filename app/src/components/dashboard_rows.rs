@@ -1,0 +1,212 @@
+//! The dashboard's teams, objectives and key result rows, written straight
+//! into one string.
+//!
+//! They are the bulk of the page (a large quarter has hundreds of rows) and
+//! static: nothing in them hydrates, the check-in dialog finds its links by
+//! class. Built as a Leptos view, each row cost a tree of a few dozen views
+//! to build, render and drop; written here, it is a few appends to a buffer.
+//! Every text and attribute value goes through [`text`] or [`attr`].
+
+use std::fmt::Write as _;
+
+use entity::ConfidenceLevel;
+
+use super::sparkline::write_sparkline;
+use crate::access::Viewer;
+use crate::model::{KeyResultView, ObjectiveView, QuarterView, TeamView};
+use crate::rules;
+
+/// What every row needs to know besides its own data.
+pub struct Rows<'a> {
+    pub viewer: Option<&'a Viewer>,
+    pub quarter: &'a QuarterView,
+    pub as_of: chrono::NaiveDate,
+}
+
+impl Rows<'_> {
+    /// The teams' sections, in order.
+    pub fn teams(&self, teams: &[TeamView]) -> String {
+        let rows: usize = teams
+            .iter()
+            .flat_map(|team| &team.objectives)
+            .map(|objective| objective.key_results.len())
+            .sum();
+        // About 900 bytes a row, so the buffer rarely grows.
+        let mut out = String::with_capacity(1024 + rows * 1024);
+        for (index, team) in teams.iter().enumerate() {
+            self.team(&mut out, team, index);
+        }
+        out
+    }
+
+    fn team(&self, out: &mut String, team: &TeamView, index: usize) {
+        // By place on the page, not by the team's id: shorter, and as unique.
+        let _ = write!(
+            out,
+            r#"<section class="team" aria-labelledby="team-{index}"><header class="team-header"><h2 id="team-{index}" class="team-name">"#
+        );
+        text(out, &team.name);
+        out.push_str(r#"</h2><div class="team-rollup"><span class="figure">"#);
+        percent(out, team.progress());
+        out.push_str("</span>");
+        badge(out, team.confidence());
+        out.push_str("</div></header>");
+        for objective in &team.objectives {
+            self.objective(out, objective, team.id);
+        }
+        out.push_str("</section>");
+    }
+
+    fn objective(&self, out: &mut String, objective: &ObjectiveView, team_id: uuid::Uuid) {
+        let may_plan =
+            !self.quarter.archived && self.viewer.is_some_and(|viewer| viewer.may_plan(team_id));
+        let count = objective.key_results.len();
+        out.push_str(r#"<article class="objective"><header class="objective-header"><h3 class="objective-title">"#);
+        text(out, &objective.title);
+        out.push_str(r#"</h3><p class="objective-meta">Owner "#);
+        text(out, &objective.owner);
+        if may_plan {
+            let id = objective.id;
+            let _ = write!(
+                out,
+                r#" · <a href="/objectives/{id}/edit">Edit</a> · <a href="/objectives/{id}/key-results/new">Add key result</a>"#
+            );
+        }
+        out.push_str(r#"</p><div class="objective-rollup">"#);
+        let progress = objective.progress();
+        progress_bar(out, progress, "Objective progress");
+        out.push_str(r#"<span class="figure">"#);
+        percent(out, progress);
+        out.push_str("</span>");
+        badge(out, objective.confidence());
+        // A native disclosure: folds with and without JavaScript.
+        let _ = write!(
+            out,
+            r#"</div></header><details class="objective-krs" open><summary>{count} key result{}</summary><ul class="key-results">"#,
+            if count == 1 { "" } else { "s" }
+        );
+        for key_result in &objective.key_results {
+            self.key_result(out, key_result, team_id);
+        }
+        out.push_str("</ul></details></article>");
+    }
+
+    /// Only the title and the check-in link have classes (the dialog finds
+    /// them); the other parts are placed and styled by their position in the
+    /// row (style/main.css, "Key results"): a class costs its bytes in
+    /// every row.
+    fn key_result(&self, out: &mut String, key_result: &KeyResultView, team_id: uuid::Uuid) {
+        let may_check_in = !self.quarter.archived
+            && self
+                .viewer
+                .is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id));
+        let id = key_result.id;
+        let _ = write!(
+            out,
+            r#"<li class="key-result"><div><a class="kr-title" href="/kr/{id}">"#
+        );
+        text(out, &key_result.title);
+        out.push_str("</a><p>");
+        text(out, &key_result.owner);
+        out.push_str("</p></div><div><b>");
+        text(out, &key_result.format(key_result.current_value));
+        out.push_str("</b><small>");
+        text(out, &key_result.format(key_result.start_value));
+        out.push_str(" → ");
+        text(out, &key_result.format(key_result.target_value));
+        out.push_str("</small></div><div>");
+        let progress = key_result.progress();
+        progress_bar(out, progress, "Progress");
+        out.push_str("<span>");
+        percent(out, progress);
+        out.push_str("</span></div><div>");
+        badge(out, key_result.confidence());
+        out.push_str("<span>");
+        match key_result.latest() {
+            Some(point) => out.push_str(&super::format_date(point.created_at)),
+            None => out.push_str("No check-ins yet"),
+        }
+        out.push_str("</span>");
+        if key_result.at_risk(self.quarter, self.as_of) {
+            out.push_str(r#"<span class="flag flag-risk">At risk</span>"#);
+        }
+        if key_result.stale(self.as_of) {
+            out.push_str(r#"<span class="flag flag-stale">Stale</span>"#);
+        }
+        out.push_str("</div>");
+        write_sparkline(out, key_result);
+        if may_check_in {
+            // The key result page's form without JavaScript; the page's
+            // check-in dialog once hydrated (it reads the key result from
+            // the href, its title from the row).
+            let _ = write!(
+                out,
+                r#"<a class="check-in-link" href="/kr/{id}#check-in" data-unit="{}">Record check-in</a>"#,
+                key_result.unit.as_str()
+            );
+        }
+        out.push_str("</li>");
+    }
+}
+
+/// A native progress bar (a share of 1, clamped to 0–1); the figure beside
+/// it tells the true value.
+fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
+    let share = progress.map(rules::clamped).unwrap_or(0.0);
+    let _ = write!(
+        out,
+        r#"<progress value="{share:.2}" aria-label="{label}"></progress>"#
+    );
+}
+
+fn percent(out: &mut String, progress: Option<f64>) {
+    match progress {
+        Some(progress) => out.push_str(&rules::format_percent(progress)),
+        None => out.push('—'),
+    }
+}
+
+/// The confidence in words, as [`super::dashboard::ConfidenceBadge`] shows it.
+fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
+    let (class, words) = super::dashboard::badge_class_and_words(level);
+    let _ = write!(out, r#"<span class="{class}">{words}</span>"#);
+}
+
+/// Text content, escaped.
+pub fn text(out: &mut String, value: &str) {
+    html_escape::encode_text_to_string(value, out);
+}
+
+/// A double-quoted attribute's value, escaped.
+pub fn attr(out: &mut String, value: &str) {
+    html_escape::encode_double_quoted_attribute_to_string(value, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_attributes_are_escaped() {
+        let mut out = String::new();
+        text(&mut out, r#"<script>"R&D"</script>"#);
+        assert_eq!(out, r#"&lt;script&gt;"R&amp;D"&lt;/script&gt;"#);
+        let mut out = String::new();
+        attr(&mut out, r#"a"b&c<d"#);
+        assert!(!out.contains('"'), "{out}");
+        assert!(out.contains("&amp;"), "{out}");
+    }
+
+    #[test]
+    fn a_missing_progress_is_a_dash_and_the_bar_is_clamped() {
+        let mut out = String::new();
+        percent(&mut out, None);
+        assert_eq!(out, "—");
+        let mut out = String::new();
+        progress_bar(&mut out, Some(1.7), "Progress");
+        assert_eq!(
+            out,
+            r#"<progress value="1.00" aria-label="Progress"></progress>"#
+        );
+    }
+}
