@@ -51,6 +51,10 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .merge(transfer::upload_router())
         .layer(from_fn_with_state(state.clone(), middleware::sessions))
         .layer(from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent_pages)),
+            middleware::pages_in_turn,
+        ))
+        .layer(from_fn_with_state(
             state.clone(),
             middleware::refuse_cross_site_writes,
         ))

@@ -33,6 +33,11 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// How many pages render at once; more wait their turn. A page's data
+    /// and markup live while it renders (about a megabyte for a quarter of
+    /// 210 key results), so this bounds the memory a burst of page loads
+    /// takes. Rendering is CPU work: more than a few per core adds nothing.
+    pub max_concurrent_pages: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +47,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            max_concurrent_pages: 4 * std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -64,6 +70,7 @@ impl Limits {
                 "SHUTDOWN_GRACE_SECS",
                 default.shutdown_grace.as_secs(),
             )?),
+            max_concurrent_pages: var("MAX_CONCURRENT_PAGES", default.max_concurrent_pages)?.max(1),
         })
     }
 }

@@ -514,3 +514,77 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+// ---------------------------------------------------------------------------
+// Pages take turns.
+// ---------------------------------------------------------------------------
+
+/// How many handlers run at once, and the most that ever did.
+#[derive(Default)]
+struct Occupancy {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl Occupancy {
+    async fn visit(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.now.fetch_sub(1, SeqCst);
+    }
+
+    fn most(&self) -> usize {
+        self.most.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// `pages_in_turn` over real HTTP: twelve page loads at once with two turns
+/// run at most two at a time and all succeed; server functions and static
+/// files do not wait for a turn.
+#[tokio::test]
+async fn pages_wait_their_turn_and_other_requests_do_not() {
+    use axum::routing::{get, post};
+    let pages = Arc::new(Occupancy::default());
+    let functions = Arc::new(Occupancy::default());
+    let files = Arc::new(Occupancy::default());
+    let (p, f, s) = (pages.clone(), functions.clone(), files.clone());
+    let router = axum::Router::new()
+        .route("/", get(move || async move { p.visit().await }))
+        .route("/api/work", post(move || async move { f.visit().await }))
+        .route("/style.css", get(move || async move { s.visit().await }))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(tokio::sync::Semaphore::new(2)),
+            app::server::middleware::pages_in_turn,
+        ));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("its address"));
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    let client = reqwest::Client::new();
+    let mut requests = Vec::new();
+    for _ in 0..12 {
+        for (method, path) in [
+            (reqwest::Method::GET, "/"),
+            (reqwest::Method::POST, "/api/work"),
+            (reqwest::Method::GET, "/style.css"),
+        ] {
+            let request = client.request(method, format!("{base}{path}")).send();
+            requests.push(tokio::spawn(request));
+        }
+    }
+    for request in requests {
+        let response = request.await.expect("a task").expect("a response");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    serving.abort();
+    assert_eq!(pages.most(), 2, "pages at once");
+    assert!(
+        functions.most() > 2,
+        "server functions at once: {}",
+        functions.most()
+    );
+    assert!(files.most() > 2, "static files at once: {}", files.most());
+}

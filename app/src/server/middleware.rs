@@ -174,6 +174,28 @@ fn is_static(path: &str) -> bool {
             .is_some_and(|last| last.contains('.'))
 }
 
+/// Page loads take a turn from `permits` (`MAX_CONCURRENT_PAGES`) while
+/// they load their data and render, and wait for one when all are taken:
+/// a burst of page loads queues here, bounded by the request timeout,
+/// rather than holding every page's data and markup in memory at once.
+/// Server functions, the API and static files do not wait.
+pub async fn pages_in_turn(
+    State(permits): State<std::sync::Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.uri().path().starts_with("/api/")
+        && !is_static(request.uri().path());
+    // The semaphore is never closed; without a permit the page goes ahead.
+    let _turn = if is_page {
+        permits.acquire().await.ok()
+    } else {
+        None
+    };
+    next.run(request).await
+}
+
 /// Where a signed-in user with no team may go.
 const NO_TEAM_PAGE: &str = "/no-team";
 
