@@ -147,13 +147,8 @@ pub type WriteTurn = tokio::sync::SemaphorePermit<'static>;
 pub async fn write_turn(db: &impl sea_orm::ConnectionTrait) -> WriteTurn {
     let writers = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Sqlite => &SQLITE_WRITERS,
-        _ => POSTGRES_WRITERS.get_or_init(|| {
-            tokio::sync::Semaphore::new(postgres_writers(
-                DbConfig::from_env()
-                    .map(|config| config.max_connections)
-                    .unwrap_or(10),
-            ))
-        }),
+        // Set by `connect`; a pool opened otherwise gets the default size's.
+        _ => POSTGRES_WRITERS.get_or_init(|| tokio::sync::Semaphore::new(postgres_writers(10))),
     };
     // The semaphores are never closed.
     writers.acquire().await.expect("the writers' turn")
