@@ -247,7 +247,7 @@ fn assert_close(actual: Option<f64>, expected: f64, what: &str) {
 }
 
 // ---------------------------------------------------------------------------
-// 1. A big quarter takes at most three statements.
+// 1. A big quarter takes at most two statements.
 // ---------------------------------------------------------------------------
 
 const TEAMS: usize = 4;
@@ -266,7 +266,7 @@ fn big_check_in_time(quarter_start: NaiveDate, k: usize, n: usize) -> NaiveDateT
 }
 
 migration::backend_test!(
-    dashboard_takes_at_most_three_statements,
+    dashboard_takes_at_most_two_statements,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
@@ -389,8 +389,8 @@ migration::backend_test!(
         );
         let log = log.lock().expect("statement log").clone();
         assert!(
-            (1..=3).contains(&statements),
-            "{backend:?}: expected at most 3 statements (and the counter to see them), got {statements}: {log:#?}"
+            (1..=2).contains(&statements),
+            "{backend:?}: expected at most 2 statements (and the counter to see them), got {statements}: {log:#?}"
         );
 
         assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 use super::dashboard_rows::text;
 use crate::model::KeyResultView;
@@ -67,12 +67,12 @@ pub fn write_sparkline(out: &mut String, key_result: &KeyResultView) {
     let values: Vec<f64> = key_result
         .check_ins
         .iter()
-        .map(|point| point.value.to_f64().unwrap_or_default())
+        .map(|point| place(point.value))
         .collect();
     let shape = geometry(
         &values,
-        key_result.start_value.to_f64().unwrap_or_default(),
-        key_result.target_value.to_f64().unwrap_or_default(),
+        place(key_result.start_value),
+        place(key_result.target_value),
         WIDTH,
         HEIGHT,
         PAD,
@@ -105,6 +105,14 @@ pub fn write_sparkline(out: &mut String, key_result: &KeyResultView) {
         );
     }
     out.push_str("</svg>");
+}
+
+/// A value as a float to place it by: its digits over its scale's power
+/// of ten. Close enough for whole-pixel coordinates, and a fraction of the
+/// cost of `Decimal::to_f64`'s exact conversion, which a long history pays
+/// for thousands of points a page.
+fn place(value: Decimal) -> f64 {
+    value.mantissa() as f64 / 10f64.powi(value.scale() as i32)
 }
 
 /// A coordinate as the whole number `{:.0}` prints (ties to even), without
@@ -145,6 +153,33 @@ fn point_class(level: entity::ConfidenceLevel) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_placed_as_their_exact_float_would_be() {
+        use rust_decimal::prelude::ToPrimitive;
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "0.5",
+            "12.5",
+            "8200000.00",
+            "-42.125",
+            "99.99",
+            "0.0000000001",
+            "123456789012345678.9",
+            "79228162514264337593543950335",
+            "-0.0000000000000000000000000001",
+        ] {
+            let value: Decimal = text.parse().unwrap();
+            let exact = value.to_f64().unwrap();
+            let placed = place(value);
+            assert!(
+                (placed - exact).abs() <= exact.abs() * 1e-12,
+                "{text}: {placed} against {exact}"
+            );
+        }
+    }
 
     #[test]
     fn whole_coordinates_print_as_rounding_the_float_would() {

@@ -1,10 +1,8 @@
 //! Queries for the OKR tree: quarters, objectives, key results and their
-//! check-ins. The dashboard takes a fixed three statements, whatever its size,
+//! check-ins. The dashboard takes a fixed two statements, whatever its size,
 //! and reads its sparklines from `key_result_trend`, one row per key result
 //! that the database keeps up to date as check-ins are written, so the cost
 //! of a page does not grow with the length of the history.
-
-use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use entity::{
@@ -12,6 +10,7 @@ use entity::{
     team,
 };
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
@@ -64,6 +63,17 @@ struct ObjectiveRow {
     owner_name: String,
 }
 
+/// A row of the dashboard: an objective, and one of its key results with
+/// its trend's text, if it has any.
+#[derive(Debug, FromQueryResult)]
+struct DashboardRow {
+    #[sea_orm(nested(prefix = "o_"))]
+    objective: ObjectiveRow,
+    #[sea_orm(nested)]
+    key_result: Option<KeyResultRow>,
+    trend: Option<String>,
+}
+
 #[derive(Debug, FromQueryResult)]
 struct KeyResultRow {
     id: Uuid,
@@ -93,14 +103,6 @@ impl KeyResultRow {
             check_ins,
         }
     }
-}
-
-/// A key result on the dashboard: its row and its trend's text.
-#[derive(Debug, FromQueryResult)]
-struct DashboardKeyResultRow {
-    #[sea_orm(nested)]
-    key_result: KeyResultRow,
-    trend: Option<String>,
 }
 
 /// A key result's own columns and its owner's name, joined to its objective
@@ -154,43 +156,102 @@ pub async fn dashboard(
         }));
     };
 
-    // 2: its objectives, with team and owner names.
-    let objectives = objective::Entity::find()
+    // 2: its objectives, with team and owner names, each with its key
+    // results (owner names and sparklines), one row per key result: an
+    // objective without any has one row, its key result columns NULL.
+    let objective_owner = Alias::new("objective_owner");
+    let key_result_owner = Alias::new("key_result_owner");
+    let rows = objective::Entity::find()
         .select_only()
-        .column(objective::Column::Id)
-        .column(objective::Column::Title)
-        .column(objective::Column::TeamId)
-        .column_as(team::Column::Name, "team_name")
-        .column_as(okr_user::Column::Name, "owner_name")
-        .join(JoinType::InnerJoin, objective::Relation::Team.def())
-        .join(JoinType::InnerJoin, objective::Relation::Owner.def())
-        .filter(objective::Column::QuarterId.eq(shown.id))
-        .order_by_asc(team::Column::Name)
-        // Names may repeat: the id keeps each team's objectives together.
-        .order_by_asc(objective::Column::TeamId)
-        .order_by_asc(objective::Column::CreatedAt)
-        .order_by_asc(objective::Column::Title)
-        .into_model::<ObjectiveRow>()
-        .all(db)
-        .await?;
-
-    // 3: their key results, with owner names and sparklines.
-    let key_results = key_result_with_owner(key_result::Entity::find())
+        .column_as(objective::Column::Id, "o_id")
+        .column_as(objective::Column::Title, "o_title")
+        .column_as(objective::Column::TeamId, "o_team_id")
+        .column_as(team::Column::Name, "o_team_name")
+        .column_as(
+            Expr::col((objective_owner.clone(), okr_user::Column::Name)),
+            "o_owner_name",
+        )
+        .column(key_result::Column::Id)
+        .column(key_result::Column::ObjectiveId)
+        .column(key_result::Column::Title)
+        .column(key_result::Column::Unit)
+        .column(key_result::Column::Direction)
+        .column(key_result::Column::StartValue)
+        .column(key_result::Column::TargetValue)
+        .column(key_result::Column::CurrentValue)
+        .column(key_result::Column::OwnerId)
+        .column_as(
+            Expr::col((key_result_owner.clone(), okr_user::Column::Name)),
+            "owner_name",
+        )
         .column_as(key_result_trend::Column::Points, "trend")
+        .join(JoinType::InnerJoin, objective::Relation::Team.def())
+        .join_as(
+            JoinType::InnerJoin,
+            objective::Relation::Owner.def(),
+            objective_owner,
+        )
+        .join(JoinType::LeftJoin, objective::Relation::KeyResult.def())
+        .join_as(
+            JoinType::LeftJoin,
+            key_result::Relation::Owner.def(),
+            key_result_owner,
+        )
         .join(
             JoinType::LeftJoin,
             key_result_trend::Relation::KeyResult.def().rev(),
         )
         .filter(objective::Column::QuarterId.eq(shown.id))
+        .order_by_asc(team::Column::Name)
+        // Names may repeat: the id keeps each team's objectives together,
+        // and each objective's key results.
+        .order_by_asc(objective::Column::TeamId)
+        .order_by_asc(objective::Column::CreatedAt)
+        .order_by_asc(objective::Column::Title)
+        .order_by_asc(objective::Column::Id)
         .order_by_asc(key_result::Column::CreatedAt)
         .order_by_asc(key_result::Column::Title)
-        .into_model::<DashboardKeyResultRow>()
+        .order_by_asc(key_result::Column::Id)
+        .into_model::<DashboardRow>()
         .all(db)
         .await?;
 
     let mut owner_options: Vec<FilterOption> = Vec::new();
-    let mut by_objective: HashMap<Uuid, Vec<KeyResultView>> = HashMap::new();
-    for DashboardKeyResultRow { key_result, trend } in key_results {
+    let mut teams: Vec<TeamView> = Vec::new();
+    for DashboardRow {
+        objective,
+        key_result,
+        trend,
+    } in rows
+    {
+        let team = match teams.last_mut() {
+            Some(team) if team.id == objective.team_id => team,
+            _ => {
+                teams.push(TeamView {
+                    id: objective.team_id,
+                    name: objective.team_name,
+                    objectives: Vec::new(),
+                });
+                teams.last_mut().expect("the team just added")
+            }
+        };
+        let objective = match team.objectives.last_mut() {
+            Some(last) if last.id == objective.id => last,
+            _ => {
+                team.objectives.push(ObjectiveView {
+                    id: objective.id,
+                    title: objective.title,
+                    owner: objective.owner_name,
+                    key_results: Vec::new(),
+                });
+                team.objectives
+                    .last_mut()
+                    .expect("the objective just added")
+            }
+        };
+        let Some(key_result) = key_result else {
+            continue;
+        };
         if !owner_options
             .iter()
             .any(|option| option.id == key_result.owner_id)
@@ -206,28 +267,7 @@ pub async fn dashboard(
             })?,
             None => Vec::new(),
         };
-        by_objective
-            .entry(key_result.objective_id)
-            .or_default()
-            .push(key_result.into_view(check_ins));
-    }
-
-    let mut teams: Vec<TeamView> = Vec::new();
-    for row in objectives {
-        let view = ObjectiveView {
-            key_results: by_objective.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            title: row.title,
-            owner: row.owner_name,
-        };
-        match teams.last_mut() {
-            Some(team) if team.id == row.team_id => team.objectives.push(view),
-            _ => teams.push(TeamView {
-                id: row.team_id,
-                name: row.team_name,
-                objectives: vec![view],
-            }),
-        }
+        objective.key_results.push(key_result.into_view(check_ins));
     }
 
     owner_options.sort_by(|a, b| a.name.cmp(&b.name));
@@ -264,12 +304,8 @@ pub fn parse_trend(text: &str, backend: DbBackend) -> Result<Vec<CheckInPoint>, 
             else {
                 return Err(format!("a point is not time|value|confidence: {point:?}"));
             };
-            // ISO 8601 as the triggers write it; a space instead of the `T`
-            // is read too, more slowly.
-            let created_at = created_at
-                .parse::<NaiveDateTime>()
-                .or_else(|_| NaiveDateTime::parse_from_str(created_at, "%Y-%m-%d %H:%M:%S%.f"))
-                .map_err(|_| format!("created_at is not a time: {created_at:?}"))?;
+            let created_at = trend_time(created_at)
+                .ok_or_else(|| format!("created_at is not a time: {created_at:?}"))?;
             let not_a_number = || format!("value is not a number: {value:?}");
             let value = match backend {
                 DbBackend::Sqlite => value
@@ -292,6 +328,45 @@ pub fn parse_trend(text: &str, backend: DbBackend) -> Result<Vec<CheckInPoint>, 
             })
         })
         .collect()
+}
+
+/// A trend point's time: ISO 8601 as the triggers write it
+/// (`2025-01-06T09:00:00.000000`, the fraction optional, a space for the `T`
+/// read too). A deep page has thousands of points, and chrono's general
+/// parser took most of the page's extra time; this reads the fixed places
+/// and lets chrono check the date and time.
+fn trend_time(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let separators_in_place = bytes.len() >= 19
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && matches!(bytes[10], b'T' | b' ')
+        && bytes[13] == b':'
+        && bytes[16] == b':';
+    if !separators_in_place {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |number, digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| number * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let nanos = match &bytes[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            number(fraction)? * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(number(&bytes[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&bytes[5..7])?, number(&bytes[8..10])?)?.and_hms_nano_opt(
+        number(&bytes[11..13])?,
+        number(&bytes[14..16])?,
+        number(&bytes[17..19])?,
+        nanos,
+    )
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -560,6 +635,38 @@ mod tests {
         assert_eq!(values, ["12.5", "3", "8.2"]);
         assert_eq!(points[1].created_at, at("2025-01-07 10:00:00.5"));
         assert_eq!(points[0].confidence, ConfidenceLevel::Red);
+    }
+
+    #[test]
+    fn trend_times_read_as_chrono_reads_them() {
+        for text in [
+            "2025-01-06T09:00:00",
+            "2025-01-06 09:00:00",
+            "2025-01-06T09:00:00.000000",
+            "2025-12-31T23:59:59.999999",
+            "2024-02-29T00:00:00.5",
+            "2025-01-06 09:30:15.123456789",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
+                .unwrap();
+            assert_eq!(trend_time(text), Some(chrono), "{text}");
+        }
+        for text in [
+            "",
+            "yesterday",
+            "2025-01-06",
+            "2025-02-30T09:00:00",
+            "2025-01-06T24:00:00",
+            "2025-01-06T09:00:00.",
+            "2025-01-06T09:00:00.1234567890",
+            "2025-01-06T09:00:00Z",
+            "2025-01-06X09:00:00",
+            "2025-0a-06T09:00:00",
+            "+025-01-06T09:00:00",
+        ] {
+            assert_eq!(trend_time(text), None, "{text}");
+        }
     }
 
     #[test]
