@@ -103,6 +103,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // A page goes out in several writes (the markup, then Leptos's
+        // closing scripts): with Nagle's algorithm on, the last ones waited
+        // for the client's acknowledgement of the first.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %remote, "cannot set TCP_NODELAY");
+        }
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request

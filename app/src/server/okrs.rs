@@ -77,7 +77,6 @@ struct DashboardRow {
 #[derive(Debug, FromQueryResult)]
 struct KeyResultRow {
     id: Uuid,
-    objective_id: Uuid,
     title: String,
     unit: Unit,
     direction: Direction,
@@ -111,7 +110,6 @@ fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_resul
     select
         .select_only()
         .column(key_result::Column::Id)
-        .column(key_result::Column::ObjectiveId)
         .column(key_result::Column::Title)
         .column(key_result::Column::Unit)
         .column(key_result::Column::Direction)
@@ -172,7 +170,6 @@ pub async fn dashboard(
             "o_owner_name",
         )
         .column(key_result::Column::Id)
-        .column(key_result::Column::ObjectiveId)
         .column(key_result::Column::Title)
         .column(key_result::Column::Unit)
         .column(key_result::Column::Direction)
