@@ -104,11 +104,10 @@ impl KeyResultRow {
     }
 }
 
-/// A key result's own columns and its owner's name, joined to its objective
-/// (for the caller to filter or select more by).
-fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_result::Entity> {
+/// The key result's own columns of a [`KeyResultRow`] (all but its
+/// owner's name, which the caller joins).
+fn key_result_columns<E: EntityTrait>(select: Select<E>) -> Select<E> {
     select
-        .select_only()
         .column(key_result::Column::Id)
         .column(key_result::Column::Title)
         .column(key_result::Column::Unit)
@@ -117,6 +116,12 @@ fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_resul
         .column(key_result::Column::TargetValue)
         .column(key_result::Column::CurrentValue)
         .column(key_result::Column::OwnerId)
+}
+
+/// A key result's own columns and its owner's name, joined to its objective
+/// (for the caller to filter or select more by).
+fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_result::Entity> {
+    key_result_columns(select.select_only())
         .column_as(okr_user::Column::Name, "owner_name")
         .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
         .join(JoinType::InnerJoin, key_result::Relation::Objective.def())
@@ -159,7 +164,7 @@ pub async fn dashboard(
     // objective without any has one row, its key result columns NULL.
     let objective_owner = Alias::new("objective_owner");
     let key_result_owner = Alias::new("key_result_owner");
-    let rows = objective::Entity::find()
+    let objectives = objective::Entity::find()
         .select_only()
         .column_as(objective::Column::Id, "o_id")
         .column_as(objective::Column::Title, "o_title")
@@ -168,15 +173,8 @@ pub async fn dashboard(
         .column_as(
             Expr::col((objective_owner.clone(), okr_user::Column::Name)),
             "o_owner_name",
-        )
-        .column(key_result::Column::Id)
-        .column(key_result::Column::Title)
-        .column(key_result::Column::Unit)
-        .column(key_result::Column::Direction)
-        .column(key_result::Column::StartValue)
-        .column(key_result::Column::TargetValue)
-        .column(key_result::Column::CurrentValue)
-        .column(key_result::Column::OwnerId)
+        );
+    let rows = key_result_columns(objectives)
         .column_as(
             Expr::col((key_result_owner.clone(), okr_user::Column::Name)),
             "owner_name",
