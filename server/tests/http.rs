@@ -588,3 +588,57 @@ async fn pages_wait_their_turn_and_other_requests_do_not() {
     );
     assert!(files.most() > 2, "static files at once: {}", files.most());
 }
+
+/// A page rendered in parts (as Leptos streams it) goes out whole, with its
+/// length, in its turn; other streamed responses stay streamed.
+#[tokio::test]
+async fn a_streamed_page_goes_out_whole_with_its_length() {
+    use axum::body::Body;
+    use axum::routing::get;
+    fn parts(content_type: &'static str) -> axum::response::Response {
+        let chunks = ["<!DOCTYPE html><html>", "<body>rows</body>", "</html>"]
+            .map(|chunk| Ok::<_, std::io::Error>(chunk.to_owned()));
+        axum::response::Response::builder()
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Body::from_stream(futures_util::stream::iter(chunks)))
+            .expect("a response")
+    }
+    let router = axum::Router::new()
+        .route("/", get(|| async { parts("text/html; charset=utf-8") }))
+        .route("/export.csv", get(|| async { parts("text/csv") }))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(tokio::sync::Semaphore::new(2)),
+            app::server::middleware::pages_in_turn,
+        ));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("its address"));
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    let page = reqwest::get(format!("{base}/")).await.expect("the page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let length = page.headers().get(http::header::CONTENT_LENGTH).cloned();
+    assert!(
+        page.headers()
+            .get(http::header::TRANSFER_ENCODING)
+            .is_none()
+    );
+    let body = page.text().await.expect("its body");
+    assert_eq!(body, "<!DOCTYPE html><html><body>rows</body></html>");
+    assert_eq!(
+        length.expect("a Content-Length"),
+        body.len().to_string().as_str()
+    );
+    let export = reqwest::get(format!("{base}/export.csv"))
+        .await
+        .expect("the export");
+    assert!(export.headers().get(http::header::CONTENT_LENGTH).is_none());
+    assert_eq!(
+        export
+            .headers()
+            .get(http::header::TRANSFER_ENCODING)
+            .map(|v| v.as_bytes()),
+        Some(&b"chunked"[..])
+    );
+    serving.abort();
+}

@@ -87,12 +87,17 @@ pub fn write_sparkline(out: &mut String, key_result: &KeyResultView) {
         r#"</title><path d="M0 {}H{WIDTH}"></path><polyline points=""#,
         whole(shape.target_y)
     );
-    // One string for the whole line ("5,38 84,35 163,31").
+    // One string for the whole line ("5,38 84,35 163,31"), its numbers
+    // written without the formatting machinery: a long history has
+    // thousands of them on a page.
+    let mut number = itoa::Buffer::new();
     for (index, (x, y)) in shape.points.iter().enumerate() {
         if index > 0 {
             out.push(' ');
         }
-        let _ = write!(out, "{},{}", whole(*x), whole(*y));
+        out.push_str(number.format(whole(*x)));
+        out.push(',');
+        out.push_str(number.format(whole(*y)));
     }
     out.push_str(r#""></polyline>"#);
     if let Some((point, (x, y))) = key_result.check_ins.last().zip(shape.points.last()) {

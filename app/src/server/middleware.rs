@@ -179,6 +179,10 @@ fn is_static(path: &str) -> bool {
 /// a burst of page loads queues here, bounded by the request timeout,
 /// rather than holding every page's data and markup in memory at once.
 /// Server functions, the API and static files do not wait.
+///
+/// A page is rendered whole before it is sent, so it goes out whole too:
+/// one body with its `Content-Length` instead of Leptos' stream of chunks,
+/// which took a write (and a system call) each.
 pub async fn pages_in_turn(
     State(permits): State<std::sync::Arc<tokio::sync::Semaphore>>,
     request: Request,
@@ -193,7 +197,24 @@ pub async fn pages_in_turn(
     } else {
         None
     };
-    next.run(request).await
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !is_page || !is_html || response.headers().contains_key(header::CONTENT_LENGTH) {
+        return response;
+    }
+    // Pages render in `SsrMode::Async`: the markup is already one string in
+    // memory, and what follows it is a few closing scripts.
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(error) => {
+            tracing::error!(%error, "a page could not be rendered");
+            refusal(AppError::Internal)
+        }
+    }
 }
 
 /// Where a signed-in user with no team may go.
