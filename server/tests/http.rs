@@ -540,6 +540,21 @@ impl Occupancy {
     }
 }
 
+/// `router` behind `pages_in_turn` with two turns, served on a free port:
+/// its base URL and the serving task.
+async fn serve_in_two_turns(router: axum::Router) -> (String, JoinHandle<()>) {
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        Arc::new(tokio::sync::Semaphore::new(2)),
+        app::server::middleware::pages_in_turn,
+    ));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("its address"));
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    (base, serving)
+}
+
 /// `pages_in_turn` over real HTTP: twelve page loads at once with two turns
 /// run at most two at a time and all succeed; server functions and static
 /// files do not wait for a turn.
@@ -553,16 +568,8 @@ async fn pages_wait_their_turn_and_other_requests_do_not() {
     let router = axum::Router::new()
         .route("/", get(move || async move { p.visit().await }))
         .route("/api/work", post(move || async move { f.visit().await }))
-        .route("/style.css", get(move || async move { s.visit().await }))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(tokio::sync::Semaphore::new(2)),
-            app::server::middleware::pages_in_turn,
-        ));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("its address"));
-    let serving = tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("serve");
-    });
+        .route("/style.css", get(move || async move { s.visit().await }));
+    let (base, serving) = serve_in_two_turns(router).await;
     let client = reqwest::Client::new();
     let mut requests = Vec::new();
     for _ in 0..12 {
@@ -605,16 +612,8 @@ async fn a_streamed_page_goes_out_whole_with_its_length() {
     }
     let router = axum::Router::new()
         .route("/", get(|| async { parts("text/html; charset=utf-8") }))
-        .route("/export.csv", get(|| async { parts("text/csv") }))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(tokio::sync::Semaphore::new(2)),
-            app::server::middleware::pages_in_turn,
-        ));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("its address"));
-    let serving = tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("serve");
-    });
+        .route("/export.csv", get(|| async { parts("text/csv") }));
+    let (base, serving) = serve_in_two_turns(router).await;
     let page = reqwest::get(format!("{base}/")).await.expect("the page");
     assert_eq!(page.status(), StatusCode::OK);
     let length = page.headers().get(http::header::CONTENT_LENGTH).cloned();
