@@ -247,7 +247,7 @@ fn assert_close(actual: Option<f64>, expected: f64, what: &str) {
 }
 
 // ---------------------------------------------------------------------------
-// 1. A big quarter takes at most two statements.
+// 1. A big quarter takes one statement.
 // ---------------------------------------------------------------------------
 
 const TEAMS: usize = 4;
@@ -388,9 +388,9 @@ migration::backend_test!(
             "{backend:?}: dashboard of 200 key results / 4000 check-ins took {statements} statements in {elapsed:?}"
         );
         let log = log.lock().expect("statement log").clone();
-        assert!(
-            (1..=2).contains(&statements),
-            "{backend:?}: expected at most 2 statements (and the counter to see them), got {statements}: {log:#?}"
+        assert_eq!(
+            statements, 1,
+            "{backend:?}: expected one statement (and the counter to see it), got {statements}: {log:#?}"
         );
 
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Queries for the OKR tree: quarters, objectives, key results and their
-//! check-ins. The dashboard takes a fixed two statements, whatever its size,
+//! check-ins. The dashboard takes one statement, whatever its size,
 //! and reads its sparklines from `key_result_trend`, one row per key result
 //! that the database keeps up to date as check-ins are written, so the cost
 //! of a page does not grow with the length of the history.
@@ -10,10 +10,10 @@ use entity::{
     team,
 };
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -38,20 +38,38 @@ impl From<quarter::Model> for QuarterView {
     }
 }
 
-/// The quarter asked for by label; else the one containing `today`; else the
-/// latest. `quarters` is newest first.
-pub fn pick_quarter<'a>(
-    quarters: &'a [QuarterView],
-    label: Option<&str>,
-    today: NaiveDate,
-) -> Option<&'a QuarterView> {
-    if let Some(label) = label {
-        return quarters.iter().find(|quarter| quarter.label == label);
+/// The id of the quarter the dashboard shows, as a subquery: the one asked
+/// for by label; else the newest one containing `today`; else the newest.
+fn shown_quarter_id(label: Option<&str>, today: NaiveDate) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    // An alias of its own, so its columns never mean the outer query's.
+    let picked = Alias::new("picked");
+    let column = |column: quarter::Column| Expr::col((picked.clone(), column));
+    let newest = |filter: Condition| {
+        let mut select = Query::select();
+        select
+            .expr(column(quarter::Column::Id))
+            .from_as(quarter::Entity, picked.clone())
+            .cond_where(filter)
+            .order_by_expr(column(quarter::Column::StartAt), Order::Desc)
+            .order_by_expr(column(quarter::Column::Label), Order::Desc)
+            .limit(1);
+        Expr::SubQuery(None, Box::new(select.into_sub_query_statement()))
+    };
+    match label {
+        Some(label) => {
+            newest(Condition::all().add(ExprTrait::eq(column(quarter::Column::Label), label)))
+        }
+        None => Func::coalesce([
+            newest(
+                Condition::all()
+                    .add(column(quarter::Column::StartAt).lte(today))
+                    .add(column(quarter::Column::EndAt).gte(today)),
+            ),
+            newest(Condition::all()),
+        ])
+        .into(),
     }
-    quarters
-        .iter()
-        .find(|quarter| quarter.start_at <= today && today <= quarter.end_at)
-        .or_else(|| quarters.first())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -63,12 +81,38 @@ struct ObjectiveRow {
     owner_name: String,
 }
 
-/// A row of the dashboard: an objective, and one of its key results with
-/// its trend's text, if it has any.
+/// A quarter's columns in a [`DashboardRow`].
+#[derive(Debug, FromQueryResult)]
+struct QuarterRow {
+    id: Uuid,
+    label: String,
+    start_at: NaiveDate,
+    end_at: NaiveDate,
+    archived: bool,
+}
+
+impl From<QuarterRow> for QuarterView {
+    fn from(row: QuarterRow) -> Self {
+        QuarterView {
+            id: row.id,
+            label: row.label,
+            start_at: row.start_at,
+            end_at: row.end_at,
+            archived: row.archived,
+        }
+    }
+}
+
+/// A row of the dashboard: a quarter, whether it is the one shown, and for
+/// the one shown an objective and one of its key results with its trend's
+/// text, if it has any.
 #[derive(Debug, FromQueryResult)]
 struct DashboardRow {
+    #[sea_orm(nested(prefix = "q_"))]
+    quarter: QuarterRow,
+    shown: Option<bool>,
     #[sea_orm(nested(prefix = "o_"))]
-    objective: ObjectiveRow,
+    objective: Option<ObjectiveRow>,
     #[sea_orm(nested)]
     key_result: Option<KeyResultRow>,
     trend: Option<String>,
@@ -140,32 +184,34 @@ pub async fn quarters(db: &impl ConnectionTrait) -> Result<Vec<QuarterView>, DbE
 }
 
 /// The dashboard of one quarter. An unknown label is `Ok(None)`.
+///
+/// One statement: every quarter, newest first, for the switcher, each
+/// marked whether it is the one shown ([`shown_quarter_id`]), and joined to
+/// the shown quarter's objectives, with team and owner names, each with its
+/// key results (owner names and sparklines), one row per key result. A
+/// quarter not shown, and an objective without key results, has one row,
+/// the columns it lacks NULL.
 pub async fn dashboard(
     db: &impl ConnectionTrait,
     label: Option<&str>,
     today: NaiveDate,
 ) -> Result<Option<Dashboard>, DbErr> {
-    // 1: every quarter, for the switcher and to pick the one shown.
-    let quarters = quarters(db).await?;
-    let Some(shown) = pick_quarter(&quarters, label, today).cloned() else {
-        return Ok(label.is_none().then(|| Dashboard {
-            quarters,
-            quarter: None,
-            teams: vec![],
-            team_options: vec![],
-            owner_options: vec![],
-            as_of: today,
-            today,
-        }));
-    };
-
-    // 2: its objectives, with team and owner names, each with its key
-    // results (owner names and sparklines), one row per key result: an
-    // objective without any has one row, its key result columns NULL.
+    use sea_orm::sea_query::ExprTrait;
+    let shown_id = shown_quarter_id(label, today);
+    let is_shown = ExprTrait::eq(
+        Expr::col((quarter::Entity, quarter::Column::Id)),
+        shown_id.clone(),
+    );
     let objective_owner = Alias::new("objective_owner");
     let key_result_owner = Alias::new("key_result_owner");
-    let objectives = objective::Entity::find()
+    let select = quarter::Entity::find()
         .select_only()
+        .column_as(quarter::Column::Id, "q_id")
+        .column_as(quarter::Column::Label, "q_label")
+        .column_as(quarter::Column::StartAt, "q_start_at")
+        .column_as(quarter::Column::EndAt, "q_end_at")
+        .column_as(quarter::Column::Archived, "q_archived")
+        .expr_as(is_shown, "shown")
         .column_as(objective::Column::Id, "o_id")
         .column_as(objective::Column::Title, "o_title")
         .column_as(objective::Column::TeamId, "o_team_id")
@@ -174,15 +220,29 @@ pub async fn dashboard(
             Expr::col((objective_owner.clone(), okr_user::Column::Name)),
             "o_owner_name",
         );
-    let rows = key_result_columns(objectives)
+    let rows = key_result_columns(select)
         .column_as(
             Expr::col((key_result_owner.clone(), okr_user::Column::Name)),
             "owner_name",
         )
         .column_as(key_result_trend::Column::Points, "trend")
-        .join(JoinType::InnerJoin, objective::Relation::Team.def())
+        .join(
+            JoinType::LeftJoin,
+            quarter::Relation::Objective
+                .def()
+                // On the objective's column, so the database reads only
+                // the shown quarter's objectives (by their index), not
+                // every quarter's to throw most away.
+                .on_condition(move |_, objective| {
+                    Condition::all().add(ExprTrait::eq(
+                        Expr::col((objective, objective::Column::QuarterId)),
+                        shown_id.clone(),
+                    ))
+                }),
+        )
+        .join(JoinType::LeftJoin, objective::Relation::Team.def())
         .join_as(
-            JoinType::InnerJoin,
+            JoinType::LeftJoin,
             objective::Relation::Owner.def(),
             objective_owner,
         )
@@ -196,7 +256,9 @@ pub async fn dashboard(
             JoinType::LeftJoin,
             key_result_trend::Relation::KeyResult.def().rev(),
         )
-        .filter(objective::Column::QuarterId.eq(shown.id))
+        .order_by_desc(quarter::Column::StartAt)
+        .order_by_desc(quarter::Column::Label)
+        .order_by_asc(quarter::Column::Id)
         .order_by_asc(team::Column::Name)
         // Names may repeat: the id keeps each team's objectives together,
         // and each objective's key results.
@@ -211,14 +273,27 @@ pub async fn dashboard(
         .all(db)
         .await?;
 
+    let mut quarters: Vec<QuarterView> = Vec::new();
+    let mut shown: Option<QuarterView> = None;
     let mut owner_options: Vec<FilterOption> = Vec::new();
     let mut teams: Vec<TeamView> = Vec::new();
     for DashboardRow {
+        quarter,
+        shown: is_shown,
         objective,
         key_result,
         trend,
     } in rows
     {
+        if quarters.last().is_none_or(|last| last.id != quarter.id) {
+            quarters.push(quarter.into());
+            if is_shown == Some(true) {
+                shown = quarters.last().cloned();
+            }
+        }
+        let Some(objective) = objective else {
+            continue;
+        };
         let team = match teams.last_mut() {
             Some(team) if team.id == objective.team_id => team,
             _ => {
@@ -265,6 +340,17 @@ pub async fn dashboard(
         objective.key_results.push(key_result.into_view(check_ins));
     }
 
+    let Some(shown) = shown else {
+        return Ok(label.is_none().then(|| Dashboard {
+            quarters,
+            quarter: None,
+            teams: vec![],
+            team_options: vec![],
+            owner_options: vec![],
+            as_of: today,
+            today,
+        }));
+    };
     owner_options.sort_by(|a, b| a.name.cmp(&b.name));
     let team_options = teams
         .iter()
@@ -554,41 +640,6 @@ impl From<HistoryRow> for CheckInEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn quarter(label: &str, start: (i32, u32, u32), end: (i32, u32, u32)) -> QuarterView {
-        QuarterView {
-            id: Uuid::new_v4(),
-            label: label.to_owned(),
-            start_at: NaiveDate::from_ymd_opt(start.0, start.1, start.2).unwrap(),
-            end_at: NaiveDate::from_ymd_opt(end.0, end.1, end.2).unwrap(),
-            archived: false,
-        }
-    }
-
-    #[test]
-    fn the_current_quarter_is_shown_else_the_latest() {
-        let quarters = vec![
-            quarter("2025-Q2", (2025, 4, 1), (2025, 6, 30)),
-            quarter("2025-Q1", (2025, 1, 1), (2025, 3, 31)),
-        ];
-        let in_q1 = NaiveDate::from_ymd_opt(2025, 2, 14).unwrap();
-        let later = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        assert_eq!(
-            pick_quarter(&quarters, None, in_q1).unwrap().label,
-            "2025-Q1"
-        );
-        assert_eq!(
-            pick_quarter(&quarters, None, later).unwrap().label,
-            "2025-Q2"
-        );
-        assert_eq!(
-            pick_quarter(&quarters, Some("2025-Q1"), later)
-                .unwrap()
-                .label,
-            "2025-Q1"
-        );
-        assert!(pick_quarter(&quarters, Some("1999-Q4"), later).is_none());
-    }
 
     fn at(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap()
