@@ -159,6 +159,8 @@ struct LoadFigures {
     page_bytes: usize,
     rounds: Rounds,
     statements_per_request: f64,
+    /// The demo's [`reference_rounds`].
+    reference: Option<wrk::Figures>,
 }
 
 /// A database for the benchmark, and what it needs to read its dashboard.
@@ -278,6 +280,10 @@ impl Bench {
         let log = self.log_path(&format!("{name}-load"));
         let logged_before_load = std::fs::metadata(&log).map_or(0, |file| file.len() as usize);
         let measured = rounds_under_load(&server, &dataset.cookie)?;
+        let reference = extra
+            .is_none()
+            .then(|| reference_rounds(&server))
+            .transpose()?;
         drop(server);
         if !measured.load.all_succeeded() {
             print_warnings(&log, logged_before_load);
@@ -288,6 +294,7 @@ impl Bench {
             page_bytes,
             rounds: measured,
             statements_per_request,
+            reference,
         };
         let rounds = &figures.rounds;
         println!(
@@ -357,7 +364,8 @@ impl Bench {
                 connections: 1,
                 seconds,
                 port: server.port,
-                cookie: &dataset.cookie,
+                path: "/",
+                cookie: Some(&dataset.cookie),
             };
             load(1).run()?;
             let figures = load(HISTORY_SECONDS).run()?;
@@ -398,14 +406,25 @@ impl Rounds {
     }
 }
 
-fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
-    let load = |seconds| wrk::Load {
+/// The load of every round: `wrk -t2 -c32` on one page of `server`.
+fn load<'a>(
+    server: &Running,
+    path: &'a str,
+    cookie: Option<&'a str>,
+    seconds: u32,
+) -> wrk::Load<'a> {
+    wrk::Load {
         threads: 2,
         connections: 32,
         seconds,
         port: server.port,
+        path,
         cookie,
-    };
+    }
+}
+
+fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
+    let load = |seconds| load(server, "/", Some(cookie), seconds);
     load(WARM_UP_SECONDS).run()?;
     let peak_before_rounds = peak_rss_mib(server.pid())?;
     let peak_reset = reset_peak_rss(server.pid());
@@ -427,6 +446,27 @@ fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
         peak_rss_mib: peak_before_rounds.max(peak_during_rounds),
         load_peak_rss_mib: peak_reset.then_some(peak_during_rounds),
     })
+}
+
+/// The same load on `/sign-in` without a session: a page of the same
+/// server that reads no data. Machines differ from run to run (the same
+/// build has given twice the throughput on one as on another), so the
+/// dashboard's share of this figure says how near it is to the server's
+/// own floor where its req/s alone cannot.
+fn reference_rounds(server: &Running) -> Result<wrk::Figures> {
+    let load = |seconds| load(server, "/sign-in", None, seconds);
+    load(WARM_UP_SECONDS).run()?;
+    let rounds = (0..LOAD_ROUNDS)
+        .map(|_| load(LOAD_SECONDS).run())
+        .collect::<Result<Vec<_>>>()?;
+    let median = median_figures(&rounds);
+    println!(
+        "  reference, /sign-in (reads no data): {:.0} req/s, p50 {:.1} ms{}",
+        median.requests_per_second,
+        median.p50_ms,
+        median.failures()
+    );
+    Ok(median)
 }
 
 /// Signs in as the demo admin; the `Cookie` header value of its session.
@@ -667,7 +707,7 @@ fn load_lines(
     let name = figures.name;
     let load = &figures.rounds.load;
     let page_kb = figures.page_bytes as f64 / 1024.0;
-    vec![
+    let mut lines = vec![
         Line {
             figure: format!(
                 "{name}: throughput ({} KRs, {} check-ins)",
@@ -707,7 +747,25 @@ fn load_lines(
             goal: "≤ 5 (4 + session)",
             met: Some(figures.statements_per_request <= 5.0),
         },
-    ]
+    ];
+    if let Some(reference) = &figures.reference {
+        lines.push(Line {
+            figure: format!("{name}: reference, /sign-in (reads no data)"),
+            measured: format!("{:.0} req/s", reference.requests_per_second),
+            goal: "",
+            met: None,
+        });
+        lines.push(Line {
+            figure: format!("{name}: dashboard / reference throughput"),
+            measured: format!(
+                "{:.0} %",
+                100.0 * load.requests_per_second / reference.requests_per_second
+            ),
+            goal: "",
+            met: None,
+        });
+    }
+    lines
 }
 
 #[cfg(test)]

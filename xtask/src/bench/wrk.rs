@@ -12,13 +12,14 @@ pub fn ensure_installed() -> Result {
     apt_install(&["wrk"])
 }
 
-/// A fixed load on one page with one session.
+/// A fixed load on one page, with one session or none.
 pub struct Load<'a> {
     pub threads: u32,
     pub connections: u32,
     pub seconds: u32,
     pub port: u16,
-    pub cookie: &'a str,
+    pub path: &'a str,
+    pub cookie: Option<&'a str>,
 }
 
 /// What one wrk run measured.
@@ -67,9 +68,11 @@ impl Load<'_> {
             .arg(format!("-t{}", self.threads))
             .arg(format!("-c{}", self.connections))
             .arg(format!("-d{}s", self.seconds))
-            .args(["--timeout", "10s", "--latency", "-H"])
-            .arg(format!("Cookie: {}", self.cookie))
-            .arg(format!("http://127.0.0.1:{}/", self.port));
+            .args(["--timeout", "10s", "--latency"]);
+        if let Some(cookie) = self.cookie {
+            command.arg("-H").arg(format!("Cookie: {cookie}"));
+        }
+        command.arg(format!("http://127.0.0.1:{}{}", self.port, self.path));
         let report = output(&mut command).ok_or_else(|| format!("{command:?} failed"))?;
         parse(&report).ok_or_else(|| format!("cannot read wrk's report:\n{report}"))
     }
