@@ -12,6 +12,7 @@ mod m20251126_000001_create_person_role;
 mod m20251126_000002_create_api_tokens;
 mod m20261126_000001_create_check_in_recent_index;
 mod m20261126_000002_create_key_result_trend;
+mod m20261127_000001_create_okr_user_email_index;
 pub mod seed;
 
 pub use m20261126_000002_create_key_result_trend::TREND_POINTS;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251126_000002_create_api_tokens::Migration),
             Box::new(m20261126_000001_create_check_in_recent_index::Migration),
             Box::new(m20261126_000002_create_key_result_trend::Migration),
+            Box::new(m20261127_000001_create_okr_user_email_index::Migration),
         ]
     }
 }

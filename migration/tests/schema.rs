@@ -197,7 +197,7 @@ const UNIQUE: [(&str, &str); 4] = [
 /// The spec's performance indexes and those added since: (index, table,
 /// columns in index order).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &[&str]); 10] = [
+const INDEXES: [(&str, &str, &[&str]); 11] = [
     ("team_org_idx", "team", &["organization_id"]),
     ("user_team_idx", "okr_user", &["team_id"]),
     ("obj_quarter_idx", "objective", &["quarter_id"]),
@@ -211,7 +211,12 @@ const INDEXES: [(&str, &str, &[&str]); 10] = [
     // Added for the dashboard's sparklines: a key result's newest check-ins,
     // ties on the time by id.
     ("checkin_kr_created_idx", "check_in", &["kr_id", "created_at", "id"]),
+    // Added for the session lookup: a person by LOWER(email).
+    ("okr_user_email_lower_idx", "okr_user", &[EXPRESSION]),
 ];
+
+/// How [`plain_indexes`] names a column of an index that is an expression.
+const EXPRESSION: &str = "(expression)";
 
 async fn query(db: &DatabaseConnection, sql: &str) -> Vec<QueryResult> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -597,20 +602,21 @@ migration::backend_test!(unique_constraints_match_the_spec, |backend| async move
 async fn plain_indexes(test_db: &TestDb) -> BTreeSet<(String, String, Vec<String>)> {
     let sql = match test_db.backend {
         Backend::Sqlite => {
-            "SELECT list.name, m.name, info.name, info.seqno \
+            "SELECT list.name, m.name, COALESCE(info.name, '(expression)'), info.seqno \
              FROM sqlite_master m \
              JOIN pragma_index_list(m.name) list \
              JOIN pragma_index_info(list.name) info \
              WHERE m.type = 'table' AND list.\"unique\" = 0"
         }
         Backend::Postgres => {
-            "SELECT i.relname::text, t.relname::text, a.attname::text, key.position::bigint \
+            "SELECT i.relname::text, t.relname::text, \
+             COALESCE(a.attname::text, '(expression)'), key.position::bigint \
              FROM pg_index x \
              JOIN pg_class i ON i.oid = x.indexrelid \
              JOIN pg_class t ON t.oid = x.indrelid \
              JOIN pg_namespace ns ON ns.oid = t.relnamespace \
              CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS key(attnum, position) \
-             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = key.attnum \
+             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = key.attnum \
              WHERE ns.nspname = 'public' AND NOT x.indisunique AND NOT x.indisprimary"
         }
     };
@@ -661,7 +667,7 @@ async fn trend_machinery(test_db: &TestDb) -> BTreeSet<String> {
 }
 
 migration::backend_test!(
-    down_of_the_newest_migrations_drops_the_trend_then_the_sparkline_index,
+    down_of_the_newest_migrations_drops_the_email_index_then_the_trend_then_the_sparkline_index,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
@@ -680,15 +686,31 @@ migration::backend_test!(
             "{machinery:?}"
         );
 
-        // The newest: the trend table, its triggers and functions.
+        // The newest: only the people's email index.
         Migrator::down(&test_db.db, Some(1))
             .await
-            .expect("roll back the newest migration");
+            .expect("roll back the email index");
+        let email_index =
+            |(index, ..): &(String, String, Vec<String>)| index == "okr_user_email_lower_idx";
+        assert!(all_indexes.iter().any(email_index), "{all_indexes:?}");
+        let without_email: BTreeSet<_> = all_indexes
+            .iter()
+            .filter(|index| !email_index(index))
+            .cloned()
+            .collect();
+        assert_eq!(plain_indexes(&test_db).await, without_email);
+        assert_eq!(tables(&test_db).await, all_tables());
+        assert_eq!(trend_machinery(&test_db).await, machinery);
+
+        // The one before: the trend table, its triggers and functions.
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the trend");
         let mut without_trend = all_tables();
         without_trend.remove("key_result_trend");
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(trend_machinery(&test_db).await, BTreeSet::new());
-        assert_eq!(plain_indexes(&test_db).await, all_indexes);
+        assert_eq!(plain_indexes(&test_db).await, without_email);
 
         // The one before: only the sparkline index.
         Migrator::down(&test_db.db, Some(1))
@@ -696,7 +718,7 @@ migration::backend_test!(
             .expect("roll back the index");
         let sparkline_index =
             |(index, ..): &(String, String, Vec<String>)| index == "checkin_kr_created_idx";
-        let without: BTreeSet<_> = all_indexes
+        let without: BTreeSet<_> = without_email
             .iter()
             .filter(|index| !sparkline_index(index))
             .cloned()
@@ -705,7 +727,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 2
+            Migrator::migrations().len() - 3
         );
 
         Migrator::up(&test_db.db, None)

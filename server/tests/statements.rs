@@ -392,6 +392,83 @@ migration::backend_test!(
 );
 
 migration::backend_test!(
+    the_session_lookup_finds_its_person_by_index_among_thousands,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        // 3,000 more people: enough that reading them all would cost more
+        // than the index, on either database's planner.
+        let team_id = person(db, MIKE).await.team_id;
+        let now = chrono::Utc::now().naive_utc();
+        let people: Vec<okr_user::ActiveModel> = (0..3000)
+            .map(|n| okr_user::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                email: Set(format!("Person.{n:04}@Airline.com")),
+                name: Set(format!("Person {n:04}")),
+                team_id: Set(team_id),
+                organization_id: Set(None),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .collect();
+        insert_chunked(db, people).await;
+        db.execute_unprepared("ANALYZE").await.expect("ANALYZE");
+
+        // The session lookup a page request runs, with its values.
+        let seen: Arc<Mutex<Vec<Statement>>> = Arc::default();
+        let mut counted = db.clone();
+        counted.set_metric_callback({
+            let seen = seen.clone();
+            move |info| seen.lock().expect("the log").push(info.statement.clone())
+        });
+        let server = TestServer::with_demo_sign_ins(counted).await;
+        let cookie = server.sign_in_demo(MIKE).await;
+        seen.lock().expect("the log").clear();
+        let response = server.get_as("/", &cookie).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let lookup = seen
+            .lock()
+            .expect("the log")
+            .iter()
+            .find(|statement| statement.sql.contains(r#"FROM "session""#))
+            .cloned()
+            .expect("the session lookup");
+
+        let explain = match backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN",
+            Backend::Postgres => "EXPLAIN",
+        };
+        let plan: Vec<String> = db
+            .query_all_raw(Statement {
+                sql: format!("{explain} {}", lookup.sql),
+                ..lookup
+            })
+            .await
+            .expect("the lookup's plan")
+            .iter()
+            .map(|row| {
+                let column = match backend {
+                    Backend::Sqlite => "detail",
+                    Backend::Postgres => "QUERY PLAN",
+                };
+                row.try_get::<String>("", column).expect("a plan line")
+            })
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|line| line.contains("okr_user_email_lower_idx")),
+            "{backend:?}: the person is found by LOWER(email)'s index: {plan:#?}"
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
     renewing_a_session_is_one_statement_more_only_on_the_request_that_renews,
     |backend| async move {
         let Some(test_db) = TestDb::seeded(backend).await else {
