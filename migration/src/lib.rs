@@ -13,9 +13,11 @@ mod m20251126_000002_create_api_tokens;
 mod m20261126_000001_create_check_in_recent_index;
 mod m20261126_000002_create_key_result_trend;
 mod m20261127_000001_create_okr_user_email_index;
+mod m20261127_000002_create_session_change_notices;
 pub mod seed;
 
 pub use m20261126_000002_create_key_result_trend::TREND_POINTS;
+pub use m20261127_000002_create_session_change_notices::SESSION_CHANGES;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_check_in_recent_index::Migration),
             Box::new(m20261126_000002_create_key_result_trend::Migration),
             Box::new(m20261127_000001_create_okr_user_email_index::Migration),
+            Box::new(m20261127_000002_create_session_change_notices::Migration),
         ]
     }
 }

@@ -648,9 +648,9 @@ migration::backend_test!(performance_indexes_match_the_spec, |backend| async mov
     test_db.close().await.expect("drop the test database");
 });
 
-/// The names of the sparkline trend's triggers, and on PostgreSQL of its
-/// functions too.
-async fn trend_machinery(test_db: &TestDb) -> BTreeSet<String> {
+/// The names of every trigger (the sparkline trend's, and on PostgreSQL the
+/// session notices'), and on PostgreSQL of every function too.
+async fn triggers_and_functions(test_db: &TestDb) -> BTreeSet<String> {
     let sql = match test_db.backend {
         Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'trigger'",
         Backend::Postgres => {
@@ -667,13 +667,31 @@ async fn trend_machinery(test_db: &TestDb) -> BTreeSet<String> {
 }
 
 migration::backend_test!(
-    down_of_the_newest_migrations_drops_the_email_index_then_the_trend_then_the_sparkline_index,
+    down_of_the_newest_migrations_drops_the_session_notices_then_the_email_index_then_the_trend_then_the_sparkline_index,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
         };
         let all_indexes = plain_indexes(&test_db).await;
-        let machinery = trend_machinery(&test_db).await;
+        let everything = triggers_and_functions(&test_db).await;
+        let is_notice = |name: &String| {
+            name.starts_with("session_change_") || name == "runway_notify_session_change"
+        };
+        let (notices, machinery): (BTreeSet<String>, BTreeSet<String>) =
+            everything.iter().cloned().partition(is_notice);
+        let expected_notices = match backend {
+            Backend::Sqlite => BTreeSet::new(),
+            Backend::Postgres => [
+                "runway_notify_session_change",
+                "session_change_okr_user",
+                "session_change_person_role",
+                "session_change_session",
+                "session_change_user",
+            ]
+            .map(String::from)
+            .into(),
+        };
+        assert_eq!(notices, expected_notices);
         let expected_count = match backend {
             Backend::Sqlite => 7,
             Backend::Postgres => 7 + 8,
@@ -686,7 +704,16 @@ migration::backend_test!(
             "{machinery:?}"
         );
 
-        // The newest: only the people's email index.
+        // The newest: the session changes' triggers and their function
+        // (PostgreSQL only; nothing on SQLite).
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the session notices");
+        assert_eq!(triggers_and_functions(&test_db).await, machinery);
+        assert_eq!(plain_indexes(&test_db).await, all_indexes);
+        assert_eq!(tables(&test_db).await, all_tables());
+
+        // The one before: only the people's email index.
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the email index");
@@ -700,7 +727,7 @@ migration::backend_test!(
             .collect();
         assert_eq!(plain_indexes(&test_db).await, without_email);
         assert_eq!(tables(&test_db).await, all_tables());
-        assert_eq!(trend_machinery(&test_db).await, machinery);
+        assert_eq!(triggers_and_functions(&test_db).await, machinery);
 
         // The one before: the trend table, its triggers and functions.
         Migrator::down(&test_db.db, Some(1))
@@ -709,7 +736,7 @@ migration::backend_test!(
         let mut without_trend = all_tables();
         without_trend.remove("key_result_trend");
         assert_eq!(tables(&test_db).await, without_trend);
-        assert_eq!(trend_machinery(&test_db).await, BTreeSet::new());
+        assert_eq!(triggers_and_functions(&test_db).await, BTreeSet::new());
         assert_eq!(plain_indexes(&test_db).await, without_email);
 
         // The one before: only the sparkline index.
@@ -727,7 +754,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 3
+            Migrator::migrations().len() - 4
         );
 
         Migrator::up(&test_db.db, None)
@@ -735,7 +762,7 @@ migration::backend_test!(
             .expect("apply them again");
         assert_eq!(plain_indexes(&test_db).await, all_indexes);
         assert_eq!(tables(&test_db).await, all_tables());
-        assert_eq!(trend_machinery(&test_db).await, machinery);
+        assert_eq!(triggers_and_functions(&test_db).await, everything);
         test_db.close().await.expect("drop the test database");
     }
 );

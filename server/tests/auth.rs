@@ -814,11 +814,16 @@ migration::backend_test!(an_expired_session_is_signed_out, |backend| async move 
         StatusCode::OK
     );
 
+    // Expired in the database itself, as another process would: on
+    // PostgreSQL the server remembered the session, and forgets it on the
+    // change's notice.
+    let changes_before = server.session_changes();
     for stored in sessions_of(db, MIKE).await {
         let mut expired = stored.into_active_model();
         expired.expires_at = Set(Utc::now().naive_utc() - chrono::Duration::seconds(5));
         expired.update(db).await.expect("expire the session");
     }
+    server.await_session_notice(changes_before).await;
 
     assert_eq!(
         server

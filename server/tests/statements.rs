@@ -1,9 +1,9 @@
 //! What one signed-in dashboard request costs the database, counted by
 //! SeaORM's own metric callback on the pool the real server uses: a fixed
-//! number of statements (one for the dashboard and one for the session)
-//! whatever the size of the quarter, none of them reading check-ins; the
-//! session renewal is one statement more, only on the request
-//! that renews. And the sparkline of a key result, kept by the database in
+//! number of statements (one for the dashboard, and one for the session
+//! unless the server remembers it) whatever the size of the quarter, none
+//! of them reading check-ins; the session renewal is one statement more,
+//! only on the request that renews. And the sparkline of a key result, kept by the database in
 //! `key_result_trend` as check-ins are written, is exactly its newest 26
 //! check-ins inside the quarter, in order, ties on the time broken as
 //! before, after every kind of write that can change it.
@@ -221,23 +221,26 @@ migration::backend_test!(
                 statements.join("\n  ")
             );
         }
-        for (size, statements) in sizes {
+        // The first page after signing in looks the session up; the next
+        // one finds it remembered on PostgreSQL (nothing changed who is
+        // signed in), and looks it up again on SQLite.
+        let looked_up_again = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 0,
+        };
+        for ((size, statements), session) in sizes.iter().zip([1, looked_up_again]) {
             assert_eq!(
                 session_statements(statements).len(),
-                1,
-                "{backend:?}, {size}: one statement finds the session and its person: {statements:#?}"
+                session,
+                "{backend:?}, {size}: one statement finds the session and its person, \
+                 unless remembered: {statements:#?}"
             );
             assert_eq!(
                 statements.len(),
-                DASHBOARD_STATEMENTS + 1,
+                DASHBOARD_STATEMENTS + session,
                 "{backend:?}, {size}: {DASHBOARD_STATEMENTS} statement and the session's: {statements:#?}"
             );
         }
-        assert_eq!(
-            small.len(),
-            large.len(),
-            "{backend:?}: as many statements for 310 key results as for 10"
-        );
         for (size, statements) in sizes {
             assert!(
                 !statements.iter().any(|sql| sql.contains("check_in")),
@@ -482,12 +485,15 @@ migration::backend_test!(
 
         // Last renewed two days ago, as if the browser had been away.
         let two_days_ago = chrono::Utc::now().naive_utc() - Duration::days(2);
+        let changes_before = server.session_changes();
         session::Entity::update_many()
             .col_expr(session::Column::UpdatedAt, Expr::value(two_days_ago))
             .exec(db)
             .await
             .expect("age the session");
+        server.await_session_notice(changes_before).await;
         log.take();
+        let changes_before = server.session_changes();
         let response = server.get_as("/", &cookie).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert!(
@@ -512,9 +518,87 @@ migration::backend_test!(
             "{backend:?}: the renewal is the only statement more: {renewing:#?}"
         );
 
-        // Renewed now: the next request is back to the usual statements.
+        // Renewed now: the next request is back to the usual statements
+        // (on PostgreSQL, once the renewal's own notice has arrived).
+        server.await_session_notice(changes_before).await;
         let (_, after) = dashboard_page(&server, &log, &cookie).await;
         assert_eq!(after.len(), fresh.len(), "{backend:?}: {after:#?}");
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+/// `GET /api/dashboard` with the session cookie: its status, and how many
+/// statements read the session.
+async fn status_and_lookups(
+    server: &TestServer,
+    log: &StatementLog,
+    cookie: &str,
+) -> (StatusCode, usize) {
+    log.take();
+    let status = server
+        .get_as("/api/dashboard?quarter=2025-Q1", cookie)
+        .await
+        .status();
+    (status, session_statements(&log.take()).len())
+}
+
+/// Changes Mike's `active` flag straight in the database, then waits for
+/// the server to hear of it.
+async fn set_mikes_active_flag(server: &TestServer, db: &DatabaseConnection, active: bool) {
+    let changes_before = server.session_changes();
+    okr_user::Entity::update_many()
+        .col_expr(okr_user::Column::Active, Expr::value(active))
+        .filter(okr_user::Column::Email.eq(MIKE))
+        .exec(db)
+        .await
+        .expect("change Mike's active flag");
+    server.await_session_notice(changes_before).await;
+}
+
+migration::backend_test!(
+    a_remembered_session_is_forgotten_as_soon_as_who_it_signs_in_changes,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let log = StatementLog::default();
+        let server = TestServer::with_demo_sign_ins(log.attach(db)).await;
+        let cookie = server.sign_in_demo(MIKE).await;
+        // Remembered on PostgreSQL, which tells the server of changes.
+        let again = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 0,
+        };
+        let status_and_lookups = || status_and_lookups(&server, &log, &cookie);
+
+        assert_eq!(status_and_lookups().await, (StatusCode::OK, 1));
+        assert_eq!(status_and_lookups().await, (StatusCode::OK, again));
+
+        // Mike made inactive in the database itself, as another server or
+        // plain SQL would: no longer a member, at once.
+        let set_active = |active| set_mikes_active_flag(&server, db, active);
+        set_active(false).await;
+        assert_eq!(
+            status_and_lookups().await,
+            (StatusCode::FORBIDDEN, 1),
+            "{backend:?}: a person made inactive is no longer a member"
+        );
+        set_active(true).await;
+        assert_eq!(status_and_lookups().await, (StatusCode::OK, 1));
+        assert_eq!(status_and_lookups().await, (StatusCode::OK, again));
+
+        // Signing out through this server: the cookie is refused on the very
+        // next request, with no notice to wait for.
+        let response = server.post("/api/sign_out", Some(&cookie), &[]).await;
+        assert!(response.status().is_success(), "{}", response.status());
+        assert_eq!(
+            status_and_lookups().await,
+            (StatusCode::UNAUTHORIZED, 1),
+            "{backend:?}: a signed-out session is looked up, and gone"
+        );
 
         drop(server);
         test_db.close().await.expect("drop the test database");

@@ -324,6 +324,18 @@ pub struct CurrentSession {
     pub viewer: Viewer,
     /// Set when this request extended the session: the cookie to send back.
     pub renewed_until: Option<NaiveDateTime>,
+    /// When the session ends, and when it was last renewed: what decides,
+    /// at each later use, whether it is still live or due a renewal.
+    pub expires_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CurrentSession {
+    /// Whether this session, as looked up earlier, is still live at `now`
+    /// and not yet due a renewal: then it may be used again as it is.
+    pub fn still_live_at(&self, now: NaiveDateTime) -> bool {
+        session_fate(self.expires_at, self.updated_at, now) == SessionFate::Live
+    }
 }
 
 /// Set on a request whose session could not be looked up because the
@@ -473,6 +485,12 @@ pub async fn resolve_session(
             member,
         },
         renewed_until,
+        expires_at: renewed_until.unwrap_or(found.expires_at),
+        updated_at: if renewed_until.is_some() {
+            now
+        } else {
+            found.updated_at
+        },
     }))
 }
 

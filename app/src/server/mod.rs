@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod okrs;
 pub mod people;
 pub mod planning;
+pub mod session_cache;
 pub mod tokens;
 pub mod transfer;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub auth: Arc<auth::AuthState>,
+    /// The sessions looked up lately (remembered on PostgreSQL only).
+    pub sessions: Arc<session_cache::SessionCache>,
     /// Whether the schema is up to date; `/api/health` says 503 until it is.
     pub schema: Arc<SchemaStatus>,
 }
@@ -61,6 +64,8 @@ impl SchemaStatus {
 }
 
 impl AppState {
+    /// On PostgreSQL this starts listening for session changes (see
+    /// [`session_cache`]), so it must be called on a Tokio runtime.
     pub fn new(
         leptos_options: LeptosOptions,
         db: DatabaseConnection,
@@ -68,6 +73,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             leptos_options,
+            sessions: session_cache::SessionCache::new(&db),
             db,
             auth: Arc::new(auth::AuthState::new(auth)),
             schema: Arc::default(),

@@ -5,10 +5,12 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::server::AppState;
 use app::server::auth::AuthConfig;
+use app::server::session_cache::SessionCache;
 use chrono::NaiveDate;
 use entity::{key_result, okr_user, team};
 use leptos::prelude::LeptosOptions;
@@ -157,6 +159,8 @@ pub async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value)
 pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    /// The sessions the server remembers, when the test started it here.
+    pub sessions: Option<Arc<SessionCache>>,
     task: JoinHandle<()>,
 }
 
@@ -169,8 +173,25 @@ impl TestServer {
     pub async fn start_with(db: DatabaseConnection, auth: AuthConfig) -> TestServer {
         // As `main` serves it: with the client's address, for the session
         // rows and the sign-in limits.
-        let app = server::router(AppState::new(leptos_options(), db, auth))
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let state = AppState::new(leptos_options(), db, auth);
+        let sessions = state.sessions.clone();
+        // On PostgreSQL, listening for session changes before the first
+        // request, as a server that has been up a moment is: whether a
+        // session is remembered does not depend on how fast that was. (Not
+        // when the test's database is down: nothing to listen to.)
+        if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+            && state.db.ping().await.is_ok()
+        {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            while !sessions.is_listening() {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the server never listened for session changes"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
@@ -181,7 +202,34 @@ impl TestServer {
         TestServer {
             addr,
             client: client(reqwest::redirect::Policy::default()),
+            sessions: Some(sessions),
             task,
+        }
+    }
+
+    /// How many times the server has forgotten the sessions it remembers,
+    /// for [`TestServer::await_session_notice`].
+    pub fn session_changes(&self) -> u64 {
+        self.sessions
+            .as_ref()
+            .map_or(0, |sessions| sessions.generation())
+    }
+
+    /// After a change made straight in the database (as another process
+    /// would), waits until the server has heard of it, as it will at once
+    /// in production: its notice arrives on its own connection. Returns at
+    /// once where the server remembers no sessions (SQLite).
+    pub async fn await_session_notice(&self, changes_before: u64) {
+        let Some(sessions) = &self.sessions else {
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while sessions.is_listening() && sessions.generation() == changes_before {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no notice of the session change reached the server"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 
@@ -297,6 +345,7 @@ impl TestServer {
         TestServer {
             addr,
             client: client(reqwest::redirect::Policy::default()),
+            sessions: None,
             task,
         }
     }
