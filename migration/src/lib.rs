@@ -14,10 +14,12 @@ mod m20261126_000001_create_check_in_recent_index;
 mod m20261126_000002_create_key_result_trend;
 mod m20261127_000001_create_okr_user_email_index;
 mod m20261127_000002_create_session_change_notices;
+mod m20261127_000003_create_okr_change_notices;
 pub mod seed;
 
 pub use m20261126_000002_create_key_result_trend::TREND_POINTS;
 pub use m20261127_000002_create_session_change_notices::SESSION_CHANGES;
+pub use m20261127_000003_create_okr_change_notices::OKR_CHANGES;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -46,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_key_result_trend::Migration),
             Box::new(m20261127_000001_create_okr_user_email_index::Migration),
             Box::new(m20261127_000002_create_session_change_notices::Migration),
+            Box::new(m20261127_000003_create_okr_change_notices::Migration),
         ]
     }
 }

@@ -649,7 +649,7 @@ migration::backend_test!(performance_indexes_match_the_spec, |backend| async mov
 });
 
 /// The names of every trigger (the sparkline trend's, and on PostgreSQL the
-/// session notices'), and on PostgreSQL of every function too.
+/// session and OKR notices'), and on PostgreSQL of every function too.
 async fn triggers_and_functions(test_db: &TestDb) -> BTreeSet<String> {
     let sql = match test_db.backend {
         Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'trigger'",
@@ -667,31 +667,49 @@ async fn triggers_and_functions(test_db: &TestDb) -> BTreeSet<String> {
 }
 
 migration::backend_test!(
-    down_of_the_newest_migrations_drops_the_session_notices_then_the_email_index_then_the_trend_then_the_sparkline_index,
+    down_of_the_newest_migrations_drops_the_notices_then_the_email_index_then_the_trend_then_the_sparkline_index,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
         };
         let all_indexes = plain_indexes(&test_db).await;
         let everything = triggers_and_functions(&test_db).await;
-        let is_notice = |name: &String| {
+        let is_session_notice = |name: &String| {
             name.starts_with("session_change_") || name == "runway_notify_session_change"
         };
-        let (notices, machinery): (BTreeSet<String>, BTreeSet<String>) =
-            everything.iter().cloned().partition(is_notice);
-        let expected_notices = match backend {
+        let is_okr_notice =
+            |name: &String| name.starts_with("okr_change_") || name == "runway_notify_okr_change";
+        let (okr_notices, rest): (BTreeSet<String>, BTreeSet<String>) =
+            everything.iter().cloned().partition(is_okr_notice);
+        let (session_notices, machinery): (BTreeSet<String>, BTreeSet<String>) =
+            rest.iter().cloned().partition(is_session_notice);
+        let on_postgres = |names: &[&str]| match backend {
             Backend::Sqlite => BTreeSet::new(),
-            Backend::Postgres => [
+            Backend::Postgres => names.iter().copied().map(String::from).collect(),
+        };
+        assert_eq!(
+            okr_notices,
+            on_postgres(&[
+                "okr_change_check_in",
+                "okr_change_key_result",
+                "okr_change_key_result_trend",
+                "okr_change_objective",
+                "okr_change_okr_user",
+                "okr_change_quarter",
+                "okr_change_team",
+                "runway_notify_okr_change",
+            ])
+        );
+        assert_eq!(
+            session_notices,
+            on_postgres(&[
                 "runway_notify_session_change",
                 "session_change_okr_user",
                 "session_change_person_role",
                 "session_change_session",
                 "session_change_user",
-            ]
-            .map(String::from)
-            .into(),
-        };
-        assert_eq!(notices, expected_notices);
+            ])
+        );
         let expected_count = match backend {
             Backend::Sqlite => 7,
             Backend::Postgres => 7 + 8,
@@ -704,8 +722,13 @@ migration::backend_test!(
             "{machinery:?}"
         );
 
-        // The newest: the session changes' triggers and their function
-        // (PostgreSQL only; nothing on SQLite).
+        // The newest: the OKR changes' triggers and their function, then
+        // the session changes' (PostgreSQL only; nothing on SQLite).
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the OKR notices");
+        assert_eq!(triggers_and_functions(&test_db).await, rest);
+        assert_eq!(plain_indexes(&test_db).await, all_indexes);
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the session notices");
@@ -754,7 +777,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 4
+            Migrator::migrations().len() - 5
         );
 
         Migrator::up(&test_db.db, None)

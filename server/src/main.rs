@@ -139,7 +139,12 @@ async fn run() -> Result<(), StartError> {
 
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
-    let state = AppState::new(leptos_options, db.clone(), AuthConfig::from_env());
+    let state = AppState::remembering(
+        leptos_options,
+        db.clone(),
+        AuthConfig::from_env(),
+        db_config.remember_reads,
+    );
     let schema = state.schema.clone();
     let app = server::router_with(state, &limits);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -147,8 +147,9 @@ const LATEST_TABLES: [&str; 4] = [
 ];
 
 /// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
-/// (with the two index-only ones and the session notices' triggers).
-const LATEST_MIGRATIONS: u32 = 6;
+/// (with the two index-only ones and the session and OKR notices'
+/// triggers).
+const LATEST_MIGRATIONS: u32 = 7;
 
 /// Every key result's sparkline trend, by key result.
 async fn trends(db: &DatabaseConnection) -> Vec<(uuid::Uuid, Option<String>)> {

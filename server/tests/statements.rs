@@ -206,10 +206,13 @@ migration::backend_test!(
         let (html, small) = dashboard_page(&server, &log, &cookie).await;
         assert_eq!(html.matches(r#"class="key-result""#).count(), 10);
 
-        // 300 key results more, with 40 check-ins each.
+        // 300 key results more, with 40 check-ins each (on PostgreSQL, once
+        // the server has heard of them).
         let db = &test_db.db;
         let quarter = seeded_quarter(db).await;
+        let changes_before = server.okr_changes();
         add_objective(db, &quarter, &person(db, MIKE).await, 300, 40).await;
+        server.await_okr_notice(changes_before).await;
         let (html, large) = dashboard_page(&server, &log, &cookie).await;
         assert_eq!(html.matches(r#"class="key-result""#).count(), 310);
 
@@ -223,7 +226,8 @@ migration::backend_test!(
         }
         // The first page after signing in looks the session up; the next
         // one finds it remembered on PostgreSQL (nothing changed who is
-        // signed in), and looks it up again on SQLite.
+        // signed in), and looks it up again on SQLite. Both read the
+        // dashboard: its data changed in between.
         let looked_up_again = match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 0,
@@ -481,7 +485,20 @@ migration::backend_test!(
         let log = StatementLog::default();
         let server = TestServer::with_demo_sign_ins(log.attach(db)).await;
         let cookie = server.sign_in_demo(MIKE).await;
-        let (_, fresh) = dashboard_page(&server, &log, &cookie).await;
+        dashboard_page(&server, &log, &cookie).await;
+        // What a page costs once the server has seen it: on PostgreSQL the
+        // session and the dashboard are remembered.
+        let (_, steady) = dashboard_page(&server, &log, &cookie).await;
+        let remembered = backend == Backend::Postgres;
+        assert_eq!(
+            steady.len(),
+            if remembered {
+                0
+            } else {
+                DASHBOARD_STATEMENTS + 1
+            },
+            "{backend:?}: {steady:#?}"
+        );
 
         // Last renewed two days ago, as if the browser had been away.
         let two_days_ago = chrono::Utc::now().naive_utc() - Duration::days(2);
@@ -512,17 +529,20 @@ migration::backend_test!(
             "{backend:?}: one write renews the session: {renewing:#?}"
         );
         assert!(writes[0].contains(r#""session""#), "{}", writes[0]);
+        // The session looked up (it changed) and renewed; the dashboard as
+        // on any page (what it shows did not change).
         assert_eq!(
             renewing.len(),
-            fresh.len() + 1,
+            if remembered { 2 } else { steady.len() + 1 },
             "{backend:?}: the renewal is the only statement more: {renewing:#?}"
         );
 
         // Renewed now: the next request is back to the usual statements
         // (on PostgreSQL, once the renewal's own notice has arrived).
         server.await_session_notice(changes_before).await;
+        dashboard_page(&server, &log, &cookie).await;
         let (_, after) = dashboard_page(&server, &log, &cookie).await;
-        assert_eq!(after.len(), fresh.len(), "{backend:?}: {after:#?}");
+        assert_eq!(after.len(), steady.len(), "{backend:?}: {after:#?}");
 
         drop(server);
         test_db.close().await.expect("drop the test database");
@@ -599,6 +619,166 @@ migration::backend_test!(
             (StatusCode::UNAUTHORIZED, 1),
             "{backend:?}: a signed-out session is looked up, and gone"
         );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+/// How many check-ins the dashboard's sparkline of the key result `title`
+/// says it shows ("3 check-ins, …").
+fn check_ins_shown(html: &str, title: &str) -> usize {
+    let row = &html[html
+        .find(title)
+        .unwrap_or_else(|| panic!("{title:?} on the page"))..];
+    let summary = &row[..row.find(" check-in").expect("the sparkline's summary")];
+    let count = &summary[summary.rfind(['>', '"']).expect("the summary's start") + 1..];
+    count
+        .parse()
+        .unwrap_or_else(|_| panic!("a count of check-ins: {count:?}"))
+}
+
+migration::backend_test!(
+    a_remembered_dashboard_is_forgotten_as_soon_as_what_it_shows_changes,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let log = StatementLog::default();
+        let server = TestServer::with_demo_sign_ins(log.attach(db)).await;
+        let cookie = server.sign_in_demo(MIKE).await;
+        let page = || dashboard_page(&server, &log, &cookie);
+        // The session is remembered too, on PostgreSQL only.
+        let remembered = backend == Backend::Postgres;
+        let session = usize::from(!remembered);
+
+        // The page but its scripts (their nonce is new every time).
+        let main = |html: &str| {
+            html[html.find("<main>").expect("<main>")..html.find("</main>").expect("</main>")]
+                .to_owned()
+        };
+        let (first, _) = page().await;
+        let (again, statements) = page().await;
+        assert_eq!(
+            main(&again),
+            main(&first),
+            "{backend:?}: the same page again"
+        );
+        assert_eq!(
+            statements.len(),
+            if remembered {
+                0
+            } else {
+                DASHBOARD_STATEMENTS + 1
+            },
+            "{backend:?}: a page seen before reads nothing on PostgreSQL: {statements:#?}"
+        );
+
+        // A key result renamed in the database itself, as another server,
+        // an import or plain SQL would: the next page shows the new title.
+        let old_title = "Grow mobile app bookings from $12M to $18M";
+        let new_title = "Grow app bookings to $18M";
+        let key_result = common::key_result_titled(db, old_title).await;
+        let changes_before = server.okr_changes();
+        key_result::Entity::update_many()
+            .col_expr(key_result::Column::Title, Expr::value(new_title))
+            .filter(key_result::Column::Id.eq(key_result.id))
+            .exec(db)
+            .await
+            .expect("rename the key result");
+        server.await_okr_notice(changes_before).await;
+        let (html, statements) = page().await;
+        assert!(
+            html.contains(new_title) && !html.contains(old_title),
+            "{backend:?}: the renamed key result shows its new title"
+        );
+        assert_eq!(
+            statements.len(),
+            DASHBOARD_STATEMENTS + session,
+            "{backend:?}: the dashboard is read again: {statements:#?}"
+        );
+
+        // A check-in written straight into the database: its key result's
+        // sparkline (kept by the database's triggers) has one point more.
+        let shown = check_ins_shown(&html, new_title);
+        let changes_before = server.okr_changes();
+        check_in_row(
+            key_result.id,
+            person(db, MIKE).await.id,
+            1_500,
+            at(seeded_quarter(db).await.start_at + Duration::days(40), 9, 0),
+        )
+        .insert(db)
+        .await
+        .expect("insert a check-in");
+        server.await_okr_notice(changes_before).await;
+        let (html, _) = page().await;
+        assert_eq!(check_ins_shown(&html, new_title), shown + 1, "{backend:?}");
+
+        // A check-in through this server: shown on the very next page, with
+        // no notice to wait for.
+        let key_result_id = key_result.id.to_string();
+        let response = server
+            .post(
+                "/api/check_in",
+                Some(&cookie),
+                &[
+                    ("key_result_id", key_result_id.as_str()),
+                    ("value", "16000000"),
+                    ("confidence", "2"),
+                    ("note", "Remembered no longer"),
+                    ("date", "2025-03-20"),
+                ],
+            )
+            .await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "{backend:?}: {}",
+            response.status()
+        );
+        let (html, statements) = page().await;
+        assert_eq!(check_ins_shown(&html, new_title), shown + 2, "{backend:?}");
+        // A write through this server forgets everything, the session too.
+        assert_eq!(
+            statements.len(),
+            DASHBOARD_STATEMENTS + 1,
+            "{backend:?}: the session and the dashboard read again: {statements:#?}"
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    with_reads_not_remembered_every_page_reads_the_database,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let log = StatementLog::default();
+        let db = log.attach(&test_db.db);
+        app::server::auth::ensure_demo_sign_ins(&db)
+            .await
+            .expect("demo sign-ins");
+        // DB_REMEMBER_READS=false, as behind a pooler that passes no notices on.
+        let server = TestServer::serve(app::server::AppState::remembering(
+            common::leptos_options(),
+            db,
+            app::server::auth::AuthConfig::default(),
+            false,
+        ))
+        .await;
+        let cookie = server.sign_in_demo(MIKE).await;
+        for round in 0..3 {
+            let (_, statements) = dashboard_page(&server, &log, &cookie).await;
+            assert_eq!(
+                statements.len(),
+                DASHBOARD_STATEMENTS + 1,
+                "{backend:?}, page {round}: the session and the dashboard read: {statements:#?}"
+            );
+        }
 
         drop(server);
         test_db.close().await.expect("drop the test database");

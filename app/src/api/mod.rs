@@ -186,10 +186,12 @@ pub async fn get_dashboard(
         if let Some(label) = &quarter {
             crate::forms::check_no_control_characters("quarter", label)?;
         }
-        let db = server::db()?;
+        let state = server::state()?;
         let today = chrono::Utc::now().date_naive();
         let quarter = quarter.filter(|label| !label.trim().is_empty());
-        let mut dashboard = server::okrs::dashboard(&db, quarter.as_deref(), today)
+        let mut dashboard = state
+            .remembered
+            .dashboard(&state.db, quarter.as_deref(), today)
             .await?
             .ok_or_else(|| {
                 AppError::NotFound(format!("quarter {:?}", quarter.unwrap_or_default()))

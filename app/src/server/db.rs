@@ -12,6 +12,7 @@
 //! | `DB_PING_AFTER_IDLE_MS` | 1000 (0: before every use) |
 //! | `DB_SQLITE_BUSY_TIMEOUT_MS` | 5000 |
 //! | `DB_LOG_STATEMENTS` | false |
+//! | `DB_REMEMBER_READS` | true (PostgreSQL only; see `remembered`) |
 
 use std::time::Duration;
 
@@ -32,6 +33,11 @@ pub struct DbConfig {
     pub ping_after_idle: Duration,
     pub sqlite_busy_timeout: Duration,
     pub log_statements: bool,
+    /// PostgreSQL: remember sessions and dashboards between requests,
+    /// forgotten on the database's change notices
+    /// ([`super::remembered`]). Off for a server that reaches PostgreSQL
+    /// through a pooler in transaction mode, which does not pass notices on.
+    pub remember_reads: bool,
 }
 
 /// A variable that is set but not understood.
@@ -77,6 +83,7 @@ impl DbConfig {
             ping_after_idle: Duration::from_millis(var("DB_PING_AFTER_IDLE_MS", 1000)?),
             sqlite_busy_timeout: Duration::from_millis(var("DB_SQLITE_BUSY_TIMEOUT_MS", 5000)?),
             log_statements: var("DB_LOG_STATEMENTS", false)?,
+            remember_reads: var("DB_REMEMBER_READS", true)?,
             url,
         })
     }

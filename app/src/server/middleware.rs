@@ -237,7 +237,7 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     let mut lookup_failed = false;
     let token = session_token(request.headers()).filter(|_| !is_static(request.uri().path()));
     if let Some(token) = token {
-        match state.sessions.resolve(&state.db, &token, now).await {
+        match state.remembered.session(&state.db, &token, now).await {
             Ok(Some(current)) => {
                 if current.renewed_until.is_some() {
                     renewed = session_cookie(Some(&token), state.auth.config.secure_cookies());
@@ -273,15 +273,16 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     }
 
     // A request that may write may change who is signed in (a sign-out, a
-    // role, a person made inactive): the sessions remembered are forgotten
-    // once it is done. Changes by anyone else arrive as notices.
+    // role, a person made inactive) or what a dashboard shows: what is
+    // remembered is forgotten once it is done, so the next request sees
+    // the change. Changes by anyone else arrive as notices.
     let may_write = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let mut response = next.run(request).await;
     if may_write {
-        state.sessions.forget_all();
+        state.remembered.forget_all();
     }
     if let Some(cookie) = renewed {
         response.headers_mut().append(header::SET_COOKIE, cookie);

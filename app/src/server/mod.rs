@@ -10,7 +10,7 @@ pub mod middleware;
 pub mod okrs;
 pub mod people;
 pub mod planning;
-pub mod session_cache;
+pub mod remembered;
 pub mod tokens;
 pub mod transfer;
 
@@ -26,8 +26,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub auth: Arc<auth::AuthState>,
-    /// The sessions looked up lately (remembered on PostgreSQL only).
-    pub sessions: Arc<session_cache::SessionCache>,
+    /// The sessions and dashboards read lately (remembered on PostgreSQL
+    /// only).
+    pub remembered: Arc<remembered::Remembered>,
     /// Whether the schema is up to date; `/api/health` says 503 until it is.
     pub schema: Arc<SchemaStatus>,
 }
@@ -64,16 +65,31 @@ impl SchemaStatus {
 }
 
 impl AppState {
-    /// On PostgreSQL this starts listening for session changes (see
-    /// [`session_cache`]), so it must be called on a Tokio runtime.
+    /// On PostgreSQL this starts listening for changes (see
+    /// [`remembered`]), so it must be called on a Tokio runtime.
     pub fn new(
         leptos_options: LeptosOptions,
         db: DatabaseConnection,
         auth: auth::AuthConfig,
     ) -> AppState {
+        AppState::remembering(leptos_options, db, auth, true)
+    }
+
+    /// [`AppState::new`], remembering reads between requests only if
+    /// `remember` (`DB_REMEMBER_READS`).
+    pub fn remembering(
+        leptos_options: LeptosOptions,
+        db: DatabaseConnection,
+        auth: auth::AuthConfig,
+        remember: bool,
+    ) -> AppState {
         AppState {
             leptos_options,
-            sessions: session_cache::SessionCache::new(&db),
+            remembered: if remember {
+                remembered::Remembered::new(&db)
+            } else {
+                remembered::Remembered::never()
+            },
             db,
             auth: Arc::new(auth::AuthState::new(auth)),
             schema: Arc::default(),

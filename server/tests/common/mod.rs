@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use app::server::AppState;
 use app::server::auth::AuthConfig;
-use app::server::session_cache::SessionCache;
+use app::server::remembered::Remembered;
 use chrono::NaiveDate;
 use entity::{key_result, okr_user, team};
 use leptos::prelude::LeptosOptions;
@@ -159,8 +159,8 @@ pub async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value)
 pub struct TestServer {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
-    /// The sessions the server remembers, when the test started it here.
-    pub sessions: Option<Arc<SessionCache>>,
+    /// What the server remembers, when the test started it here.
+    pub remembered: Option<Arc<Remembered>>,
     task: JoinHandle<()>,
 }
 
@@ -171,22 +171,27 @@ impl TestServer {
 
     /// The server with other sign-in settings (such as an https public URL).
     pub async fn start_with(db: DatabaseConnection, auth: AuthConfig) -> TestServer {
+        Self::serve(AppState::new(leptos_options(), db, auth)).await
+    }
+
+    /// The server of `state`.
+    pub async fn serve(state: AppState) -> TestServer {
         // As `main` serves it: with the client's address, for the session
         // rows and the sign-in limits.
-        let state = AppState::new(leptos_options(), db, auth);
-        let sessions = state.sessions.clone();
-        // On PostgreSQL, listening for session changes before the first
-        // request, as a server that has been up a moment is: whether a
-        // session is remembered does not depend on how fast that was. (Not
-        // when the test's database is down: nothing to listen to.)
+        let remembered = state.remembered.clone();
+        // On PostgreSQL, listening for changes before the first request, as
+        // a server that has been up a moment is: whether a session or a
+        // dashboard is remembered does not depend on how fast that was.
+        // (Not when the test's database is down: nothing to listen to.)
         if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+            && remembered.will_listen()
             && state.db.ping().await.is_ok()
         {
             let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-            while !sessions.is_listening() {
+            while !remembered.is_listening() {
                 assert!(
                     tokio::time::Instant::now() < deadline,
-                    "the server never listened for session changes"
+                    "the server never listened for changes"
                 );
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -202,7 +207,7 @@ impl TestServer {
         TestServer {
             addr,
             client: client(reqwest::redirect::Policy::default()),
-            sessions: Some(sessions),
+            remembered: Some(remembered),
             task,
         }
     }
@@ -210,24 +215,50 @@ impl TestServer {
     /// How many times the server has forgotten the sessions it remembers,
     /// for [`TestServer::await_session_notice`].
     pub fn session_changes(&self) -> u64 {
-        self.sessions
+        self.remembered
             .as_ref()
-            .map_or(0, |sessions| sessions.generation())
+            .map_or(0, |remembered| remembered.session_generation())
     }
 
-    /// After a change made straight in the database (as another process
-    /// would), waits until the server has heard of it, as it will at once
-    /// in production: its notice arrives on its own connection. Returns at
-    /// once where the server remembers no sessions (SQLite).
+    /// After a change to sessions or people made straight in the database
+    /// (as another process would), waits until the server has heard of it,
+    /// as it will at once in production: its notice arrives on its own
+    /// connection. Returns at once where the server remembers nothing
+    /// (SQLite).
     pub async fn await_session_notice(&self, changes_before: u64) {
-        let Some(sessions) = &self.sessions else {
+        self.await_notice("session", changes_before, Remembered::session_generation)
+            .await;
+    }
+
+    /// How many times the server has forgotten the dashboards it
+    /// remembers, for [`TestServer::await_okr_notice`].
+    pub fn okr_changes(&self) -> u64 {
+        self.remembered
+            .as_ref()
+            .map_or(0, |remembered| remembered.dashboard_generation())
+    }
+
+    /// [`TestServer::await_session_notice`] for a change to what the
+    /// dashboard shows.
+    pub async fn await_okr_notice(&self, changes_before: u64) {
+        self.await_notice("OKR", changes_before, Remembered::dashboard_generation)
+            .await;
+    }
+
+    async fn await_notice(
+        &self,
+        what: &str,
+        changes_before: u64,
+        generation: impl Fn(&Remembered) -> u64,
+    ) {
+        let Some(remembered) = &self.remembered else {
             return;
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while sessions.is_listening() && sessions.generation() == changes_before {
+        while remembered.is_listening() && generation(remembered) == changes_before {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "no notice of the session change reached the server"
+                "no notice of the {what} change reached the server"
             );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -345,7 +376,7 @@ impl TestServer {
         TestServer {
             addr,
             client: client(reqwest::redirect::Policy::default()),
-            sessions: None,
+            remembered: None,
             task,
         }
     }
