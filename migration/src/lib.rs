@@ -15,6 +15,7 @@ mod m20261126_000002_create_key_result_trend;
 mod m20261127_000001_create_okr_user_email_index;
 mod m20261127_000002_create_session_change_notices;
 mod m20261127_000003_create_okr_change_notices;
+mod notices;
 pub mod seed;
 
 pub use m20261126_000002_create_key_result_trend::TREND_POINTS;

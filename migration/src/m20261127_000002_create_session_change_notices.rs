@@ -16,7 +16,8 @@
 //! Only triggers: the spec's tables keep exactly their columns.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::notices::{self, Trigger};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -30,7 +31,7 @@ const FUNCTION: &str = "runway_notify_session_change";
 /// Each trigger: its name, its table, and the changes it fires on. A new
 /// session needs no notice (nobody has remembered it yet), its deletion or
 /// new expiry does.
-const TRIGGERS: [(&str, &str, &str); 4] = [
+const TRIGGERS: [Trigger; 4] = [
     (
         "session_change_session",
         r#""session""#,
@@ -60,39 +61,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!(
-            "CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-             BEGIN
-                 PERFORM pg_notify('{SESSION_CHANGES}', '');
-                 RETURN NULL;
-             END $$"
-        ))
-        .await?;
-        for (trigger, table, events) in TRIGGERS {
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {trigger} AFTER {events} ON {table}
-                 FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
-            ))
-            .await?;
-        }
-        Ok(())
+        notices::create(manager, FUNCTION, SESSION_CHANGES, &TRIGGERS).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for (trigger, table, _) in TRIGGERS {
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
-                .await?;
-        }
-        db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {FUNCTION}()"))
-            .await
-            .map(|_| ())
+        notices::drop(manager, FUNCTION, &TRIGGERS).await
     }
 }

@@ -15,7 +15,8 @@
 //! Only triggers: the spec's tables keep exactly their columns.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::notices::{self, Trigger};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -30,15 +31,18 @@ const FUNCTION: &str = "runway_notify_okr_change";
 /// the dashboard through `key_result_trend`, whose own triggers keep it up
 /// to date; its trigger here covers a check-in's change the trend does not
 /// show.)
-const TABLES: [(&str, &str); 7] = [
-    ("okr_change_quarter", "quarter"),
-    ("okr_change_team", "team"),
-    ("okr_change_okr_user", "okr_user"),
-    ("okr_change_objective", "objective"),
-    ("okr_change_key_result", "key_result"),
-    ("okr_change_check_in", "check_in"),
-    ("okr_change_key_result_trend", "key_result_trend"),
+const TRIGGERS: [Trigger; 7] = [
+    ("okr_change_quarter", "quarter", ALL),
+    ("okr_change_team", "team", ALL),
+    ("okr_change_okr_user", "okr_user", ALL),
+    ("okr_change_objective", "objective", ALL),
+    ("okr_change_key_result", "key_result", ALL),
+    ("okr_change_check_in", "check_in", ALL),
+    ("okr_change_key_result_trend", "key_result_trend", ALL),
 ];
+
+/// Every change a trigger can fire on.
+const ALL: &str = "INSERT OR UPDATE OR DELETE OR TRUNCATE";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -47,39 +51,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!(
-            "CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-             BEGIN
-                 PERFORM pg_notify('{OKR_CHANGES}', '');
-                 RETURN NULL;
-             END $$"
-        ))
-        .await?;
-        for (trigger, table) in TABLES {
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-                 ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
-            ))
-            .await?;
-        }
-        Ok(())
+        notices::create(manager, FUNCTION, OKR_CHANGES, &TRIGGERS).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for (trigger, table) in TABLES {
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
-                .await?;
-        }
-        db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {FUNCTION}()"))
-            .await
-            .map(|_| ())
+        notices::drop(manager, FUNCTION, &TRIGGERS).await
     }
 }
