@@ -1164,3 +1164,106 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+/// How long [`Gate`] holds a page's dashboard statement.
+const HOLD: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// A statement log that holds the first dashboard statement after
+/// [`Gate::arm`] for [`HOLD`]: a page caught halfway.
+#[derive(Clone, Default)]
+struct Gate(Arc<std::sync::atomic::AtomicBool>);
+
+impl Gate {
+    /// `db` logging into `log`, its first dashboard statement after arming
+    /// held.
+    fn attach(&self, db: &DatabaseConnection, log: &StatementLog) -> DatabaseConnection {
+        let mut gated = db.clone();
+        let (armed, log) = (self.0.clone(), log.0.clone());
+        gated.set_metric_callback(move |info| {
+            let sql = &info.statement.sql;
+            if sql.contains(r#""key_result_trend""#)
+                && armed.swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                // Its worker's other tasks move to another thread meanwhile.
+                tokio::task::block_in_place(|| std::thread::sleep(HOLD));
+            }
+            log.lock().expect("the statement log").push(sql.clone());
+        });
+        gated
+    }
+
+    fn arm(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+migration::backend_test!(
+    a_page_dropped_halfway_keeps_its_turn_until_it_has_rendered,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let (log, gate) = (StatementLog::default(), Gate::default());
+        let db = gate.attach(&test_db.db, &log);
+        app::server::auth::ensure_demo_sign_ins(&db)
+            .await
+            .expect("demo sign-ins");
+        // One page at a time, and requests that time out well before the
+        // held page's data arrive: the timeout drops the request halfway,
+        // as a client that leaves does.
+        let limits = server::Limits {
+            request_timeout: HOLD / 4,
+            max_concurrent_pages: 1,
+            ..server::Limits::default()
+        };
+        let server = TestServer::serve_with(
+            app::server::AppState::new(common::leptos_options(), db, Default::default()),
+            &limits,
+        )
+        .await;
+        let cookie = server.sign_in_demo(MIKE).await;
+
+        // A page waiting for its dashboard's statement times out...
+        gate.arm();
+        log.take();
+        let dropped = server.get_as("/", &cookie).await;
+        assert_eq!(dropped.status(), StatusCode::REQUEST_TIMEOUT, "{backend:?}");
+        // ... but goes on rendering, in its turn: the next page, even one
+        // that reads no data, waits for that turn until it times out too.
+        // Dropped halfway instead, the page's reactive values would be
+        // disposed of while Leptos may still walk them (a panic in the
+        // server's log).
+        let waiting = server.get("/sign-in").await;
+        assert_eq!(
+            waiting.status(),
+            StatusCode::REQUEST_TIMEOUT,
+            "{backend:?}: the page dropped halfway still holds its turn; its statements: {:#?}",
+            log.0.lock().expect("the statement log")
+        );
+
+        // Once it has its data and has rendered, pages are served as usual.
+        // The bound ends the test; it is no claim about speed.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !log
+            .0
+            .lock()
+            .expect("the statement log")
+            .iter()
+            .any(|sql| sql.contains(r#""key_result_trend""#))
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{backend:?}: the held statement never returned"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let (html, _) = dashboard_page(&server, &log, &cookie).await;
+        assert!(
+            html.contains("Grow Direct Channel Revenue"),
+            "{backend:?}: the next page shows the quarter"
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);

@@ -176,6 +176,11 @@ impl TestServer {
 
     /// The server of `state`.
     pub async fn serve(state: AppState) -> TestServer {
+        Self::serve_with(state, &server::Limits::default()).await
+    }
+
+    /// The server of `state`, with other request limits.
+    pub async fn serve_with(state: AppState, limits: &server::Limits) -> TestServer {
         // As `main` serves it: with the client's address, for the session
         // rows and the sign-in limits.
         let remembered = state.remembered.clone();
@@ -196,7 +201,8 @@ impl TestServer {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
-        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            server::router_with(state, limits).into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
