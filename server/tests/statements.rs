@@ -37,14 +37,34 @@ struct StatementLog(Arc<Mutex<Vec<String>>>);
 impl StatementLog {
     /// A clone of `db` whose statements are recorded here.
     fn attach(&self, db: &DatabaseConnection) -> DatabaseConnection {
+        self.attach_after(db, |_| {})
+    }
+
+    /// [`StatementLog::attach`], running `first` on each statement before
+    /// it is recorded.
+    fn attach_after(
+        &self,
+        db: &DatabaseConnection,
+        first: impl Fn(&str) + Send + Sync + 'static,
+    ) -> DatabaseConnection {
         let mut counted = db.clone();
         let log = self.0.clone();
         counted.set_metric_callback(move |info| {
+            first(&info.statement.sql);
             log.lock()
                 .expect("the statement log")
                 .push(info.statement.sql.clone());
         });
         counted
+    }
+
+    /// Whether a statement recorded and not yet taken contains `text`.
+    fn has(&self, text: &str) -> bool {
+        self.0
+            .lock()
+            .expect("the statement log")
+            .iter()
+            .any(|sql| sql.contains(text))
     }
 
     fn take(&self) -> Vec<String> {
@@ -1177,19 +1197,15 @@ impl Gate {
     /// `db` logging into `log`, its first dashboard statement after arming
     /// held.
     fn attach(&self, db: &DatabaseConnection, log: &StatementLog) -> DatabaseConnection {
-        let mut gated = db.clone();
-        let (armed, log) = (self.0.clone(), log.0.clone());
-        gated.set_metric_callback(move |info| {
-            let sql = &info.statement.sql;
+        let armed = self.0.clone();
+        log.attach_after(db, move |sql| {
             if sql.contains(r#""key_result_trend""#)
                 && armed.swap(false, std::sync::atomic::Ordering::SeqCst)
             {
                 // Its worker's other tasks move to another thread meanwhile.
                 tokio::task::block_in_place(|| std::thread::sleep(HOLD));
             }
-            log.lock().expect("the statement log").push(sql.clone());
-        });
-        gated
+        })
     }
 
     fn arm(&self) {
@@ -1244,13 +1260,7 @@ migration::backend_test!(
         // Once it has its data and has rendered, pages are served as usual.
         // The bound ends the test; it is no claim about speed.
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !log
-            .0
-            .lock()
-            .expect("the statement log")
-            .iter()
-            .any(|sql| sql.contains(r#""key_result_trend""#))
-        {
+        while !log.has(r#""key_result_trend""#) {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "{backend:?}: the held statement never returned"
