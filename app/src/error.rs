@@ -98,16 +98,18 @@ impl FromServerFnError for AppError {
     }
 }
 
-impl From<entity::InvalidValue> for AppError {
-    fn from(invalid: entity::InvalidValue) -> Self {
-        AppError::validation(
-            invalid.field,
-            format!(
-                "{} is not valid; expected one of {}",
-                crate::forms::echo(&invalid.value),
-                invalid.expected
-            ),
-        )
+impl From<domain::Invalid> for AppError {
+    fn from(invalid: domain::Invalid) -> Self {
+        AppError::Validation {
+            field: invalid.field,
+            message: invalid.message,
+        }
+    }
+}
+
+impl From<domain::InvalidValue> for AppError {
+    fn from(invalid: domain::InvalidValue) -> Self {
+        domain::Invalid::from(invalid).into()
     }
 }
 

@@ -1,16 +1,14 @@
 #![recursion_limit = "256"]
 //! RunwayOKR's web app: pages and components (server-rendered HTML; the few
 //! interactive islands hydrate in the browser), the server functions they
-//! call, and the OKR rules both sides share. Database access lives in `server`, compiled only with `ssr`.
+//! call, and the views they exchange. The rules both sides share live in the
+//! `domain` crate; everything that touches the database lives in `server`,
+//! compiled only with `ssr`.
 
-pub mod access;
 pub mod api;
 pub mod components;
 pub mod error;
-pub mod forms;
 pub mod model;
-pub mod planning;
-pub mod rules;
 
 #[cfg(feature = "ssr")]
 pub mod server;

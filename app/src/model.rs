@@ -1,12 +1,12 @@
 //! What the server sends the pages: plain, serializable views of the data.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{ConfidenceLevel, Direction, Unit};
+use domain::{ConfidenceLevel, Direction, Unit};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::rules;
+use domain::rules;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarterView {
@@ -282,7 +282,7 @@ pub struct PersonAdminView {
     pub email: String,
     pub team: String,
     pub team_id: Uuid,
-    pub role: entity::Role,
+    pub role: domain::Role,
     pub active: bool,
     /// Whether they have set a password (accepted their invitation).
     pub has_sign_in: bool,

@@ -14,11 +14,12 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use app::forms::CheckInInput;
 use app::server::check_ins::record;
 use app::server::db::{DbConfig, connect};
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{ConfidenceLevel, check_in, key_result, okr_user};
+use domain::ConfidenceLevel;
+use domain::commands::NewCheckIn;
+use entity::{check_in, key_result, okr_user};
 use migration::testing::{Backend, POSTGRES_URL_VAR, TestDb, postgres_admin_url};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -110,7 +111,7 @@ async fn concurrent_check_ins_are_all_stored_and_the_latest_wins() {
     let tasks: Vec<_> = (0..TASKS)
         .map(|i| {
             let pool = pool.clone();
-            let input = CheckInInput {
+            let input = NewCheckIn {
                 key_result_id: key_results[i % KEY_RESULTS].id,
                 value: value_of(i),
                 confidence: confidence_of(i),
@@ -310,7 +311,7 @@ async fn a_newer_check_in_committed_meanwhile_stays_the_current_value() {
     // Meanwhile an older check-in is recorded.
     let recording = {
         let pool = pool.clone();
-        let input = CheckInInput {
+        let input = NewCheckIn {
             key_result_id: key_result.id,
             value: Decimal::new(11_111, 2),
             confidence: ConfidenceLevel::Red,

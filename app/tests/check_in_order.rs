@@ -5,10 +5,11 @@
 //! recordings on different days must still keep their recording order: the
 //! later one becomes the key result's current value.
 
-use app::forms::CheckInInput;
 use app::server::check_ins::record;
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{ConfidenceLevel, key_result};
+use domain::ConfidenceLevel;
+use domain::commands::NewCheckIn;
+use entity::key_result;
 use migration::testing::TestDb;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -34,7 +35,7 @@ migration::backend_test!(
             .expect("the seeded key result");
         // Its owner, who may always check in on it, whatever their role.
         let author = key_result.owner_id;
-        let input = |value: i64, date: Option<NaiveDate>| CheckInInput {
+        let input = |value: i64, date: Option<NaiveDate>| NewCheckIn {
             key_result_id: key_result.id,
             value: Decimal::from(value),
             confidence: ConfidenceLevel::Amber,

@@ -4,7 +4,8 @@
 
 use app::server::okrs::{CHART_MAX_POINTS, HISTORY_PAGE_SIZE, key_result_detail};
 use chrono::{NaiveDate, TimeDelta};
-use entity::{ConfidenceLevel, check_in, key_result};
+use domain::ConfidenceLevel;
+use entity::{check_in, key_result};
 use migration::testing::TestDb;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};

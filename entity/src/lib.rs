@@ -1,18 +1,13 @@
 //! RunwayOKR's schema, table by table.
 //!
-//! Every module is one table and holds its `Model`. With the `orm` feature
-//! (the default) each module also carries the SeaORM `Entity`, `Column`,
-//! `ActiveModel` and relations; without it the models are plain serde
-//! structs, so the browser build can share them without sea-orm or sqlx.
-
-pub mod enums;
+//! Every module is one table: its `Model`, `Entity`, `Column`, `ActiveModel`
+//! and relations. Server-only: the browser uses the `domain` types, and the
+//! value sets stored in columns (unit, direction, confidence, role) are
+//! `domain`'s enums.
 
 mod entities;
 pub use entities::*;
 
-pub use enums::{ConfidenceLevel, Direction, InvalidValue, Role, Unit};
-
-#[cfg(feature = "orm")]
 pub mod prelude {
     pub use crate::entities::account::Entity as Account;
     pub use crate::entities::api_idempotency::Entity as ApiIdempotency;

@@ -6,11 +6,10 @@
 //! seed can run any number of times; all of it happens in one transaction.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use entity::{
-    ConfidenceLevel, Direction, Unit, check_in, key_result, objective, okr_user, quarter, team,
-};
+use domain::{Direction, Unit, rules};
+use entity::{check_in, key_result, objective, okr_user, quarter, team};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -250,18 +249,6 @@ impl std::fmt::Display for SeedReport {
     }
 }
 
-/// Confidence that follows progress: Green at or ahead of the time elapsed in
-/// the quarter, Amber up to 15 points behind it, Red further behind.
-pub fn confidence_for(progress: f64, elapsed: f64) -> ConfidenceLevel {
-    if progress >= elapsed {
-        ConfidenceLevel::Green
-    } else if progress >= elapsed - 0.15 {
-        ConfidenceLevel::Amber
-    } else {
-        ConfidenceLevel::Red
-    }
-}
-
 fn decimal(text: &str) -> Result<Decimal, DbErr> {
     text.parse()
         .map_err(|error| DbErr::Custom(format!("seed value {text:?}: {error}")))
@@ -375,7 +362,6 @@ async fn load(db: &impl ConnectionTrait) -> Result<SeedReport, DbErr> {
             .id
         }
     };
-    let quarter_days = (end - start).num_days() as f64;
 
     // Staggered creation times keep the spec's order on screen.
     let mut created = at_nine(start);
@@ -462,16 +448,15 @@ async fn load(db: &impl ConnectionTrait) -> Result<SeedReport, DbErr> {
                     continue;
                 }
                 let value = decimal(value)?;
-                let progress = ((value - start_value) / (target_value - start_value))
-                    .to_f64()
-                    .unwrap_or(0.0);
-                let elapsed = (date - start).num_days() as f64 / quarter_days;
+                // The demo owners are sure exactly as far as their pace says.
+                let progress = rules::progress(start_value, target_value, value).unwrap_or(0.0);
+                let expected = rules::expected_progress(start, end, date);
                 report.check_ins += 1;
                 check_in::ActiveModel {
                     id: Set(Uuid::new_v4()),
                     kr_id: Set(key_result_id),
                     value: Set(value),
-                    confidence: Set(confidence_for(progress, elapsed)),
+                    confidence: Set(rules::confidence_from_pace(progress, expected)),
                     note: Set(Some((*note).to_owned())),
                     created_by: Set(owner_id),
                     created_at: Set(created_at),
@@ -487,14 +472,6 @@ async fn load(db: &impl ConnectionTrait) -> Result<SeedReport, DbErr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn confidence_follows_progress_against_the_elapsed_quarter() {
-        assert_eq!(confidence_for(0.30, 0.21), ConfidenceLevel::Green);
-        assert_eq!(confidence_for(0.21, 0.21), ConfidenceLevel::Green);
-        assert_eq!(confidence_for(0.10, 0.21), ConfidenceLevel::Amber);
-        assert_eq!(confidence_for(0.03, 0.21), ConfidenceLevel::Red);
-    }
 
     #[test]
     fn every_seeded_key_result_moves_from_start_towards_a_different_target() {

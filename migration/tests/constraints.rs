@@ -5,9 +5,8 @@
 use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{
-    ConfidenceLevel, Direction, Unit, check_in, key_result, objective, okr_user, quarter, team,
-};
+use domain::{ConfidenceLevel, Direction, Unit};
+use entity::{check_in, key_result, objective, okr_user, quarter, team};
 use migration::testing::{Backend, TestDb};
 use rust_decimal::Decimal;
 use sea_orm_migration::sea_orm::{

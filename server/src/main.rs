@@ -88,7 +88,7 @@ enum StartError {
 async fn add_user(email: &str, name: &str, team: &str, role: &str) -> Result<(), StartError> {
     let email = email.trim().to_lowercase();
     let email = email.as_str();
-    let role: entity::Role = role.parse().map_err(app::error::AppError::from)?;
+    let role: domain::Role = role.parse().map_err(app::error::AppError::from)?;
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!("Password for {email}: "))
             .map_err(StartError::Password)?;

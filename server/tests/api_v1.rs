@@ -12,7 +12,6 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
-use app::access::Member;
 use app::server::auth::{AuthConfig, token_hash};
 use app::server::tokens;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
@@ -20,10 +19,9 @@ use common::{
     APAC_REVENUE, CO_BRAND, CONVERSION, EMILY, MIKE, SARAH, TestServer, key_result_titled,
     no_redirects, person, status_and_json,
 };
-use entity::{
-    ConfidenceLevel, Role, api_idempotency, api_token, check_in, key_result, objective, quarter,
-    team,
-};
+use domain::access::Member;
+use domain::{ConfidenceLevel, Role};
+use entity::{api_idempotency, api_token, check_in, key_result, objective, quarter, team};
 use migration::testing::TestDb;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, StatusCode};

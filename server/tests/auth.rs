@@ -13,10 +13,8 @@ use common::{
     SARAH, SESSION_COOKIE, TestServer, USER_AGENT, cookie_pair, key_result_titled, location,
     no_redirects, person, session_set_cookie, set_cookies, status_and_json, team_named,
 };
-use entity::{
-    ConfidenceLevel, Role, account, check_in, key_result, okr_user, person_role, session, user,
-    verification,
-};
+use domain::{ConfidenceLevel, Role};
+use entity::{account, check_in, key_result, okr_user, person_role, session, user, verification};
 use migration::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE, REFERER};
@@ -1094,8 +1092,8 @@ migration::backend_test!(
     record_refuses_an_author_whose_role_does_not_allow_it,
     |backend| async move {
         use app::error::AppError;
-        use app::forms::CheckInInput;
         use app::server::check_ins::record;
+        use domain::commands::NewCheckIn;
 
         let Some(test_db) = TestDb::seeded(backend).await else {
             return;
@@ -1107,7 +1105,7 @@ migration::backend_test!(
         let apac = key_result_titled(db, APAC_REVENUE).await;
         let co_brand = key_result_titled(db, CO_BRAND).await;
         let now = Utc::now().naive_utc();
-        let input = |key_result: &key_result::Model, author: Uuid| CheckInInput {
+        let input = |key_result: &key_result::Model, author: Uuid| NewCheckIn {
             key_result_id: key_result.id,
             value: Decimal::from(42),
             confidence: ConfidenceLevel::Amber,

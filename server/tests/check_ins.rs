@@ -11,7 +11,8 @@ use common::{
     APAC_REVENUE, CO_BRAND, LISA, MIKE, TestServer, date, key_result_titled, no_redirects, person,
     set_cookies,
 };
-use entity::{ConfidenceLevel, Direction, Unit, check_in, key_result, objective, quarter};
+use domain::{ConfidenceLevel, Direction, Unit};
+use entity::{check_in, key_result, objective, quarter};
 use migration::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};

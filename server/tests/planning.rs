@@ -10,14 +10,14 @@
 
 mod common;
 
-use app::planning::NOTES_MAX_CHARS;
 use common::{
     APAC_REVENUE, CO_BRAND, COMMISSION, EMILY, LISA, MIKE, SARAH, TestServer, key_result_titled,
     no_redirects, person, status_and_json, team_named,
 };
+use domain::text::NOTES_MAX_CHARS;
+use domain::{Direction, Role};
 use entity::{
-    Direction, Role, check_in, key_result, objective, okr_user, person_role, quarter, session,
-    team, user,
+    check_in, key_result, objective, okr_user, person_role, quarter, session, team, user,
 };
 use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
@@ -1348,7 +1348,7 @@ migration::backend_test!(
         assert_eq!(created.title, "Cut travel desk costs");
         assert_eq!(created.objective_id, apac.id);
         assert_eq!(created.owner_id, james.id);
-        assert_eq!(created.unit, entity::Unit::Dollars);
+        assert_eq!(created.unit, domain::Unit::Dollars);
         assert_eq!(created.direction, Direction::Down);
         assert_eq!(created.start_value, decimal("1000"));
         assert_eq!(created.target_value, decimal("500.5"));
@@ -1403,7 +1403,7 @@ migration::backend_test!(
                 edited.target_value
             ),
             (
-                entity::Unit::Count,
+                domain::Unit::Count,
                 Direction::Up,
                 decimal("2000"),
                 decimal("3000")
@@ -1626,7 +1626,7 @@ migration::backend_test!(
             .await
             .expect("query")
             .expect("the key result");
-        assert_eq!(edited.unit, entity::Unit::Count);
+        assert_eq!(edited.unit, domain::Unit::Count);
         assert_eq!(edited.start_value, decimal("7000000"));
         assert_eq!(edited.current_value, decimal("8300000"));
         assert_eq!(edited.direction, Direction::Up);

@@ -16,10 +16,8 @@ use std::sync::{Arc, Mutex};
 use app::server::okrs::{SPARKLINE_POINTS, dashboard};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use common::{MIKE, TestServer, person};
-use entity::{
-    ConfidenceLevel, Direction, Unit, check_in, key_result, key_result_trend, objective, okr_user,
-    quarter, session,
-};
+use domain::{ConfidenceLevel, Direction, Unit};
+use entity::{check_in, key_result, key_result_trend, objective, okr_user, quarter, session};
 use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
 use sea_orm::prelude::Decimal;

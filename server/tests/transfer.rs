@@ -19,7 +19,8 @@ use common::{
     CONVERSION, DEMO_PASSWORD, EMILY, JAMES, LISA, MIKE, SARAH, TestServer, free_port, location,
     no_redirects, status_and_json,
 };
-use entity::{Direction, Role, Unit, check_in, import_record, key_result, objective, quarter};
+use domain::{Direction, Role, Unit};
+use entity::{check_in, import_record, key_result, objective, quarter};
 use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::access::Viewer;
 use crate::error::AppError;
 use crate::model::{AdminPeople, IssuedLinkView};
+use domain::access::Viewer;
 
 #[cfg(feature = "ssr")]
 use super::{go_to, is_html_form_post, respond};
@@ -62,7 +62,7 @@ pub async fn sign_in(
         )
         .await?;
         set_session_cookie(Some(&session.token))?;
-        go_to(crate::access::safe_next(next.as_deref().unwrap_or("/")));
+        go_to(domain::access::safe_next(next.as_deref().unwrap_or("/")));
         Ok(session.viewer)
     })
     .await
@@ -154,14 +154,14 @@ pub async fn invite(
     team_id: String,
     role: String,
 ) -> Result<IssuedLinkView, AppError> {
-    use crate::forms;
     use crate::server::{self, auth};
+    use domain::text;
 
     respond(async {
         require_admin()?;
         let invitation = auth::Invitation {
-            name: forms::check_name("name", &name, 120)?,
-            email: forms::check_email(&email)?,
+            name: text::check_name("name", &name, 120)?,
+            email: text::check_email(&email)?,
             team_id: uuid::Uuid::parse_str(team_id.trim())
                 .map_err(|_| AppError::validation("team_id", "choose a team from the list"))?,
             role: role.parse()?,
@@ -247,16 +247,16 @@ pub async fn update_person(
     team_id: String,
     role: String,
 ) -> Result<uuid::Uuid, AppError> {
-    use crate::forms;
     use crate::server::{self, auth, middleware};
+    use domain::text;
 
     respond(async {
         let (_, actor) = middleware::current_member()?;
         let id = uuid::Uuid::parse_str(person_id.trim())
             .map_err(|_| AppError::validation("person_id", "choose a person from the list"))?;
         let edit = auth::PersonEdit {
-            name: forms::check_name("name", &name, 120)?,
-            email: forms::check_email(&email)?,
+            name: text::check_name("name", &name, 120)?,
+            email: text::check_email(&email)?,
             team_id: uuid::Uuid::parse_str(team_id.trim())
                 .map_err(|_| AppError::validation("team_id", "choose a team from the list"))?,
             role: role.parse()?,

@@ -184,7 +184,7 @@ pub async fn get_dashboard(
             stale: flag(stale),
         };
         if let Some(label) = &quarter {
-            crate::forms::check_no_control_characters("quarter", label)?;
+            domain::text::check_no_control_characters("quarter", label)?;
         }
         let state = server::state()?;
         let today = chrono::Utc::now().date_naive();
@@ -247,8 +247,8 @@ pub async fn record_check_in(
     note: String,
     date: String,
 ) -> Result<CheckInSaved, AppError> {
-    use crate::forms::CheckInForm;
     use crate::server;
+    use domain::commands::CheckInForm;
 
     respond(async {
         let (_, member) = server::middleware::current_member()?;

@@ -49,7 +49,7 @@ fn today() -> chrono::NaiveDate {
 }
 
 #[cfg(feature = "ssr")]
-fn member() -> Result<crate::access::Member, AppError> {
+fn member() -> Result<domain::access::Member, AppError> {
     crate::server::middleware::current_member().map(|(_, member)| member)
 }
 
@@ -139,12 +139,12 @@ pub async fn save_quarter(
     start_at: String,
     end_at: String,
 ) -> Result<Saved, AppError> {
-    use crate::planning::QuarterInput;
     use crate::server::{self, planning};
+    use domain::commands::NewQuarter;
     respond(async {
         let actor = member()?;
         let id = optional_id("quarter_id", id.as_deref(), "a quarter from the list")?;
-        let input = QuarterInput::parse(&label, &start_at, &end_at)?;
+        let input = NewQuarter::parse(&label, &start_at, &end_at)?;
         let db = server::db()?;
         let quarter = match id {
             None => planning::create_quarter(&db, &actor, input, now()).await?,
@@ -320,12 +320,12 @@ pub async fn save_objective(
     owner_id: String,
     quarter_id: String,
 ) -> Result<Saved, AppError> {
-    use crate::planning::ObjectiveInput;
     use crate::server::{self, planning};
+    use domain::commands::NewObjective;
     respond(async {
         let actor = member()?;
         let id = optional_id("id", id.as_deref(), "an objective")?;
-        let input = ObjectiveInput::parse(&title, &team_id, &owner_id, &quarter_id)?;
+        let input = NewObjective::parse(&title, &team_id, &owner_id, &quarter_id)?;
         let db = server::db()?;
         let objective = planning::save_objective(&db, &actor, id, input, now()).await?;
         let next = dashboard_of(&db, objective.quarter_id).await?;
@@ -385,7 +385,7 @@ pub async fn get_key_result_editor(
                     objective_id,
                     title: String::new(),
                     owner_id: actor.person_id,
-                    unit: entity::Unit::Percent,
+                    unit: domain::Unit::Percent,
                     start_value: rust_decimal::Decimal::ZERO,
                     target_value: rust_decimal::Decimal::ZERO,
                     current_value: rust_decimal::Decimal::ZERO,
@@ -433,8 +433,8 @@ pub async fn save_key_result(
     #[server(default)] current_value: Option<String>,
     #[server(default)] confirm: Option<String>,
 ) -> Result<Saved, AppError> {
-    use crate::planning::KeyResultForm;
     use crate::server::{self, planning};
+    use domain::commands::KeyResultForm;
     respond(async {
         let actor = member()?;
         let id = optional_id("id", id.as_deref(), "a key result")?;
@@ -496,10 +496,10 @@ pub async fn get_roll_over_plan(label: String) -> Result<RollOverPlan, AppError>
     use crate::server::{self, planning};
     respond(async {
         let actor = member()?;
-        crate::forms::check_no_control_characters("label", &label)?;
+        domain::text::check_no_control_characters("label", &label)?;
         planning::roll_over_plan(&server::db()?, &actor, &label)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("quarter {}", crate::forms::echo(&label))))
+            .ok_or_else(|| AppError::NotFound(format!("quarter {}", domain::text::echo(&label))))
     })
     .await
 }
@@ -514,7 +514,7 @@ pub async fn roll_over(
     use crate::server::{self, planning};
     respond(async {
         let actor = member()?;
-        crate::forms::check_no_control_characters("label", &label)?;
+        domain::text::check_no_control_characters("label", &label)?;
         let chosen = objective_ids
             .iter()
             .map(|id| parse_id("objective_ids", id, "objectives from the list"))
@@ -540,9 +540,9 @@ pub async fn get_review(label: String) -> Result<QuarterReview, AppError> {
     use crate::server;
     respond(async {
         let actor = member()?;
-        crate::forms::check_no_control_characters("label", &label)?;
+        domain::text::check_no_control_characters("label", &label)?;
         let db = server::db()?;
-        let not_found = || AppError::NotFound(format!("quarter {}", crate::forms::echo(&label)));
+        let not_found = || AppError::NotFound(format!("quarter {}", domain::text::echo(&label)));
         let dashboard = server::okrs::dashboard(&db, Some(&label), today())
             .await?
             .ok_or_else(not_found)?;
@@ -550,7 +550,7 @@ pub async fn get_review(label: String) -> Result<QuarterReview, AppError> {
         let notes = server::planning::quarter_notes(&db, quarter.id).await?;
         Ok(QuarterReview {
             may_edit_notes: !quarter.archived
-                && matches!(actor.role, entity::Role::Admin | entity::Role::Lead),
+                && matches!(actor.role, domain::Role::Admin | domain::Role::Lead),
             dashboard,
             notes: notes.unwrap_or_default(),
         })
@@ -565,7 +565,7 @@ pub async fn save_review_notes(quarter_id: String, notes: String) -> Result<Save
     respond(async {
         let actor = member()?;
         let id = parse_id("quarter_id", &quarter_id, "a quarter")?;
-        let notes = crate::planning::check_notes(&notes)?;
+        let notes = domain::text::check_notes(&notes)?;
         let quarter = planning::set_quarter_notes(&server::db()?, &actor, id, notes, now()).await?;
         let label: String = form_urlencoded::byte_serialize(quarter.label.as_bytes()).collect();
         Ok(saved(quarter.id, format!("/quarters/{label}/review")))

@@ -17,9 +17,9 @@ use uuid::Uuid;
 const PROBLEMS_SHOWN: usize = 200;
 
 #[cfg(feature = "ssr")]
-fn planner() -> Result<crate::access::Member, AppError> {
+fn planner() -> Result<domain::access::Member, AppError> {
     let (_, member) = crate::server::middleware::current_member()?;
-    if !matches!(member.role, entity::Role::Admin | entity::Role::Lead) {
+    if !matches!(member.role, domain::Role::Admin | domain::Role::Lead) {
         return Err(AppError::forbidden(
             "only admins and team leads import OKRs",
         ));
@@ -36,7 +36,7 @@ fn upload_id(text: &str) -> Result<Uuid, AppError> {
 #[cfg(feature = "ssr")]
 async fn checked(
     db: &sea_orm::DatabaseConnection,
-    member: &crate::access::Member,
+    member: &domain::access::Member,
     id: Uuid,
 ) -> Result<
     (

@@ -1,7 +1,7 @@
 //! The admins' people page: everyone with their team and role, invitations,
 //! and password reset links.
 
-use entity::Role;
+use domain::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 

@@ -13,7 +13,7 @@
 //! and swaps in its `data-refresh` regions, which are server-rendered HTML
 //! with no islands in them.
 
-use entity::ConfidenceLevel;
+use domain::ConfidenceLevel;
 use leptos::form::ActionForm;
 use leptos::html;
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! `/`: a quarter's OKRs at a glance, by team, objective and key result.
 
-use entity::ConfidenceLevel;
+use domain::ConfidenceLevel;
 use leptos::prelude::*;
 use leptos::tachys::html::InertElement;
 use leptos_meta::Title;
@@ -8,12 +8,12 @@ use leptos_router::hooks::use_query_map;
 
 use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::dashboard_rows::Rows;
-use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_dashboard;
 use crate::error::AppError;
 use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
-use crate::rules;
+use domain::access::Viewer;
+use domain::rules;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

@@ -10,12 +10,12 @@
 
 use std::fmt::Write as _;
 
-use entity::ConfidenceLevel;
+use domain::ConfidenceLevel;
 
 use super::sparkline::write_sparkline;
-use crate::access::Viewer;
 use crate::model::{KeyResultView, ObjectiveView, QuarterView, TeamView};
-use crate::rules;
+use domain::access::Viewer;
+use domain::rules;
 
 /// What every row needs to know besides its own data.
 pub struct Rows<'a> {

@@ -11,11 +11,11 @@ use rust_decimal::prelude::ToPrimitive;
 use super::check_in_form::{CheckInPanel, CheckInPostError};
 use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use super::format_date;
-use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_key_result;
 use crate::model::KeyResultDetail;
-use crate::rules;
+use domain::access::Viewer;
+use domain::rules;
 
 #[component]
 pub fn KeyResultPage() -> impl IntoView {

@@ -3,7 +3,7 @@
 //! confirmations, and the roll-over into the next quarter. Every form is a
 //! plain POST without JavaScript and saves in place once hydrated.
 
-use entity::Unit;
+use domain::Unit;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

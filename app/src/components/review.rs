@@ -12,7 +12,7 @@ use super::dashboard::{ConfidenceBadge, ErrorPanel};
 use super::planning::{FormError, error_for};
 use crate::api::planning::{SaveReviewNotes, get_review};
 use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
-use crate::{planning, rules};
+use domain::{rules, text};
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
@@ -51,7 +51,7 @@ fn percent(progress: Option<f64>) -> String {
 }
 
 fn is_reached(key_result: &KeyResultView) -> bool {
-    planning::reached(
+    rules::reached(
         key_result.direction,
         key_result.current_value,
         key_result.target_value,
@@ -282,7 +282,7 @@ fn Notes(
                                     id="review-notes-input"
                                     name="notes"
                                     rows="8"
-                                    maxlength=planning::NOTES_MAX_CHARS.to_string()
+                                    maxlength=text::NOTES_MAX_CHARS.to_string()
                                 >
                                     {notes}
                                 </textarea>

@@ -42,7 +42,7 @@ pub fn SignInPage() -> impl IntoView {
         query
             .read()
             .get("next")
-            .map(|next| crate::access::safe_next(&next).to_owned())
+            .map(|next| domain::access::safe_next(&next).to_owned())
             .unwrap_or_else(|| "/".into())
     };
     let error = post_error(ServerAction::<SignIn>::new());

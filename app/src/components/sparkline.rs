@@ -147,11 +147,11 @@ pub fn summary(key_result: &KeyResultView) -> String {
     }
 }
 
-fn point_class(level: entity::ConfidenceLevel) -> &'static str {
+fn point_class(level: domain::ConfidenceLevel) -> &'static str {
     match level {
-        entity::ConfidenceLevel::Red => "red",
-        entity::ConfidenceLevel::Amber => "amber",
-        entity::ConfidenceLevel::Green => "green",
+        domain::ConfidenceLevel::Red => "red",
+        domain::ConfidenceLevel::Amber => "amber",
+        domain::ConfidenceLevel::Green => "green",
     }
 }
 
@@ -233,8 +233,8 @@ mod tests {
             title: "APAC revenue".into(),
             owner: "Lisa Wang".into(),
             owner_id: uuid::Uuid::nil(),
-            unit: entity::Unit::Dollars,
-            direction: entity::Direction::Up,
+            unit: domain::Unit::Dollars,
+            direction: domain::Direction::Up,
             start_value: decimal("8000000"),
             target_value: decimal("15000000"),
             current_value: values
@@ -246,7 +246,7 @@ mod tests {
                 .enumerate()
                 .map(|(day, value)| crate::model::CheckInPoint {
                     value: decimal(value),
-                    confidence: entity::ConfidenceLevel::Green,
+                    confidence: domain::ConfidenceLevel::Green,
                     created_at: chrono::NaiveDate::from_ymd_opt(2025, 1, 6 + day as u32)
                         .expect("a date")
                         .and_hms_opt(9, 0, 0)

@@ -12,7 +12,7 @@ use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{ConfidenceLevel, Direction};
+use domain::{ConfidenceLevel, Direction};
 use http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -26,9 +26,9 @@ use uuid::Uuid;
 use super::AppState;
 use super::tokens::{self, ApiCaller, Replay};
 use crate::error::AppError;
-use crate::forms::CheckInForm;
 use crate::model::{self, KeyResultView, QuarterView};
-use crate::rules;
+use domain::commands::CheckInForm;
+use domain::rules;
 
 /// Where the API lives.
 pub const BASE: &str = "/api/v1";
@@ -542,7 +542,7 @@ async fn get_quarter(
     State(state): State<AppState>,
     Path(label): Path<String>,
 ) -> ApiResult<Json<QuarterDetail>> {
-    let not_found = || AppError::NotFound(format!("quarter {}", crate::forms::echo(&label)));
+    let not_found = || AppError::NotFound(format!("quarter {}", domain::text::echo(&label)));
     if label.trim().is_empty() || label.chars().any(char::is_control) {
         return Err(not_found().into());
     }
@@ -595,7 +595,7 @@ async fn get_quarter(
 
 fn key_result_id(text: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(text.trim())
-        .map_err(|_| AppError::NotFound(format!("key result {}", crate::forms::echo(text))).into())
+        .map_err(|_| AppError::NotFound(format!("key result {}", domain::text::echo(text))).into())
 }
 
 /// A key result with its progress, latest confidence, pace and forecast.
@@ -675,7 +675,7 @@ fn page_query(query: Option<&str>) -> Result<(Option<(NaiveDateTime, Uuid)>, u64
             }
             other => {
                 return Err(AppError::validation(
-                    &crate::forms::echo(other).replace('"', ""),
+                    &domain::text::echo(other).replace('"', ""),
                     "is not a parameter of this endpoint (cursor, limit)",
                 ));
             }
@@ -906,7 +906,9 @@ async fn create_check_in(
     let id = key_result_id(&id)?;
     let key = idempotency_key(&headers)?;
     let form = check_in_form(id, &body)?;
-    let input = form.parse(caller.member.person_id)?;
+    let input = form
+        .parse(caller.member.person_id)
+        .map_err(AppError::from)?;
     let hash = request_hash(id, &form);
     // Microseconds: what PostgreSQL keeps, so both backends order alike.
     let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 6);

@@ -18,7 +18,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use entity::{Role, account, okr_user, person_role, session, team, user, verification};
+use domain::Role;
+use entity::{account, okr_user, person_role, session, team, user, verification};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -31,8 +32,8 @@ use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use crate::access::{Member, Viewer};
 use crate::error::AppError;
+use domain::access::{Member, Viewer};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "runway_session";
@@ -531,7 +532,7 @@ pub async fn sign_in(
     if email.is_empty() {
         return Err(AppError::validation("email", "enter your email"));
     }
-    crate::forms::check_no_control_characters("email", &email)?;
+    domain::text::check_no_control_characters("email", &email)?;
     if email.chars().count() > 255 {
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     }
@@ -1058,9 +1059,9 @@ pub async fn add_user(
     now: NaiveDateTime,
 ) -> Result<AddedUser, AppError> {
     let email = email.trim().to_lowercase();
-    crate::forms::check_email(&email)?;
-    let name = crate::forms::check_name("name", name, 120)?;
-    let team_name = crate::forms::check_name("team", team_name, 120)?;
+    domain::text::check_email(&email)?;
+    let name = domain::text::check_name("name", name, 120)?;
+    let team_name = domain::text::check_name("team", team_name, 120)?;
     check_password(password)?;
     let password_hash = hash_password_off_thread(password.to_owned()).await?;
 

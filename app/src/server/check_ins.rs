@@ -1,7 +1,8 @@
 //! Recording check-ins.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{Role, check_in, key_result, objective, okr_user, person_role, quarter};
+use domain::Role;
+use entity::{check_in, key_result, objective, okr_user, person_role, quarter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -9,9 +10,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::Member;
 use crate::error::AppError;
-use crate::forms::CheckInInput;
+use domain::access::Member;
+use domain::commands::NewCheckIn;
 
 /// When a check-in dated `date` (today when absent) is recorded at `now`.
 /// It must fall inside its quarter and not in the future; the time of day is
@@ -65,7 +66,7 @@ async fn after_earlier_recordings(
 /// latest check-in, in one transaction: the two never disagree.
 pub async fn record(
     db: &DatabaseConnection,
-    input: CheckInInput,
+    input: NewCheckIn,
     now: NaiveDateTime,
 ) -> Result<check_in::Model, AppError> {
     let _turn = super::db::write_turn(db).await;
@@ -80,7 +81,7 @@ pub async fn record(
 /// idempotency keys).
 pub async fn record_in(
     txn: &DatabaseTransaction,
-    input: CheckInInput,
+    input: NewCheckIn,
     now: NaiveDateTime,
 ) -> Result<check_in::Model, AppError> {
     // Touching the key result first takes its row lock (a write lock on

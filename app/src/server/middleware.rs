@@ -326,7 +326,7 @@ pub fn current_session() -> Result<CurrentSession, AppError> {
 
 /// The signed-in person and their team and role: 403 for a user who is not a
 /// member of any team.
-pub fn current_member() -> Result<(CurrentSession, crate::access::Member), AppError> {
+pub fn current_member() -> Result<(CurrentSession, domain::access::Member), AppError> {
     let current = current_session()?;
     let member = current
         .viewer

@@ -5,10 +5,8 @@
 //! of a page does not grow with the length of the history.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{
-    ConfidenceLevel, Direction, Unit, key_result, key_result_trend, objective, okr_user, quarter,
-    team,
-};
+use domain::{ConfidenceLevel, Direction, Unit};
+use entity::{key_result, key_result_trend, objective, okr_user, quarter, team};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{

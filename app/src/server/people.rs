@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{Role, okr_user, person_role, team, user};
+use domain::Role;
+use entity::{okr_user, person_role, team, user};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 
 use crate::model::{AdminPeople, FilterOption, PersonAdminView};

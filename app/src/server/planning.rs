@@ -14,13 +14,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::Member;
 use crate::error::AppError;
 use crate::model::{
     FilterOption, KeyResultDraft, ObjectiveDraft, PersonOption, PlanningOptions, QuarterAdminRow,
     QuarterDraft, QuarterView, RollOverObjective, RollOverPlan, RollOverReport, TeamAdminRow,
 };
-use crate::planning::{self, KeyResultInput, ObjectiveInput, QuarterInput};
+use domain::access::Member;
+use domain::commands::NewKeyResult;
+use domain::commands::NewObjective;
+use domain::commands::NewQuarter;
+use domain::{calendar, rules};
 
 fn admins_only(actor: &Member) -> Result<(), AppError> {
     if actor.is_admin() {
@@ -33,7 +36,7 @@ fn admins_only(actor: &Member) -> Result<(), AppError> {
 fn may_plan(actor: &Member, team: Uuid) -> Result<(), AppError> {
     if actor.may_plan(team) {
         Ok(())
-    } else if actor.role == entity::Role::Lead {
+    } else if actor.role == domain::Role::Lead {
         Err(AppError::forbidden(
             "leads plan only their own team's objectives",
         ))
@@ -98,7 +101,7 @@ pub async fn quarters_admin(
         .into_iter()
         .collect();
     let latest_end = quarters.iter().map(|quarter| quarter.end_at).max();
-    let (label, start_at, end_at) = planning::suggested_quarter(latest_end, today);
+    let (label, start_at, end_at) = calendar::suggested_quarter(latest_end, today);
     let rows = quarters
         .into_iter()
         .map(|quarter| QuarterAdminRow {
@@ -121,7 +124,7 @@ pub async fn quarters_admin(
 /// quarter's; `except` is the quarter being edited.
 async fn check_quarter_fits(
     db: &impl ConnectionTrait,
-    input: &QuarterInput,
+    input: &NewQuarter,
     except: Option<Uuid>,
 ) -> Result<(), AppError> {
     let others: Vec<quarter::Model> = quarter::Entity::find()
@@ -140,7 +143,7 @@ async fn check_quarter_fits(
         ));
     }
     if let Some(overlapping) = others.iter().find(|other| {
-        planning::overlaps(
+        calendar::overlaps(
             (input.start_at, input.end_at),
             (other.start_at, other.end_at),
         )
@@ -161,7 +164,7 @@ async fn check_quarter_fits(
 pub async fn create_quarter(
     db: &DatabaseConnection,
     actor: &Member,
-    input: QuarterInput,
+    input: NewQuarter,
     now: NaiveDateTime,
 ) -> Result<quarter::Model, AppError> {
     admins_only(actor)?;
@@ -190,7 +193,7 @@ pub async fn update_quarter(
     db: &DatabaseConnection,
     actor: &Member,
     id: Uuid,
-    input: QuarterInput,
+    input: NewQuarter,
     now: NaiveDateTime,
 ) -> Result<quarter::Model, AppError> {
     admins_only(actor)?;
@@ -309,7 +312,7 @@ pub async fn set_quarter_notes(
     notes: Option<String>,
     now: NaiveDateTime,
 ) -> Result<quarter::Model, AppError> {
-    if !matches!(actor.role, entity::Role::Admin | entity::Role::Lead) {
+    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
         return Err(AppError::forbidden(
             "only admins and team leads write the review's notes",
         ));
@@ -393,7 +396,7 @@ pub async fn create_team(
     now: NaiveDateTime,
 ) -> Result<team::Model, AppError> {
     admins_only(actor)?;
-    let name = crate::forms::check_name("name", name, 100)?;
+    let name = domain::text::check_name("name", name, 100)?;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
     check_team_name_free(&txn, &name, None).await?;
@@ -423,7 +426,7 @@ pub async fn update_team(
 ) -> Result<team::Model, AppError> {
     admins_only(actor)?;
     let name = name
-        .map(|name| crate::forms::check_name("name", name, 100))
+        .map(|name| domain::text::check_name("name", name, 100))
         .transpose()?;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
@@ -553,7 +556,7 @@ pub async fn save_objective(
     db: &DatabaseConnection,
     actor: &Member,
     id: Option<Uuid>,
-    input: ObjectiveInput,
+    input: NewObjective,
     now: NaiveDateTime,
 ) -> Result<objective::Model, AppError> {
     let _turn = super::db::write_turn(db).await;
@@ -683,7 +686,7 @@ pub async fn key_result_draft(
 /// confirmation; `None` when nothing needs confirming.
 fn change_warning(
     existing: &key_result::Model,
-    input: &KeyResultInput,
+    input: &NewKeyResult,
     check_ins: u64,
 ) -> Option<String> {
     if check_ins == 0 {
@@ -714,11 +717,11 @@ pub async fn save_key_result(
     db: &DatabaseConnection,
     actor: &Member,
     id: Option<Uuid>,
-    input: KeyResultInput,
+    input: NewKeyResult,
     confirmed: bool,
     now: NaiveDateTime,
 ) -> Result<key_result::Model, AppError> {
-    let direction = planning::direction_of(input.start_value, input.target_value)?;
+    let direction = rules::direction_of(input.start_value, input.target_value)?;
     let _turn = super::db::write_turn(db).await;
     let txn = db.begin().await?;
     let parent = objective::Entity::find_by_id(input.objective_id)
@@ -864,7 +867,7 @@ async fn roll_over_target(
             Some(existing),
         ));
     }
-    let (label, start_at, end_at) = planning::following_quarter(from.end_at);
+    let (label, start_at, end_at) = calendar::following_quarter(from.end_at);
     Ok((
         QuarterDraft {
             id: None,
@@ -890,7 +893,7 @@ pub async fn roll_over_plan(
     else {
         return Ok(None);
     };
-    if !matches!(actor.role, entity::Role::Admin | entity::Role::Lead) {
+    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
         return Err(AppError::forbidden(
             "only admins and team leads roll a quarter over",
         ));
@@ -936,7 +939,7 @@ pub async fn roll_over_plan(
         let key_results = by_objective.remove(&found.id).unwrap_or_default();
         let reached = key_results
             .iter()
-            .filter(|kr| planning::reached(kr.direction, kr.current_value, kr.target_value))
+            .filter(|kr| rules::reached(kr.direction, kr.current_value, kr.target_value))
             .count() as u64;
         objectives.push(RollOverObjective {
             already_copied: copied
@@ -970,7 +973,7 @@ pub async fn roll_over(
     skip_reached: bool,
     now: NaiveDateTime,
 ) -> Result<RollOverReport, AppError> {
-    if !matches!(actor.role, entity::Role::Admin | entity::Role::Lead) {
+    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
         return Err(AppError::forbidden(
             "only admins and team leads roll a quarter over",
         ));
@@ -988,13 +991,13 @@ pub async fn roll_over(
         .filter(quarter::Column::Label.eq(label))
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("quarter {}", crate::forms::echo(label))))?;
+        .ok_or_else(|| AppError::NotFound(format!("quarter {}", domain::text::echo(label))))?;
     let (draft, existing) = roll_over_target(&txn, &from).await?;
     let (target, created_quarter) = match existing {
         Some(target) if target.archived => return Err(read_only(&target)),
         Some(target) => (target, false),
         None => {
-            let input = QuarterInput {
+            let input = NewQuarter {
                 label: draft.label.clone(),
                 start_at: draft.start_at,
                 end_at: draft.end_at,
@@ -1075,7 +1078,7 @@ pub async fn roll_over(
                 report.already_there += 1;
                 continue;
             }
-            if skip_reached && planning::reached(kr.direction, kr.current_value, kr.target_value) {
+            if skip_reached && rules::reached(kr.direction, kr.current_value, kr.target_value) {
                 report.left_out_reached += 1;
                 continue;
             }
@@ -1086,7 +1089,7 @@ pub async fn roll_over(
                 continue;
             }
             let direction =
-                planning::direction_of(kr.current_value, kr.target_value).unwrap_or(kr.direction);
+                rules::direction_of(kr.current_value, kr.target_value).unwrap_or(kr.direction);
             key_result::ActiveModel {
                 id: Set(Uuid::new_v4()),
                 title: Set(kr.title),

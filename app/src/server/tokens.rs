@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use entity::{Role, api_idempotency, api_token, okr_user, person_role};
+use domain::Role;
+use entity::{api_idempotency, api_token, okr_user, person_role};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -15,9 +16,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::Member;
 use crate::error::AppError;
 use crate::model::{IssuedTokenView, TokenStatus, TokenView};
+use domain::access::Member;
 
 use super::auth::{new_token, token_hash};
 
@@ -90,7 +91,7 @@ pub async fn create(
     expires_in_days: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<IssuedTokenView, AppError> {
-    let name = crate::forms::check_name("name", name, 100)?;
+    let name = domain::text::check_name("name", name, 100)?;
     let live = api_token::Entity::find()
         .filter(api_token::Column::OwnerId.eq(owner))
         .filter(api_token::Column::RevokedAt.is_null())

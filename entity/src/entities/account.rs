@@ -1,67 +1,40 @@
 //! Better Auth's `account`: a credential or OAuth link of a `user`.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "account"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "account")]
 pub struct Model {
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(primary_key, auto_increment = false, column_type = "Text")
-    )]
+    #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
     pub id: String,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "accountId", column_type = "Text")
-    )]
+    #[sea_orm(column_name = "accountId", column_type = "Text")]
     pub account_id: String,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "providerId", column_type = "Text")
-    )]
+    #[sea_orm(column_name = "providerId", column_type = "Text")]
     pub provider_id: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "userId", column_type = "Text"))]
+    #[sea_orm(column_name = "userId", column_type = "Text")]
     pub user_id: String,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "accessToken", column_type = "Text", nullable)
-    )]
+    #[sea_orm(column_name = "accessToken", column_type = "Text", nullable)]
     pub access_token: Option<String>,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "refreshToken", column_type = "Text", nullable)
-    )]
+    #[sea_orm(column_name = "refreshToken", column_type = "Text", nullable)]
     pub refresh_token: Option<String>,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "idToken", column_type = "Text", nullable)
-    )]
+    #[sea_orm(column_name = "idToken", column_type = "Text", nullable)]
     pub id_token: Option<String>,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "accessTokenExpiresAt", nullable)
-    )]
+    #[sea_orm(column_name = "accessTokenExpiresAt", nullable)]
     pub access_token_expires_at: Option<NaiveDateTime>,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_name = "refreshTokenExpiresAt", nullable)
-    )]
+    #[sea_orm(column_name = "refreshTokenExpiresAt", nullable)]
     pub refresh_token_expires_at: Option<NaiveDateTime>,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
+    #[sea_orm(column_type = "Text", nullable)]
     pub scope: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
+    #[sea_orm(column_type = "Text", nullable)]
     pub password: Option<String>,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "createdAt"))]
+    #[sea_orm(column_name = "createdAt")]
     pub created_at: NaiveDateTime,
-    #[cfg_attr(feature = "orm", sea_orm(column_name = "updatedAt"))]
+    #[sea_orm(column_name = "updatedAt")]
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -73,12 +46,10 @@ pub enum Relation {
     User,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::User.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

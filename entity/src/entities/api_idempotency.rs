@@ -3,35 +3,29 @@
 //! the check-in again.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "api_idempotency"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "api_idempotency")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub token_id: Uuid,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(
-            primary_key,
-            auto_increment = false,
-            column_type = "String(StringLen::N(255))"
-        )
+    #[sea_orm(
+        primary_key,
+        auto_increment = false,
+        column_type = "String(StringLen::N(255))"
     )]
     pub key: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(64))"))]
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub request_hash: String,
     pub status: i16,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text"))]
+    #[sea_orm(column_type = "Text")]
     pub response: String,
     pub created_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -43,12 +37,10 @@ pub enum Relation {
     Token,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::api_token::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Token.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,26 +3,21 @@
 //! is kept; `prefix` is its first characters, to recognise it in a list.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "api_token"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "api_token")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(100))"))]
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub name: String,
     pub owner_id: Uuid,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_type = "String(StringLen::N(64))", unique)
-    )]
+    #[sea_orm(column_type = "String(StringLen::N(64))", unique)]
     pub token_hash: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(16))"))]
+    #[sea_orm(column_type = "String(StringLen::N(16))")]
     pub prefix: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
@@ -30,7 +25,6 @@ pub struct Model {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -44,19 +38,16 @@ pub enum Relation {
     Idempotency,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Owner.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::api_idempotency::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Idempotency.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

@@ -5,31 +5,25 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::enums::ConfidenceLevel;
-#[cfg(feature = "orm")]
+use domain::ConfidenceLevel;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "check_in"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "check_in")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub kr_id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Decimal(Some((15, 2)))"))]
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
     pub value: Decimal,
     pub confidence: ConfidenceLevel,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_type = "String(StringLen::N(500))", nullable)
-    )]
+    #[sea_orm(column_type = "String(StringLen::N(500))", nullable)]
     pub note: Option<String>,
     pub created_by: Uuid,
     pub created_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -48,19 +42,16 @@ pub enum Relation {
     Creator,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::key_result::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::KeyResult.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Creator.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

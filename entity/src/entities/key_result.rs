@@ -5,34 +5,31 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::enums::{Direction, Unit};
-#[cfg(feature = "orm")]
+use domain::{Direction, Unit};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "key_result"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "key_result")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(500))"))]
+    #[sea_orm(column_type = "String(StringLen::N(500))")]
     pub title: String,
     pub objective_id: Uuid,
     pub owner_id: Uuid,
     pub unit: Unit,
     pub direction: Direction,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Decimal(Some((15, 2)))"))]
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
     pub start_value: Decimal,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Decimal(Some((15, 2)))"))]
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
     pub target_value: Decimal,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Decimal(Some((15, 2)))"))]
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
     pub current_value: Decimal,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -53,26 +50,22 @@ pub enum Relation {
     CheckIn,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::objective::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Objective.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Owner.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::check_in::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::CheckIn.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,22 +4,19 @@
 //! quarter, oldest first, as `created_at|value|confidence` joined by `;`.
 //! A table of its own, so the spec's tables keep exactly their columns.
 
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "key_result_trend"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "key_result_trend")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub kr_id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
+    #[sea_orm(column_type = "Text", nullable)]
     pub points: Option<String>,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -31,12 +28,10 @@ pub enum Relation {
     KeyResult,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::key_result::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::KeyResult.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

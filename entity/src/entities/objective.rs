@@ -3,29 +3,26 @@
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "objective"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "objective")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(255))"))]
+    #[sea_orm(column_type = "String(StringLen::N(255))")]
     pub title: String,
     pub team_id: Uuid,
     pub quarter_id: Uuid,
     pub owner_id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    #[sea_orm(nullable)]
     pub organization_id: Option<Uuid>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -53,33 +50,28 @@ pub enum Relation {
     KeyResult,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::team::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Team.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::quarter::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Quarter.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Owner.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::key_result::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::KeyResult.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

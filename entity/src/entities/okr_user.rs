@@ -4,33 +4,27 @@
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "okr_user"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "okr_user")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(
-        feature = "orm",
-        sea_orm(column_type = "String(StringLen::N(255))", unique)
-    )]
+    #[sea_orm(column_type = "String(StringLen::N(255))", unique)]
     pub email: String,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(120))"))]
+    #[sea_orm(column_type = "String(StringLen::N(120))")]
     pub name: String,
     pub team_id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    #[sea_orm(nullable)]
     pub organization_id: Option<Uuid>,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -54,54 +48,46 @@ pub enum Relation {
     ApiToken,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::team::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Team.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::objective::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Objective.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::key_result::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::KeyResult.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::check_in::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::CheckIn.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::import_record::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::ImportRecord.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::person_role::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::PersonRole.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::api_token::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::ApiToken.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

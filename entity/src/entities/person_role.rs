@@ -3,24 +3,21 @@
 //! no row here is a member.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::enums::Role;
+use domain::Role;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "person_role"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "person_role")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub okr_user_id: Uuid,
     pub role: Role,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(
@@ -32,12 +29,10 @@ pub enum Relation {
     OkrUser,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::OkrUser.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

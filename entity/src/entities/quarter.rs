@@ -3,43 +3,38 @@
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::{NaiveDate, NaiveDateTime};
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "quarter"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "quarter")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(50))"))]
+    #[sea_orm(column_type = "String(StringLen::N(50))")]
     pub label: String,
     pub start_at: NaiveDate,
     pub end_at: NaiveDate,
-    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    #[sea_orm(nullable)]
     pub organization_id: Option<Uuid>,
     pub archived: bool,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "Text", nullable))]
+    #[sea_orm(column_type = "Text", nullable)]
     pub notes: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::objective::Entity")]
     Objective,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::objective::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Objective.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

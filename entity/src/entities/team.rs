@@ -3,27 +3,24 @@
 //! `organization_id` is reserved for multi-tenancy and stays NULL for now.
 
 use chrono::NaiveDateTime;
-#[cfg(feature = "orm")]
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "orm", derive(DeriveEntityModel))]
-#[cfg_attr(feature = "orm", sea_orm(table_name = "team"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, DeriveEntityModel)]
+#[sea_orm(table_name = "team")]
 pub struct Model {
-    #[cfg_attr(feature = "orm", sea_orm(primary_key, auto_increment = false))]
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[cfg_attr(feature = "orm", sea_orm(column_type = "String(StringLen::N(120))"))]
+    #[sea_orm(column_type = "String(StringLen::N(120))")]
     pub name: String,
-    #[cfg_attr(feature = "orm", sea_orm(nullable))]
+    #[sea_orm(nullable)]
     pub organization_id: Option<Uuid>,
     pub archived: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[cfg(feature = "orm")]
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::okr_user::Entity")]
@@ -32,19 +29,16 @@ pub enum Relation {
     Objective,
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::okr_user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::OkrUser.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl Related<super::objective::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Objective.def()
     }
 }
 
-#[cfg(feature = "orm")]
 impl ActiveModelBehavior for ActiveModel {}

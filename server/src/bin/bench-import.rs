@@ -10,10 +10,10 @@
 
 use std::time::{Duration, Instant};
 
-use app::access::Member;
 use app::model::ImportKind;
 use app::server::transfer::{self, table};
-use entity::Role;
+use domain::Role;
+use domain::access::Member;
 use migration::MigratorTrait;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 

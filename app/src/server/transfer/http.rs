@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::table;
-use crate::access::Member;
 use crate::error::AppError;
 use crate::model::{ImportKind, ImportState};
 use crate::server::AppState;
 use crate::server::auth::CurrentSession;
+use domain::access::Member;
 
 /// Where uploads wait for their commit: `RUNWAY_IMPORT_DIR`, else a folder
 /// in the system's temporary directory.
@@ -152,7 +152,7 @@ async fn upload(State(_): State<AppState>, request: Request) -> Response {
         Ok(member) => member,
         Err(error) => return (error.status_code(), error.to_string()).into_response(),
     };
-    if !matches!(member.role, entity::Role::Admin | entity::Role::Lead) {
+    if !matches!(member.role, domain::Role::Admin | domain::Role::Lead) {
         let error = AppError::forbidden("only admins and team leads import OKRs");
         return (error.status_code(), error.to_string()).into_response();
     }

@@ -13,10 +13,8 @@ pub mod table;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use entity::{
-    ConfidenceLevel, Role, Unit, check_in, import_record, key_result, objective, okr_user, quarter,
-    team,
-};
+use domain::{ConfidenceLevel, Role, Unit};
+use entity::{check_in, import_record, key_result, objective, okr_user, quarter, team};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -26,11 +24,14 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::access::Member;
 use crate::error::AppError;
-use crate::forms::{NOTE_MAX_CHARS, parse_value};
 use crate::model::{ImportCounts, ImportKind, ImportProblem, ImportSummary};
-use crate::planning::{self, KEY_RESULT_TITLE_MAX_CHARS, OBJECTIVE_TITLE_MAX_CHARS};
+use domain::access::Member;
+use domain::commands::KEY_RESULT_TITLE_MAX_CHARS;
+use domain::commands::NOTE_MAX_CHARS;
+use domain::commands::OBJECTIVE_TITLE_MAX_CHARS;
+use domain::text::parse_value;
+use domain::{calendar, rules};
 use table::Table;
 
 /// Rows written per statement when committing.
@@ -137,9 +138,9 @@ impl Row<'_> {
 
     fn title(&mut self, column: &str, max: usize) -> Option<String> {
         let text = self.text(column).to_owned();
-        match crate::forms::check_name(column, &text, max) {
+        match domain::text::check_name(column, &text, max) {
             Ok(title) => Some(title),
-            Err(error) => self.fail(column, message_of(error)),
+            Err(error) => self.fail(column, error.message),
         }
     }
 
@@ -147,7 +148,7 @@ impl Row<'_> {
         let text = self.text(column).to_owned();
         match parse_value(&text) {
             Ok(value) => Some(value),
-            Err(error) => self.fail(column, message_of(error)),
+            Err(error) => self.fail(column, error.message),
         }
     }
 
@@ -159,7 +160,7 @@ impl Row<'_> {
             None if email.is_empty() => self.fail(column, "is empty"),
             None => self.fail(
                 column,
-                format!("no person has the email {}", crate::forms::echo(&email)),
+                format!("no person has the email {}", domain::text::echo(&email)),
             ),
         }
     }
@@ -191,7 +192,7 @@ impl Row<'_> {
                 if lookup
                     .quarters
                     .values()
-                    .any(|other| planning::overlaps((start, end), (other.start_at, other.end_at)))
+                    .any(|other| calendar::overlaps((start, end), (other.start_at, other.end_at)))
                 {
                     return self.fail(
                         "quarter",
@@ -207,7 +208,7 @@ impl Row<'_> {
                 "quarter",
                 format!(
                     "there is no quarter {}; new quarters need a label like 2025-Q3",
-                    crate::forms::echo(&label)
+                    domain::text::echo(&label)
                 ),
             ),
         }
@@ -229,7 +230,7 @@ impl Row<'_> {
             Some(found) => Some(found.clone()),
             None => self.fail(
                 "team",
-                format!("there is no team {}", crate::forms::echo(&name)),
+                format!("there is no team {}", domain::text::echo(&name)),
             ),
         }
     }
@@ -251,7 +252,7 @@ fn calendar_label(label: &str) -> Option<(NaiveDate, NaiveDate)> {
         .filter(|year| (1900..=2999).contains(year))?;
     let quarter: u32 = quarter.parse().ok().filter(|q| (1..=4).contains(q))?;
     let start = NaiveDate::from_ymd_opt(year, quarter * 3 - 2, 1)?;
-    let (_, start, end) = planning::calendar_quarter(start);
+    let (_, start, end) = calendar::calendar_quarter(start);
     Some((start, end))
 }
 
@@ -581,7 +582,7 @@ async fn plan_check_ins(
             Some(found) => Some(found.clone()),
             None => row.fail(
                 "quarter",
-                format!("there is no quarter {}", crate::forms::echo(&label)),
+                format!("there is no quarter {}", domain::text::echo(&label)),
             ),
         };
         let team = row.team(lookup, actor);
@@ -598,7 +599,7 @@ async fn plan_check_ins(
                         format!(
                             "{} has no objective {}",
                             team.name,
-                            crate::forms::echo(&objective_title)
+                            domain::text::echo(&objective_title)
                         ),
                     ),
                     Some(found) => match lookup
@@ -609,7 +610,7 @@ async fn plan_check_ins(
                             "key_result",
                             format!(
                                 "the objective has no key result {}",
-                                crate::forms::echo(&key_result_title)
+                                domain::text::echo(&key_result_title)
                             ),
                         ),
                         Some(found) => Some(found.clone()),
@@ -886,7 +887,7 @@ async fn write_okrs(
                 id
             }
         };
-        let direction = planning::direction_of(row.start, row.target)?;
+        let direction = rules::direction_of(row.start, row.target)?;
         match lookup
             .key_results
             .get(&(objective_id, row.key_result.clone()))

@@ -1,7 +1,7 @@
 //! Who may change what: the role rules, pure, so the server enforces them and
 //! the pages use the same answers to decide which controls to show.
 
-use entity::Role;
+use crate::enums::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -1,8 +1,9 @@
 //! The OKR rules: progress, rollups and how values read. Plain functions,
 //! shared by the server and the browser.
 
+use crate::enums::{ConfidenceLevel, Direction, Unit};
+use crate::invalid::Invalid;
 use chrono::{NaiveDate, NaiveDateTime};
-use entity::{ConfidenceLevel, Unit};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -72,6 +73,19 @@ pub fn expected_progress(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> 
 /// Progress more than `BEHIND_PACE_MARGIN` short of what the calendar expects.
 pub fn is_behind_pace(progress: f64, expected: f64) -> bool {
     progress < expected - BEHIND_PACE_MARGIN
+}
+
+/// The confidence pace alone suggests: Green at or ahead of the calendar,
+/// Amber behind it by at most [`BEHIND_PACE_MARGIN`], Red behind pace. The
+/// demo's check-ins are as confident as this.
+pub fn confidence_from_pace(progress: f64, expected: f64) -> ConfidenceLevel {
+    if progress >= expected {
+        ConfidenceLevel::Green
+    } else if is_behind_pace(progress, expected) {
+        ConfidenceLevel::Red
+    } else {
+        ConfidenceLevel::Amber
+    }
 }
 
 /// Progress against the calendar in words: "Behind pace: 20% done, 60% of
@@ -254,6 +268,66 @@ fn dollars(value: Decimal) -> String {
         scaled(1_000, "K")
     } else {
         format!("{sign}${}", grouped(magnitude))
+    }
+}
+
+/// Which way a key result moves, from its start and target: up when the
+/// target is above the start, down when below. Equal values have no
+/// direction and are refused, naming both fields.
+pub fn direction_of(start: Decimal, target: Decimal) -> Result<Direction, Invalid> {
+    if target > start {
+        Ok(Direction::Up)
+    } else if target < start {
+        Ok(Direction::Down)
+    } else {
+        Err(Invalid::new(
+            "target_value",
+            format!(
+                "must differ from the start value: start and target are both {}",
+                start.normalize()
+            ),
+        ))
+    }
+}
+
+/// Whether `value` may be a value of a key result measured in `unit` that
+/// moves from `start` to `target`. Counts (`#`) and dollars (`$`) do not go
+/// below zero, unless the key result itself starts or aims below zero (a
+/// loss to shrink, say); percentages and points may be negative. `field`
+/// names where the value came from.
+pub fn check_sign(
+    field: &str,
+    unit: Unit,
+    start: Decimal,
+    target: Decimal,
+    value: Decimal,
+) -> Result<(), Invalid> {
+    let never_negative = matches!(unit, Unit::Count | Unit::Dollars);
+    if never_negative && value < Decimal::ZERO && start >= Decimal::ZERO && target >= Decimal::ZERO
+    {
+        let what = if unit == Unit::Count {
+            "a count"
+        } else {
+            "an amount in dollars"
+        };
+        return Err(Invalid::new(
+            field,
+            format!(
+                "{} is below zero, and this key result is {what} from {} to {}",
+                value.normalize(),
+                format_value(unit, start),
+                format_value(unit, target)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a key result's value has reached its target, in its direction.
+pub fn reached(direction: Direction, current: Decimal, target: Decimal) -> bool {
+    match direction {
+        Direction::Up => current >= target,
+        Direction::Down => current <= target,
     }
 }
 
@@ -518,5 +592,48 @@ mod tests {
                 prop_assert_eq!(read, value);
             }
         }
+    }
+
+    #[test]
+    fn direction_follows_from_start_and_target() {
+        let d = |n: i64| Decimal::from(n);
+        assert_eq!(direction_of(d(8), d(15)).unwrap(), Direction::Up);
+        assert_eq!(direction_of(d(15), d(12)).unwrap(), Direction::Down);
+        let error = direction_of(d(5), d(5)).unwrap_err();
+        assert_eq!(error.field(), Some("target_value"));
+        assert!(error.to_string().contains("both 5"), "{error}");
+    }
+
+    #[test]
+    fn reaching_depends_on_the_direction() {
+        let d = |n: i64| Decimal::from(n);
+        assert!(reached(Direction::Up, d(15), d(15)));
+        assert!(!reached(Direction::Up, d(14), d(15)));
+        assert!(reached(Direction::Down, d(11), d(12)));
+        assert!(!reached(Direction::Down, d(13), d(12)));
+    }
+
+    #[test]
+    fn counts_and_dollars_stay_at_or_above_zero_unless_the_key_result_does_not() {
+        let d = |n: i64| Decimal::from(n);
+        let refused = check_sign("value", Unit::Count, d(0), d(25), d(-5)).unwrap_err();
+        assert_eq!(refused.field, "value");
+        assert!(refused.message.contains("below zero"), "{refused}");
+        assert!(check_sign("value", Unit::Dollars, d(10), d(20), d(-1)).is_err());
+        assert!(check_sign("value", Unit::Count, d(0), d(25), d(0)).is_ok());
+        // A loss to shrink: its values are below zero by design.
+        assert!(check_sign("value", Unit::Dollars, d(-500), d(0), d(-300)).is_ok());
+        assert!(check_sign("value", Unit::Count, d(5), d(-2), d(-1)).is_ok());
+        // Rates and points move both ways.
+        assert!(check_sign("value", Unit::Percent, d(2), d(5), d(-1)).is_ok());
+        assert!(check_sign("value", Unit::PercentagePoints, d(0), d(3), d(-2)).is_ok());
+    }
+
+    #[test]
+    fn confidence_from_pace_is_green_ahead_amber_close_behind_red_behind_pace() {
+        assert_eq!(confidence_from_pace(0.30, 0.21), ConfidenceLevel::Green);
+        assert_eq!(confidence_from_pace(0.21, 0.21), ConfidenceLevel::Green);
+        assert_eq!(confidence_from_pace(0.10, 0.21), ConfidenceLevel::Amber);
+        assert_eq!(confidence_from_pace(0.03, 0.21), ConfidenceLevel::Red);
     }
 }

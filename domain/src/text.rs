@@ -1,44 +1,19 @@
-//! Checking what people type, before anything reaches the database. Each
-//! error names the form field it is about.
+//! Reading what people type: numbers (with their decimal commas and
+//! thousands separators), emails, names and notes. Each error names the
+//! field it is about, and quotes the input only briefly.
 
-use chrono::NaiveDate;
-use entity::ConfidenceLevel;
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::invalid::Invalid;
 
-/// The longest note a check-in may carry, in characters.
-pub const NOTE_MAX_CHARS: usize = 500;
+/// The longest review notes, in characters. Small enough that notes at the
+/// limit, form-encoded (up to 3 bytes an ASCII character), still fit in the
+/// server's default 16 KiB request body (`MAX_BODY_BYTES`): a longer limit
+/// could never be reached, longer notes being refused as a 413 first.
+pub const NOTES_MAX_CHARS: usize = 5_000;
 /// numeric(15,2): at most 13 digits before the point and 2 after.
 const MAX_WHOLE_DIGITS: u32 = 13;
 const MAX_FRACTION_DIGITS: u32 = 2;
-
-/// A check-in as submitted, every field as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckInForm {
-    pub key_result_id: String,
-    pub value: String,
-    pub confidence: String,
-    pub note: String,
-    pub date: String,
-}
-
-/// A check-in whose fields all parse; existence and dates are checked against
-/// the database when it is stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckInInput {
-    pub key_result_id: Uuid,
-    pub value: Decimal,
-    pub confidence: ConfidenceLevel,
-    pub note: Option<String>,
-    pub author_id: Uuid,
-    pub date: Option<NaiveDate>,
-}
-
-fn id(field: &str, text: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(text.trim()).map_err(|_| AppError::validation(field, format!("choose {what}")))
-}
 
 /// Echoed input is cut to this many characters in messages.
 const ECHO_MAX_CHARS: usize = 40;
@@ -94,7 +69,7 @@ fn read_commas(number: &str) -> Option<String> {
 
 /// A value that fits numeric(15,2). People type thousands separators, spaces,
 /// a unit sign (`$`, `%`, `pp`) and, in much of Europe, a decimal comma.
-pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
+pub fn parse_value(text: &str) -> Result<Decimal, Invalid> {
     let trimmed = text.trim();
     let number: String = trimmed
         .trim_end_matches("pp")
@@ -103,10 +78,9 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
         .filter(|c| !matches!(c, ' ' | '$' | '_' | '\u{a0}'))
         .collect();
     if number.is_empty() {
-        return Err(AppError::validation("value", "enter the current value"));
+        return Err(Invalid::new("value", "enter the current value"));
     }
-    let not_a_number =
-        || AppError::validation("value", format!("{} is not a number", echo(trimmed)));
+    let not_a_number = || Invalid::new("value", format!("{} is not a number", echo(trimmed)));
     // Only ASCII digits, signs, points and commas: no exponents, NaN,
     // infinities or full-width digits.
     if !number
@@ -116,7 +90,7 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
         return Err(not_a_number());
     }
     let Some(number) = read_commas(&number) else {
-        return Err(AppError::validation(
+        return Err(Invalid::new(
             "value",
             format!(
                 "{} is ambiguous: use a point for decimals (3.5) and commas only between thousands (9,100,000)",
@@ -127,13 +101,10 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
     let value: Decimal = number.parse().map_err(|_| not_a_number())?;
     let value = value.normalize();
     if value.scale() > MAX_FRACTION_DIGITS {
-        return Err(AppError::validation(
-            "value",
-            "use at most 2 decimal places",
-        ));
+        return Err(Invalid::new("value", "use at most 2 decimal places"));
     }
     if value.abs() >= Decimal::from(10_i64.pow(MAX_WHOLE_DIGITS)) {
-        return Err(AppError::validation(
+        return Err(Invalid::new(
             "value",
             "is too large: at most 13 digits before the point",
         ));
@@ -148,7 +119,7 @@ pub fn parse_value(text: &str) -> Result<Decimal, AppError> {
 
 /// An email address as people type it: trimmed, with an `@` between two
 /// non-empty parts, no spaces, and at most 255 characters (`okr_user.email`).
-pub fn check_email(email: &str) -> Result<String, AppError> {
+pub fn check_email(email: &str) -> Result<String, Invalid> {
     let email = email.trim();
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
@@ -157,28 +128,25 @@ pub fn check_email(email: &str) -> Result<String, AppError> {
             && !domain.ends_with('.')
     }) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if email.is_empty() {
-        return Err(AppError::validation("email", "enter an email address"));
+        return Err(Invalid::new("email", "enter an email address"));
     }
     if !valid {
-        return Err(AppError::validation("email", "is not an email address"));
+        return Err(Invalid::new("email", "is not an email address"));
     }
     if email.chars().count() > 255 {
-        return Err(AppError::validation(
-            "email",
-            "is longer than 255 characters",
-        ));
+        return Err(Invalid::new("email", "is longer than 255 characters"));
     }
     Ok(email.to_owned())
 }
 
 /// Refuses control characters other than newline and tab: a NUL byte cannot
 /// be stored by PostgreSQL, and none of them belongs in what people type.
-pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), AppError> {
+pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), Invalid> {
     if let Some(bad) = text
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
     {
-        return Err(AppError::validation(
+        return Err(Invalid::new(
             field,
             format!(
                 "must not contain control characters (found U+{:04X})",
@@ -191,20 +159,17 @@ pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), AppErr
 
 /// A name or title: trimmed, not empty, at most `max` characters, no control
 /// characters.
-pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, AppError> {
+pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::validation(field, "must not be empty"));
+        return Err(Invalid::new(field, "must not be empty"));
     }
     if text.chars().any(char::is_control) {
-        return Err(AppError::validation(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(Invalid::new(field, "must not contain control characters"));
     }
     let chars = text.chars().count();
     if chars > max {
-        return Err(AppError::validation(
+        return Err(Invalid::new(
             field,
             format!("is {chars} characters; the limit is {max}"),
         ));
@@ -212,44 +177,20 @@ pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, AppErro
     Ok(text.to_owned())
 }
 
-impl CheckInForm {
-    /// The check-in `author_id` records: the signed-in person.
-    pub fn parse(&self, author_id: Uuid) -> Result<CheckInInput, AppError> {
-        let key_result_id = id("key_result_id", &self.key_result_id, "a key result")?;
-        let value = parse_value(&self.value)?;
-        let confidence = match self.confidence.trim() {
-            "" => {
-                return Err(AppError::validation(
-                    "confidence",
-                    "choose Red, Amber or Green",
-                ));
-            }
-            text => text.parse::<ConfidenceLevel>()?,
-        };
-        let note = self.note.trim();
-        check_no_control_characters("note", note)?;
-        let note_chars = note.chars().count();
-        if note_chars > NOTE_MAX_CHARS {
-            return Err(AppError::validation(
-                "note",
-                format!("is {note_chars} characters; the limit is {NOTE_MAX_CHARS}"),
-            ));
-        }
-        let date = match self.date.trim() {
-            "" => None,
-            text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                AppError::validation("date", format!("{} is not a date (YYYY-MM-DD)", echo(text)))
-            })?),
-        };
-        Ok(CheckInInput {
-            key_result_id,
-            value,
-            confidence,
-            note: (!note.is_empty()).then(|| note.to_owned()),
-            author_id,
-            date,
-        })
+/// Review notes: plain text with line breaks, at most [`NOTES_MAX_CHARS`];
+/// blank is none.
+pub fn check_notes(notes: &str) -> Result<Option<String>, Invalid> {
+    let notes = notes.replace("\r\n", "\n");
+    let notes = notes.trim();
+    check_no_control_characters("notes", notes)?;
+    let chars = notes.chars().count();
+    if chars > NOTES_MAX_CHARS {
+        return Err(Invalid::new(
+            "notes",
+            format!("is {chars} characters; the limit is {NOTES_MAX_CHARS}"),
+        ));
     }
+    Ok((!notes.is_empty()).then(|| notes.to_owned()))
 }
 
 #[cfg(test)]
@@ -281,33 +222,6 @@ mod tests {
                 .field(),
             Some("name")
         );
-    }
-
-    fn form() -> CheckInForm {
-        CheckInForm {
-            key_result_id: Uuid::new_v4().to_string(),
-            value: "3.25".into(),
-            confidence: "2".into(),
-            note: "Checkout flow live".into(),
-            date: String::new(),
-        }
-    }
-
-    fn field_of(form: CheckInForm) -> String {
-        form.parse(Uuid::new_v4())
-            .unwrap_err()
-            .field()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    #[test]
-    fn a_complete_form_parses() {
-        let input = form().parse(Uuid::new_v4()).unwrap();
-        assert_eq!(input.value, Decimal::new(325, 2));
-        assert_eq!(input.confidence, ConfidenceLevel::Green);
-        assert_eq!(input.note.as_deref(), Some("Checkout flow live"));
-        assert_eq!(input.date, None);
     }
 
     #[test]
@@ -359,20 +273,6 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_in_a_note_are_refused_but_newlines_are_kept() {
-        let with_nul = CheckInForm {
-            note: "a\u{0}b".into(),
-            ..form()
-        };
-        assert_eq!(field_of(with_nul), "note");
-        let multiline = CheckInForm {
-            note: "line one\nline two\tend".into(),
-            ..form()
-        };
-        assert!(multiline.parse(Uuid::new_v4()).is_ok());
-    }
-
-    #[test]
     fn values_that_do_not_fit_numeric_15_2_are_refused() {
         assert_eq!(parse_value("1.234").unwrap_err().field(), Some("value"));
         assert_eq!(
@@ -385,56 +285,24 @@ mod tests {
     }
 
     #[test]
-    fn each_bad_field_is_named() {
+    fn notes_keep_their_line_breaks_and_refuse_control_characters() {
         assert_eq!(
-            field_of(CheckInForm {
-                key_result_id: "nope".into(),
-                ..form()
-            }),
-            "key_result_id"
+            check_notes(" Won:\r\n- APAC\n").unwrap().as_deref(),
+            Some("Won:\n- APAC")
         );
-        assert_eq!(
-            field_of(CheckInForm {
-                confidence: "3".into(),
-                ..form()
-            }),
-            "confidence"
-        );
-        assert_eq!(
-            field_of(CheckInForm {
-                confidence: "".into(),
-                ..form()
-            }),
-            "confidence"
-        );
-        assert_eq!(
-            field_of(CheckInForm {
-                note: "x".repeat(501),
-                ..form()
-            }),
-            "note"
-        );
-        assert_eq!(
-            field_of(CheckInForm {
-                date: "31/01/2025".into(),
-                ..form()
-            }),
-            "date"
-        );
+        assert_eq!(check_notes("  ").unwrap(), None);
+        assert_eq!(check_notes("a\u{0}b").unwrap_err().field(), Some("notes"));
     }
 
     #[test]
-    fn a_note_of_exactly_500_characters_is_fine_even_when_multibyte() {
-        let note = "é".repeat(500);
-        assert_eq!(
-            CheckInForm {
-                note: note.clone(),
-                ..form()
-            }
-            .parse(Uuid::new_v4())
-            .unwrap()
-            .note,
-            Some(note)
-        );
+    fn notes_at_the_limit_fit_in_the_default_request_body() {
+        // Every ASCII character form-encodes to at most 3 bytes, as `&` does.
+        let notes = "&".repeat(NOTES_MAX_CHARS);
+        assert!(check_notes(&notes).is_ok());
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("quarter_id", &uuid::Uuid::nil().to_string())
+            .append_pair("notes", &notes)
+            .finish();
+        assert!(body.len() <= 16 * 1024, "{} bytes", body.len());
     }
 }
