@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use app::server::check_ins::record;
+use app::server::commands::check_ins::record;
 use app::server::db::{DbConfig, connect};
 use chrono::{NaiveDate, NaiveDateTime};
 use domain::ConfidenceLevel;

@@ -5,7 +5,7 @@
 //! recordings on different days must still keep their recording order: the
 //! later one becomes the key result's current value.
 
-use app::server::check_ins::record;
+use app::server::commands::check_ins::record;
 use chrono::{NaiveDate, NaiveDateTime};
 use domain::ConfidenceLevel;
 use domain::commands::NewCheckIn;

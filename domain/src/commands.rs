@@ -102,6 +102,14 @@ impl NewQuarter {
         let label = check_label(label)?;
         let start_at = date("start_at", start_at)?;
         let end_at = date("end_at", end_at)?;
+        NewQuarter::new(&label, start_at, end_at)
+    }
+
+    /// A quarter from a label and dates that are already dates (a
+    /// roll-over's next quarter, an import's calendar label): the same
+    /// label and date rules as the form.
+    pub fn new(label: &str, start_at: NaiveDate, end_at: NaiveDate) -> Result<NewQuarter, Invalid> {
+        let label = check_label(label)?;
         check_dates(start_at, end_at)?;
         Ok(NewQuarter {
             label,

@@ -1092,7 +1092,7 @@ migration::backend_test!(
     record_refuses_an_author_whose_role_does_not_allow_it,
     |backend| async move {
         use app::error::AppError;
-        use app::server::check_ins::record;
+        use app::server::commands::check_ins::record;
         use domain::commands::NewCheckIn;
 
         let Some(test_db) = TestDb::seeded(backend).await else {

@@ -263,7 +263,7 @@ pub async fn record_check_in(
         let db = server::db()?;
         // Microseconds: what PostgreSQL keeps, so both backends order alike.
         let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().naive_utc(), 6);
-        let saved = server::check_ins::record(&db, input, now).await?;
+        let saved = server::commands::check_ins::record(&db, input, now).await?;
         Ok(CheckInSaved {
             id: saved.id,
             key_result_id: saved.kr_id,

@@ -122,7 +122,7 @@ pub async fn get_quarters_admin() -> Result<QuartersAdmin, AppError> {
             return Err(AppError::forbidden("admins only"));
         }
         let (quarters, suggestion) =
-            server::planning::quarters_admin(&server::db()?, today()).await?;
+            server::queries::planning::quarters_admin(&server::db()?, today()).await?;
         Ok(QuartersAdmin {
             quarters,
             suggestion,
@@ -139,7 +139,7 @@ pub async fn save_quarter(
     start_at: String,
     end_at: String,
 ) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     use domain::commands::NewQuarter;
     respond(async {
         let actor = member()?;
@@ -147,8 +147,8 @@ pub async fn save_quarter(
         let input = NewQuarter::parse(&label, &start_at, &end_at)?;
         let db = server::db()?;
         let quarter = match id {
-            None => planning::create_quarter(&db, &actor, input, now()).await?,
-            Some(id) => planning::update_quarter(&db, &actor, id, input, now()).await?,
+            None => commands::quarters::create_quarter(&db, &actor, input, now()).await?,
+            Some(id) => commands::quarters::update_quarter(&db, &actor, id, input, now()).await?,
         };
         Ok(saved(quarter.id, "/admin/quarters".into()))
     })
@@ -158,11 +158,11 @@ pub async fn save_quarter(
 /// Archives a quarter (`archived` = `true`) or reopens it (admins only).
 #[server(prefix = "/api", endpoint = "archive_quarter")]
 pub async fn archive_quarter(id: String, archived: String) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         let id = parse_id("quarter_id", &id, "a quarter from the list")?;
-        let quarter = planning::set_quarter_archived(
+        let quarter = commands::quarters::set_quarter_archived(
             &server::db()?,
             &actor,
             id,
@@ -185,7 +185,7 @@ pub async fn get_teams_admin() -> Result<Vec<TeamAdminRow>, AppError> {
         if !member()?.is_admin() {
             return Err(AppError::forbidden("admins only"));
         }
-        Ok(server::planning::teams_admin(&server::db()?).await?)
+        Ok(server::queries::planning::teams_admin(&server::db()?).await?)
     })
     .await
 }
@@ -193,10 +193,10 @@ pub async fn get_teams_admin() -> Result<Vec<TeamAdminRow>, AppError> {
 /// Creates a team (admins only).
 #[server(prefix = "/api", endpoint = "create_team")]
 pub async fn create_team(name: String) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
-        let team = planning::create_team(&server::db()?, &actor, &name, now()).await?;
+        let team = commands::teams::create_team(&server::db()?, &actor, &name, now()).await?;
         Ok(saved(team.id, "/admin/teams".into()))
     })
     .await
@@ -209,7 +209,7 @@ pub async fn update_team(
     #[server(default)] name: Option<String>,
     #[server(default)] archived: Option<String>,
 ) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         let id = parse_id("team_id", &id, "a team from the list")?;
@@ -220,9 +220,15 @@ pub async fn update_team(
         if name.is_none() && archived.is_none() {
             return Err(AppError::validation("name", "enter the team's new name"));
         }
-        let team =
-            planning::update_team(&server::db()?, &actor, id, name.as_deref(), archived, now())
-                .await?;
+        let team = commands::teams::update_team(
+            &server::db()?,
+            &actor,
+            id,
+            name.as_deref(),
+            archived,
+            now(),
+        )
+        .await?;
         Ok(saved(team.id, "/admin/teams".into()))
     })
     .await
@@ -239,15 +245,15 @@ pub async fn get_objective_editor(
     #[server(default)] quarter: Option<String>,
 ) -> Result<ObjectiveEditor, AppError> {
     use crate::model::ObjectiveDraft;
-    use crate::server::{self, planning};
+    use crate::server::{self, queries};
     use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let db = server::db()?;
-        let options = planning::options(&db, &actor).await?;
+        let options = queries::planning::options(&db, &actor).await?;
         let draft = match optional_id("id", id.as_deref(), "an objective")? {
             Some(id) => {
-                let draft = planning::objective_draft(&db, id)
+                let draft = queries::planning::objective_draft(&db, id)
                     .await?
                     .ok_or_else(|| AppError::NotFound("objective".into()))?;
                 if !actor.may_plan(draft.team_id) {
@@ -320,14 +326,14 @@ pub async fn save_objective(
     owner_id: String,
     quarter_id: String,
 ) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     use domain::commands::NewObjective;
     respond(async {
         let actor = member()?;
         let id = optional_id("id", id.as_deref(), "an objective")?;
         let input = NewObjective::parse(&title, &team_id, &owner_id, &quarter_id)?;
         let db = server::db()?;
-        let objective = planning::save_objective(&db, &actor, id, input, now()).await?;
+        let objective = commands::objectives::save_objective(&db, &actor, id, input, now()).await?;
         let next = dashboard_of(&db, objective.quarter_id).await?;
         Ok(saved(objective.id, next))
     })
@@ -338,7 +344,7 @@ pub async fn save_objective(
 /// is the count the person confirmed.
 #[server(prefix = "/api", endpoint = "delete_objective")]
 pub async fn delete_objective(id: String, check_ins: String) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         let id = parse_id("id", &id, "an objective")?;
@@ -347,7 +353,7 @@ pub async fn delete_objective(id: String, check_ins: String) -> Result<Saved, Ap
             .parse()
             .map_err(|_| AppError::validation("check_ins", "confirm how many check-ins go"))?;
         let db = server::db()?;
-        let deleted = planning::delete_objective(&db, &actor, id, confirmed).await?;
+        let deleted = commands::objectives::delete_objective(&db, &actor, id, confirmed).await?;
         let next = dashboard_of(&db, deleted.quarter_id).await?;
         Ok(saved(deleted.id, next))
     })
@@ -365,13 +371,13 @@ pub async fn get_key_result_editor(
     #[server(default)] objective: Option<String>,
 ) -> Result<KeyResultEditor, AppError> {
     use crate::model::KeyResultDraft;
-    use crate::server::{self, planning};
+    use crate::server::{self, queries};
     use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let db = server::db()?;
         let draft = match optional_id("id", id.as_deref(), "a key result")? {
-            Some(id) => planning::key_result_draft(&db, id)
+            Some(id) => queries::planning::key_result_draft(&db, id)
                 .await?
                 .ok_or_else(|| AppError::NotFound("key result".into()))?,
             None => {
@@ -406,7 +412,7 @@ pub async fn get_key_result_editor(
             .one(&db)
             .await?
             .ok_or(AppError::Internal)?;
-        let mut people = planning::options(&db, &actor).await?.people;
+        let mut people = queries::planning::options(&db, &actor).await?.people;
         keep_current_person(&db, &mut people, draft.owner_id).await?;
         Ok(KeyResultEditor {
             draft,
@@ -433,7 +439,7 @@ pub async fn save_key_result(
     #[server(default)] current_value: Option<String>,
     #[server(default)] confirm: Option<String>,
 ) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     use domain::commands::KeyResultForm;
     respond(async {
         let actor = member()?;
@@ -448,7 +454,7 @@ pub async fn save_key_result(
             current_value: current_value.unwrap_or_default(),
         }
         .parse()?;
-        let key_result = planning::save_key_result(
+        let key_result = commands::key_results::save_key_result(
             &server::db()?,
             &actor,
             id,
@@ -466,7 +472,7 @@ pub async fn save_key_result(
 /// person confirmed.
 #[server(prefix = "/api", endpoint = "delete_key_result")]
 pub async fn delete_key_result(id: String, check_ins: String) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
@@ -476,7 +482,7 @@ pub async fn delete_key_result(id: String, check_ins: String) -> Result<Saved, A
             .parse()
             .map_err(|_| AppError::validation("check_ins", "confirm how many check-ins go"))?;
         let db = server::db()?;
-        let deleted = planning::delete_key_result(&db, &actor, id, confirmed).await?;
+        let deleted = commands::key_results::delete_key_result(&db, &actor, id, confirmed).await?;
         let quarter_id = entity::objective::Entity::find_by_id(deleted.objective_id)
             .one(&db)
             .await?
@@ -493,11 +499,11 @@ pub async fn delete_key_result(id: String, check_ins: String) -> Result<Saved, A
 
 #[server(prefix = "/api", endpoint = "roll_over_plan", input = GetUrl)]
 pub async fn get_roll_over_plan(label: String) -> Result<RollOverPlan, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         domain::text::check_no_control_characters("label", &label)?;
-        planning::roll_over_plan(&server::db()?, &actor, &label)
+        commands::roll_over::roll_over_plan(&server::db()?, &actor, &label)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("quarter {}", domain::text::echo(&label))))
     })
@@ -511,7 +517,7 @@ pub async fn roll_over(
     #[server(default)] objective_ids: Vec<String>,
     #[server(default)] skip_reached: Option<String>,
 ) -> Result<RollOverReport, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         domain::text::check_no_control_characters("label", &label)?;
@@ -519,7 +525,7 @@ pub async fn roll_over(
             .iter()
             .map(|id| parse_id("objective_ids", id, "objectives from the list"))
             .collect::<Result<Vec<_>, _>>()?;
-        let report = planning::roll_over(
+        let report = commands::roll_over::roll_over(
             &server::db()?,
             &actor,
             &label,
@@ -547,7 +553,7 @@ pub async fn get_review(label: String) -> Result<QuarterReview, AppError> {
             .await?
             .ok_or_else(not_found)?;
         let quarter = dashboard.quarter.clone().ok_or_else(not_found)?;
-        let notes = server::planning::quarter_notes(&db, quarter.id).await?;
+        let notes = server::queries::planning::quarter_notes(&db, quarter.id).await?;
         Ok(QuarterReview {
             may_edit_notes: !quarter.archived
                 && matches!(actor.role, domain::Role::Admin | domain::Role::Lead),
@@ -561,12 +567,13 @@ pub async fn get_review(label: String) -> Result<QuarterReview, AppError> {
 /// Saves the review's notes (admins and leads); then the review.
 #[server(prefix = "/api", endpoint = "save_review_notes")]
 pub async fn save_review_notes(quarter_id: String, notes: String) -> Result<Saved, AppError> {
-    use crate::server::{self, planning};
+    use crate::server::{self, commands};
     respond(async {
         let actor = member()?;
         let id = parse_id("quarter_id", &quarter_id, "a quarter")?;
         let notes = domain::text::check_notes(&notes)?;
-        let quarter = planning::set_quarter_notes(&server::db()?, &actor, id, notes, now()).await?;
+        let quarter =
+            commands::quarters::set_quarter_notes(&server::db()?, &actor, id, notes, now()).await?;
         let label: String = form_urlencoded::byte_serialize(quarter.label.as_bytes()).collect();
         Ok(saved(quarter.id, format!("/quarters/{label}/review")))
     })

@@ -931,7 +931,7 @@ async fn create_check_in(
             }
         }
     }
-    let saved = match super::check_ins::record_in(&txn, input, now).await {
+    let saved = match super::commands::check_ins::record_in(&txn, input, now).await {
         Ok(saved) => saved,
         Err(AppError::Validation { field, message }) if field == "key_result_id" => {
             let error = if message.contains("does not exist") {

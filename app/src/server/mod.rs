@@ -3,13 +3,13 @@
 
 pub mod api_v1;
 pub mod auth;
-pub mod check_ins;
+pub mod commands;
 pub mod db;
 pub mod health;
 pub mod middleware;
 pub mod okrs;
 pub mod people;
-pub mod planning;
+pub mod queries;
 pub mod remembered;
 pub mod tokens;
 pub mod transfer;
