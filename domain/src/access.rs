@@ -39,6 +39,12 @@ impl Member {
         }
     }
 
+    /// Admins and leads: they plan objectives, import, roll quarters over
+    /// and write the review's notes.
+    pub fn is_planner(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Lead)
+    }
+
     /// Objectives and key results: admins for every team, leads for their own.
     pub fn may_plan(&self, team: Uuid) -> bool {
         match self.role {
@@ -58,8 +64,7 @@ impl Viewer {
     /// Admins and leads: they plan objectives, roll quarters over and write
     /// the review's notes.
     pub fn is_planner(&self) -> bool {
-        self.member
-            .is_some_and(|member| matches!(member.role, Role::Admin | Role::Lead))
+        self.member.is_some_and(|member| member.is_planner())
     }
 
     pub fn may_check_in(&self, key_result_owner: Uuid, key_result_team: Uuid) -> bool {

@@ -63,7 +63,8 @@ impl CheckInForm {
             }
             text => text.parse::<ConfidenceLevel>()?,
         };
-        let note = self.note.trim();
+        let note = self.note.replace("\r\n", "\n");
+        let note = note.trim();
         check_no_control_characters("note", note)?;
         let note_chars = note.chars().count();
         if note_chars > NOTE_MAX_CHARS {

@@ -1367,7 +1367,8 @@ migration::backend_test!(
         for (unit, start, target, current) in [
             ("%", "2.5%", "3.75", "3"),
             ("pp", "-1pp", "1.25", "0"),
-            ("#", "0", "9,999,999,999,999.99", "-9999999999999.99"),
+            ("#", "0", "9,999,999,999,999.99", "9999999999999.99"),
+            ("$", "-9,999,999,999,999.99", "0", "-9999999999999.99"),
         ] {
             let form = new_key_result_form(apac.id, lisa.id, &format!("Grow in {unit}"));
             let form = with(with(form, "unit", unit), "start_value", start);
@@ -1591,13 +1592,21 @@ migration::backend_test!(
         );
 
         // Title, owner and target change without confirming; a current value
-        // is ignored while check-ins say what it is.
+        // is refused while check-ins say what it is, and may be left out.
         let plain_edit = with(
             with(form.clone(), "title", "APAC revenue to $16M"),
             "target_value",
             "16000000",
         );
-        let plain_edit = with(plain_edit, "current_value", "1");
+        world
+            .refused(
+                "save_key_result",
+                Some(&world.lisa),
+                &with(plain_edit.clone(), "current_value", "1"),
+                Refusal::Invalid("current_value"),
+            )
+            .await;
+        let plain_edit = with(plain_edit, "current_value", "");
         world
             .saved("save_key_result", &world.lisa, &plain_edit)
             .await;

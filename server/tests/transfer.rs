@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::model::{Dashboard, ImportCounts, ImportPreview, ImportProblem, ImportState};
+use app::server::tokens;
 use app::server::transfer::table::{MAX_BYTES, MAX_ROWS};
 use common::{
     CONVERSION, DEMO_PASSWORD, EMILY, JAMES, LISA, MIKE, SARAH, TestServer, free_port, location,
@@ -500,7 +501,7 @@ fn bad_files() -> Vec<BadFile> {
             okrs(with(&other_kr(&NEW_OKR), 8, "0.00")),
             3,
             "target",
-            "equals the start",
+            "must differ from the start value",
         ),
         bad(
             "a number too large for numeric(15,2)",
@@ -592,7 +593,7 @@ fn bad_files() -> Vec<BadFile> {
             ),
             3,
             "team",
-            "only your own team's OKRs, not Corporate Sales's",
+            "leads plan only their own team's objectives",
         ),
         bad(
             "a missing column",
@@ -643,7 +644,7 @@ fn bad_files() -> Vec<BadFile> {
             check_ins(with(&NEW_CHECK_IN, 6, "blue")),
             3,
             "confidence",
-            "red, amber or green",
+            "is not valid; expected one of 0 (Red), 1 (Amber), 2 (Green)",
         ),
         bad(
             "a check-in outside its quarter",
@@ -652,7 +653,7 @@ fn bad_files() -> Vec<BadFile> {
             check_ins(with(&NEW_CHECK_IN, 4, "2025-04-15")),
             3,
             "date",
-            "2025-04-15 is outside 2025-Q1",
+            "must be within 2025-Q1 (Jan 1 – Mar 31, 2025)",
         ),
         bad(
             "a check-in of an unknown person",
@@ -685,14 +686,21 @@ fn bad_files() -> Vec<BadFile> {
             "a lead's check-in of another team",
             Who::Sarah,
             "check_ins",
-            check_ins(with(
-                &with(&NEW_CHECK_IN, 1, CORPORATE),
-                2,
-                "Expand Corporate Sales in APAC",
-            )),
+            // Her own check-in first, then one of Corporate Sales.
+            file(
+                CHECK_IN_HEADER,
+                &[
+                    with(&NEW_CHECK_IN, 8, SARAH),
+                    with(
+                        &with(&with(&NEW_CHECK_IN, 8, SARAH), 1, CORPORATE),
+                        2,
+                        "Expand Corporate Sales in APAC",
+                    ),
+                ],
+            ),
             3,
             "team",
-            "only your own team's OKRs",
+            "leads plan only their own team's objectives",
         ),
     ]
 }
@@ -845,7 +853,7 @@ migration::backend_test!(
 
         // A check-in whose quoted note holds a `;` and a line break.
         let check_ins = "\u{FEFF}quarter;team;objective;key_result;date;value;confidence;note;author_email\r\n\
-            2025-Q1;Direct Channel Sales;\"Grow; direct\";Lift the app rating;2025-02-10;3,25;Green;\"Fewer crashes; better reviews\r\nsecond line\";mike.johnson@airline.com\r\n\
+            2025-Q1;Direct Channel Sales;\"Grow; direct\";Lift the app rating;2025-02-10;3,25;Green;\"Fewer crashes; better reviews\r\nsecond line\";sarah.chen@airline.com\r\n\
             2025-Q1;Direct Channel Sales;Grow Direct Channel Revenue;Increase direct booking conversion rate from 2.8% to 3.5%;2025-02-10;3,1;1;;sarah.chen@airline.com\r\n";
         let id = upload(
             &world.server,
@@ -1860,5 +1868,360 @@ migration::backend_test!(
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         }
         test_db.close().await.ok();
+    }
+);
+
+// ---------------------------------------------------------------------------
+// One core under every way in: the form, /api/v1 and an import call the
+// same writers, so they refuse and store alike.
+// ---------------------------------------------------------------------------
+
+/// A check-in file of one row by `author`, with `value`, `date` and `note`.
+fn one_check_in(date: &str, value: &str, note: &str, author: &str) -> Vec<u8> {
+    let row = [
+        Q1,
+        DIRECT,
+        DIRECT_REVENUE,
+        CONVERSION,
+        date,
+        value,
+        "green",
+        note,
+        author,
+    ];
+    file(CHECK_IN_HEADER, &[row.to_vec()])
+}
+
+/// The only problem of a one-row check-in import by `cookie`: its column
+/// and message (the upload is left uncommitted).
+async fn import_problem(world: &World, cookie: &str, bytes: Vec<u8>) -> (String, String) {
+    let id = upload(&world.server, Some(cookie), "check_ins", "one.csv", bytes)
+        .await
+        .expect("the upload is kept");
+    let shown = preview(&world.server, cookie, id).await;
+    assert_eq!(shown.problem_count, 1, "{:#?}", shown.problems);
+    let problem = &shown.problems[0];
+    assert_eq!(problem.line, 2);
+    (problem.column.clone(), problem.message.clone())
+}
+
+/// `POST /api/v1/key-results/{id}/check-ins` with `token`: status and body.
+async fn api_check_in(
+    world: &World,
+    token: &str,
+    key_result: Uuid,
+    body: Value,
+) -> (StatusCode, Value) {
+    let response = no_redirects()
+        .post(
+            world
+                .server
+                .url(&format!("/api/v1/key-results/{key_result}/check-ins")),
+        )
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST a check-in to /api/v1");
+    status_and_json(response).await
+}
+
+/// What a stored check-in holds, its recording time aside.
+fn held(found: &check_in::Model) -> (Uuid, Decimal, i32, Option<String>, Uuid, chrono::NaiveDate) {
+    (
+        found.kr_id,
+        found.value,
+        found.confidence.as_i32(),
+        found.note.clone(),
+        found.created_by,
+        found.created_at.date(),
+    )
+}
+
+/// The one check-in recorded after `before`; removed, so the next way in
+/// starts from the same database.
+async fn take_new_check_in(db: &DatabaseConnection, before: &[check_in::Model]) -> check_in::Model {
+    let now: Vec<check_in::Model> = check_in::Entity::find().all(db).await.expect("check-ins");
+    let mut added: Vec<check_in::Model> = now
+        .into_iter()
+        .filter(|found| !before.iter().any(|old| old.id == found.id))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:#?}");
+    let found = added.remove(0);
+    check_in::Entity::delete_by_id(found.id)
+        .exec(db)
+        .await
+        .expect("remove it");
+    found
+}
+
+migration::backend_test!(
+    the_form_the_api_and_an_import_refuse_a_check_in_alike_and_store_it_alike,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        let conversion = key_result_named(db, CONVERSION).await;
+        let sarah = common::person(db, SARAH).await;
+        let token = tokens::create(
+            db,
+            sarah.id,
+            "one core",
+            None,
+            chrono::Utc::now().naive_utc(),
+        )
+        .await
+        .expect("a token")
+        .token;
+        let key_result_id = conversion.id.to_string();
+        let before = snapshot(db).await;
+
+        // (value, date, note) that break one rule each, and the field.
+        let bad = [
+            ("abc", "2025-02-03", "Steady", "value"),
+            ("1.234", "2025-02-03", "Steady", "value"),
+            ("3.1", "2025-04-02", "Steady", "date"),
+            ("3.1", "2025-02-03", "bell \u{7} rings", "note"),
+        ];
+        for (value, date, note, field) in bad {
+            let form = world
+                .server
+                .post(
+                    "/api/check_in",
+                    Some(&world.sarah),
+                    &[
+                        ("key_result_id", key_result_id.as_str()),
+                        ("value", value),
+                        ("confidence", "green"),
+                        ("note", note),
+                        ("date", date),
+                    ],
+                )
+                .await;
+            let (status, body) = status_and_json(form).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "form {value}: {body}"
+            );
+            let form_field = body["Validation"]["field"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let form_message = body["Validation"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(form_field, field, "form: {body}");
+
+            let (status, body) = api_check_in(
+                &world,
+                &token,
+                conversion.id,
+                serde_json::json!({"value": value, "confidence": "green", "note": note, "date": date}),
+            )
+            .await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "api {value}: {body}"
+            );
+            assert_eq!(body["error"]["field"], field, "api: {body}");
+            assert_eq!(
+                body["error"]["message"],
+                form_message.as_str(),
+                "api: {body}"
+            );
+
+            let (column, message) =
+                import_problem(&world, &world.sarah, one_check_in(date, value, note, SARAH)).await;
+            assert_eq!(
+                (column.as_str(), message.as_str()),
+                (field, form_message.as_str())
+            );
+        }
+        assert_eq!(
+            snapshot(db).await,
+            before,
+            "a refused check-in changes nothing"
+        );
+
+        // The same good check-in, through each way in, stores the same row.
+        let (value, date, note) = ("3.15", "2025-02-03", "Steady climb");
+        let stored_before = check_in::Entity::find().all(db).await.expect("check-ins");
+        let form = world
+            .server
+            .post(
+                "/api/check_in",
+                Some(&world.sarah),
+                &[
+                    ("key_result_id", key_result_id.as_str()),
+                    ("value", value),
+                    ("confidence", "green"),
+                    ("note", note),
+                    ("date", date),
+                ],
+            )
+            .await;
+        assert_eq!(form.status(), StatusCode::OK);
+        let by_form = take_new_check_in(db, &stored_before).await;
+        let (status, body) = api_check_in(
+            &world,
+            &token,
+            conversion.id,
+            serde_json::json!({"value": value, "confidence": "green", "note": note, "date": date}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let by_api = take_new_check_in(db, &stored_before).await;
+        let id = upload(
+            &world.server,
+            Some(&world.sarah),
+            "check_ins",
+            "good.csv",
+            one_check_in(date, value, note, SARAH),
+        )
+        .await
+        .expect("the upload");
+        assert!(matches!(
+            commit(&world.server, &world.sarah, id).await,
+            ImportState::Committed { .. }
+        ));
+        let by_import = take_new_check_in(db, &stored_before).await;
+        assert_eq!(held(&by_form), held(&by_api));
+        assert_eq!(held(&by_form), held(&by_import));
+        assert_eq!(by_form.created_by, sarah.id);
+        world.finish().await;
+    }
+);
+
+migration::backend_test!(
+    a_lead_imports_check_ins_only_as_themselves_and_an_admin_for_anyone,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        let before = snapshot(db).await;
+        // Sarah, lead of the team, names Emily as the author.
+        let forged = one_check_in("2025-02-03", "3.1", "Not mine", EMILY);
+        let (column, message) = import_problem(&world, &world.sarah, forged.clone()).await;
+        assert_eq!(column, "author_email", "{message}");
+        assert!(message.contains("as yourself"), "{message}");
+        let id = upload(
+            &world.server,
+            Some(&world.sarah),
+            "check_ins",
+            "forged.csv",
+            forged.clone(),
+        )
+        .await
+        .expect("the upload");
+        let (status, body) = post_commit(&world.server, Some(&world.sarah), id).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(snapshot(db).await, before, "nothing is written");
+
+        // Emily, an admin, migrating data: stored with the author the file names.
+        let mike = common::person(db, MIKE).await;
+        let migrated = one_check_in("2025-02-03", "3.1", "Migrated", MIKE);
+        let id = upload(
+            &world.server,
+            Some(&world.emily),
+            "check_ins",
+            "migrated.csv",
+            migrated,
+        )
+        .await
+        .expect("the upload");
+        assert!(
+            preview(&world.server, &world.emily, id)
+                .await
+                .problems
+                .is_empty()
+        );
+        assert!(matches!(
+            commit(&world.server, &world.emily, id).await,
+            ImportState::Committed { .. }
+        ));
+        let stored = check_in::Entity::find()
+            .filter(check_in::Column::Note.eq("Migrated"))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the migrated check-in");
+        assert_eq!(stored.created_by, mike.id);
+        world.finish().await;
+    }
+);
+
+migration::backend_test!(
+    an_import_and_the_quarter_form_racing_for_one_label_make_one_quarter,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        for year in 2031..2035 {
+            let label = format!("{year}-Q2");
+            let row = vec![
+                label.as_str(),
+                CORPORATE,
+                "Race the form",
+                EMILY,
+                "Sign 3 accounts",
+                LISA,
+                "#",
+                "0",
+                "3",
+            ];
+            let id = upload(
+                &world.server,
+                Some(&world.emily),
+                "okrs",
+                "race.csv",
+                file(OKR_HEADER, &[row]),
+            )
+            .await
+            .expect("the upload");
+            assert_eq!(
+                preview(&world.server, &world.emily, id)
+                    .await
+                    .summary
+                    .quarters_created,
+                vec![label.clone()]
+            );
+            let start = format!("{year}-04-01");
+            let end = format!("{year}-06-30");
+            let fields = [
+                ("label", label.as_str()),
+                ("start_at", start.as_str()),
+                ("end_at", end.as_str()),
+            ];
+            let form = world
+                .server
+                .post("/api/save_quarter", Some(&world.emily), &fields);
+            let (form, imported) = tokio::join!(form, commit(&world.server, &world.emily, id));
+            let (status, body) = status_and_json(form).await;
+            // Whichever came second found the first one's quarter.
+            match status {
+                StatusCode::OK => {}
+                StatusCode::UNPROCESSABLE_ENTITY => {
+                    assert_eq!(body["Validation"]["field"], "label", "{body}")
+                }
+                other => panic!("the quarter form answered {other}: {body}"),
+            }
+            assert!(
+                matches!(imported, ImportState::Committed { .. }),
+                "{imported:?}"
+            );
+            let quarters = quarter::Entity::find()
+                .filter(quarter::Column::Label.eq(label.as_str()))
+                .count(db)
+                .await
+                .expect("count");
+            assert_eq!(quarters, 1, "{label}");
+        }
+        world.finish().await;
     }
 );

@@ -555,8 +555,7 @@ pub async fn get_review(label: String) -> Result<QuarterReview, AppError> {
         let quarter = dashboard.quarter.clone().ok_or_else(not_found)?;
         let notes = server::queries::planning::quarter_notes(&db, quarter.id).await?;
         Ok(QuarterReview {
-            may_edit_notes: !quarter.archived
-                && matches!(actor.role, domain::Role::Admin | domain::Role::Lead),
+            may_edit_notes: !quarter.archived && actor.is_planner(),
             dashboard,
             notes: notes.unwrap_or_default(),
         })

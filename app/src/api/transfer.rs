@@ -19,7 +19,7 @@ const PROBLEMS_SHOWN: usize = 200;
 #[cfg(feature = "ssr")]
 fn planner() -> Result<domain::access::Member, AppError> {
     let (_, member) = crate::server::middleware::current_member()?;
-    if !matches!(member.role, domain::Role::Admin | domain::Role::Lead) {
+    if !member.is_planner() {
         return Err(AppError::forbidden(
             "only admins and team leads import OKRs",
         ));

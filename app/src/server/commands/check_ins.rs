@@ -13,15 +13,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Progress, Refusal};
+use super::{BATCH, Progress, Refusal};
 use crate::error::AppError;
 use domain::access::Member;
 use domain::calendar::{self, Window};
 use domain::commands::NewCheckIn;
 use domain::{Role, rules};
-
-/// Rows written, or ids read, per statement.
-const BATCH: usize = 500;
 
 /// A key result as the check-in rules see it.
 struct Target {
@@ -221,9 +218,10 @@ pub async fn record_in(
 /// refused by its index. Each key result's `current_value` becomes its
 /// latest check-in's value.
 ///
-/// A check-in takes the clock time of recording on its day, just after any
-/// check-in already stored for that key result and day, so the later
-/// recording is the later check-in (a file's rows keep the file's order).
+/// A check-in takes the clock time of recording on its day. Dated another
+/// day, it goes just after any check-in already stored for that key result
+/// and day, so the later recording is the later check-in; within a batch,
+/// rows keep their order (a file's rows, the file's order).
 pub async fn record_all(
     txn: &DatabaseTransaction,
     acting: Uuid,
@@ -254,16 +252,25 @@ pub async fn record_all(
 
     let earliest = days.iter().min().copied().unwrap_or(now.date());
     let mut last_on_day = last_check_in_per_day(txn, &ids, earliest).await?;
+    let mut in_this_batch: HashMap<(Uuid, NaiveDate), NaiveDateTime> = HashMap::new();
     let mut saved = Vec::with_capacity(commands.len());
     for (command, day) in commands.into_iter().zip(days) {
         let key = (command.key_result_id, day);
         let mut at = day.and_time(now.time());
-        if let Some(last) = last_on_day.get(&key)
+        // Today's check-in is recorded now, even when a clock ahead of ours
+        // stored a later one: that one stays the latest.
+        let after = if day == now.date() {
+            in_this_batch.get(&key)
+        } else {
+            last_on_day.get(&key)
+        };
+        if let Some(last) = after
             && *last >= at
         {
             at = *last + Duration::microseconds(1);
         }
         last_on_day.insert(key, at);
+        in_this_batch.insert(key, at);
         saved.push(check_in::Model {
             id: Uuid::new_v4(),
             kr_id: command.key_result_id,

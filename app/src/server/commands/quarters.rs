@@ -23,14 +23,21 @@ async fn check_quarter_fits(
     input: &NewQuarter,
     except: Option<Uuid>,
 ) -> Result<(), AppError> {
-    let others: Vec<quarter::Model> = quarter::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|other| Some(other.id) != except)
-        .collect();
+    let others = quarter::Entity::find().all(db).await?;
+    fits(
+        input,
+        others.iter().filter(|other| Some(other.id) != except),
+    )
+}
+
+/// Whether quarter `input` fits among `others`: no other has its label
+/// (in any case) or shares a day with it.
+pub fn fits<'a>(
+    input: &NewQuarter,
+    mut others: impl Iterator<Item = &'a quarter::Model> + Clone,
+) -> Result<(), AppError> {
     if let Some(same) = others
-        .iter()
+        .clone()
         .find(|other| other.label.eq_ignore_ascii_case(&input.label))
     {
         return Err(AppError::validation(
@@ -38,7 +45,7 @@ async fn check_quarter_fits(
             format!("{} is already a quarter's label", same.label),
         ));
     }
-    if let Some(overlapping) = others.iter().find(|other| {
+    if let Some(overlapping) = others.find(|other| {
         calendar::overlaps(
             (input.start_at, input.end_at),
             (other.start_at, other.end_at),
@@ -173,7 +180,7 @@ pub async fn set_quarter_notes(
     notes: Option<String>,
     now: NaiveDateTime,
 ) -> Result<quarter::Model, AppError> {
-    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
+    if !actor.is_planner() {
         return Err(AppError::forbidden(
             "only admins and team leads write the review's notes",
         ));

@@ -66,7 +66,7 @@ pub async fn roll_over_plan(
     else {
         return Ok(None);
     };
-    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
+    if !actor.is_planner() {
         return Err(AppError::forbidden(
             "only admins and team leads roll a quarter over",
         ));
@@ -146,7 +146,7 @@ pub async fn roll_over(
     skip_reached: bool,
     now: NaiveDateTime,
 ) -> Result<RollOverReport, AppError> {
-    if !matches!(actor.role, domain::Role::Admin | domain::Role::Lead) {
+    if !actor.is_planner() {
         return Err(AppError::forbidden(
             "only admins and team leads roll a quarter over",
         ));

@@ -152,7 +152,7 @@ async fn upload(State(_): State<AppState>, request: Request) -> Response {
         Ok(member) => member,
         Err(error) => return (error.status_code(), error.to_string()).into_response(),
     };
-    if !matches!(member.role, domain::Role::Admin | domain::Role::Lead) {
+    if !member.is_planner() {
         let error = AppError::forbidden("only admins and team leads import OKRs");
         return (error.status_code(), error.to_string()).into_response();
     }
