@@ -1,6 +1,5 @@
 //! `/`: a quarter's OKRs at a glance, by team, objective and key result.
 
-use entity::ConfidenceLevel;
 use leptos::prelude::*;
 use leptos::tachys::html::InertElement;
 use leptos_meta::Title;
@@ -8,10 +7,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::dashboard_rows::Rows;
+use super::widgets::ErrorPanel;
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_dashboard;
-use crate::error::AppError;
 use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
 use crate::rules;
 
@@ -45,26 +44,6 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    let heading = match &error {
-        AppError::NotFound(_) => "Not found",
-        AppError::Unauthorized(_) => "Sign in to continue",
-        AppError::Forbidden(_) => "Not allowed",
-        AppError::Unavailable => "Database unavailable",
-        _ => "Something went wrong",
-    };
-    view! {
-        <section class="error-panel" role="alert">
-            <h2>{heading}</h2>
-            <p>{error.to_string()}</p>
-            <p>
-                <a href="/">"Back to the current quarter"</a>
-            </p>
-        </section>
     }
 }
 
@@ -310,38 +289,5 @@ fn QuarterSwitcher(quarters: Vec<QuarterView>, current: String) -> impl IntoView
             </select>
             <button type="submit">"Show"</button>
         </form>
-    }
-}
-
-/// A native progress bar (a share of 1, clamped to 0–1); the figure beside
-/// it tells the true value.
-#[component]
-pub fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
-    let share = progress.map(rules::clamped).unwrap_or(0.0);
-    view! { <progress value=format!("{share:.2}") aria-label=label></progress> }
-}
-
-/// The confidence in words; the CSS prefixes "Confidence: " for screen
-/// readers only.
-#[component]
-pub fn ConfidenceBadge(
-    level: Option<ConfidenceLevel>,
-    #[prop(optional)] testid: Option<&'static str>,
-) -> impl IntoView {
-    let (class, text) = badge_class_and_words(level);
-    view! {
-        <span class=class data-testid=testid>
-            {text}
-        </span>
-    }
-}
-
-/// A confidence badge's class and words.
-pub fn badge_class_and_words(level: Option<ConfidenceLevel>) -> (&'static str, &'static str) {
-    match level {
-        Some(ConfidenceLevel::Green) => ("badge green", "Green"),
-        Some(ConfidenceLevel::Amber) => ("badge amber", "Amber"),
-        Some(ConfidenceLevel::Red) => ("badge red", "Red"),
-        None => ("badge none", "No check-in"),
     }
 }

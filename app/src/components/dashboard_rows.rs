@@ -167,9 +167,9 @@ fn percent(out: &mut String, progress: Option<f64>) {
     }
 }
 
-/// The confidence in words, as [`super::dashboard::ConfidenceBadge`] shows it.
+/// The confidence in words, as [`super::widgets::ConfidenceBadge`] shows it.
 fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
-    let (class, words) = super::dashboard::badge_class_and_words(level);
+    let (class, words) = super::widgets::badge_class_and_words(level);
     let _ = write!(out, r#"<span class="{class}">{words}</span>"#);
 }
 

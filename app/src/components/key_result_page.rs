@@ -9,8 +9,8 @@ use leptos_router::hooks::use_params_map;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::check_in_form::{CheckInPanel, CheckInPostError};
-use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use super::format_date;
+use super::widgets::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_key_result;

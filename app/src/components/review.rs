@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::dashboard::{ConfidenceBadge, ErrorPanel};
-use super::planning::{FormError, error_for};
+use super::form::{FormError, error_for};
+use super::widgets::{ConfidenceBadge, ErrorPanel};
 use crate::api::planning::{SaveReviewNotes, get_review};
 use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
 use crate::{planning, rules};
