@@ -123,6 +123,50 @@ pub fn reached(direction: Direction, current: Decimal, target: Decimal) -> bool 
     }
 }
 
+/// Whether a quarter is over: past its last day, or archived (closed
+/// early). From then on its key results have an outcome rather than a pace.
+pub fn quarter_over(end_at: NaiveDate, archived: bool, today: NaiveDate) -> bool {
+    archived || today > end_at
+}
+
+/// What became of a key result: reached, or, once its quarter is over,
+/// missed. The quarterly review and an ended quarter's dashboard say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Reached,
+    Missed,
+    NotReachedYet,
+}
+
+impl Outcome {
+    pub fn of(direction: Direction, current: Decimal, target: Decimal, over: bool) -> Outcome {
+        if reached(direction, current, target) {
+            Outcome::Reached
+        } else if over {
+            Outcome::Missed
+        } else {
+            Outcome::NotReachedYet
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Reached => "Reached",
+            Outcome::Missed => "Missed",
+            Outcome::NotReachedYet => "Not reached yet",
+        }
+    }
+
+    /// Its flag's class: a missed key result reads as a risk that came true.
+    pub fn class(self) -> &'static str {
+        match self {
+            Outcome::Reached => "flag flag-reached",
+            Outcome::Missed => "flag flag-risk",
+            Outcome::NotReachedYet => "flag flag-stale",
+        }
+    }
+}
+
 /// The longest objective title, in characters.
 pub const OBJECTIVE_TITLE_MAX_CHARS: usize = 255;
 /// The longest key result title, in characters.
@@ -272,6 +316,39 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_quarter_is_over_after_its_last_day_or_once_archived() {
+        let end = day(2025, 3, 31);
+        assert!(!quarter_over(end, false, day(2025, 3, 30)));
+        assert!(!quarter_over(end, false, end));
+        assert!(quarter_over(end, false, day(2025, 4, 1)));
+        assert!(quarter_over(end, true, day(2025, 2, 1)));
+    }
+
+    #[test]
+    fn an_outcome_is_missed_only_once_the_quarter_is_over() {
+        let d = |text: &str| text.parse::<Decimal>().unwrap();
+        use Outcome::*;
+        assert_eq!(Outcome::of(Direction::Up, d("25"), d("25"), false), Reached);
+        assert_eq!(Outcome::of(Direction::Up, d("26"), d("25"), true), Reached);
+        assert_eq!(
+            Outcome::of(Direction::Up, d("24"), d("25"), false),
+            NotReachedYet
+        );
+        assert_eq!(Outcome::of(Direction::Up, d("24"), d("25"), true), Missed);
+        // Down: at or below the target is reached.
+        assert_eq!(
+            Outcome::of(Direction::Down, d("12"), d("12"), true),
+            Reached
+        );
+        assert_eq!(
+            Outcome::of(Direction::Down, d("12.5"), d("12"), true),
+            Missed
+        );
+        assert_eq!(Missed.words(), "Missed");
+        assert_eq!(Reached.class(), "flag flag-reached");
     }
 
     #[test]

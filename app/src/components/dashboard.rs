@@ -169,6 +169,7 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
                 viewer: viewer.as_ref(),
                 quarter: &quarter,
                 as_of,
+                today,
             };
             InertElement::new(rows.teams(&teams)).into_any()
         }}

@@ -22,6 +22,9 @@ pub struct Rows<'a> {
     pub viewer: Option<&'a Viewer>,
     pub quarter: &'a QuarterView,
     pub as_of: chrono::NaiveDate,
+    /// The server's date: once the quarter is over, rows say reached or
+    /// missed instead of at risk and stale.
+    pub today: chrono::NaiveDate,
 }
 
 impl Rows<'_> {
@@ -128,11 +131,13 @@ impl Rows<'_> {
             None => out.push_str("No check-ins yet"),
         }
         out.push_str("</span>");
-        if key_result.at_risk(self.quarter, self.as_of) {
-            out.push_str(r#"<span class="flag flag-risk">At risk</span>"#);
-        }
-        if key_result.stale(self.as_of) {
-            out.push_str(r#"<span class="flag flag-stale">Stale</span>"#);
+        for flag in key_result.flags(self.quarter, self.as_of, self.today) {
+            let _ = write!(
+                out,
+                r#"<span class="{}">{}</span>"#,
+                flag.class(),
+                flag.words()
+            );
         }
         out.push_str("</div>");
         write_sparkline(out, key_result);
