@@ -158,7 +158,7 @@ impl Rows<'_> {
 /// A native progress bar (a share of 1, clamped to 0–1); the figure beside
 /// it tells the true value.
 fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
-    let share = progress.map(rules::clamped).unwrap_or(0.0);
+    let share = super::widgets::bar_share(progress);
     let _ = write!(
         out,
         r#"<progress value="{share:.2}" aria-label="{label}"></progress>"#
@@ -204,6 +204,17 @@ mod tests {
         assert_eq!(
             out,
             r#"<progress value="1.00" aria-label="Progress"></progress>"#
+        );
+    }
+
+    #[test]
+    fn a_regression_shows_its_true_figure_beside_an_empty_bar() {
+        let mut out = String::new();
+        progress_bar(&mut out, Some(-0.2), "Progress");
+        percent(&mut out, Some(-0.2));
+        assert_eq!(
+            out,
+            r#"<progress value="0.00" aria-label="Progress"></progress>-20%"#
         );
     }
 }
