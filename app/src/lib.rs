@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api;
 pub mod components;
+pub mod dashboard_query;
 pub mod error;
 pub mod forms;
 pub mod model;

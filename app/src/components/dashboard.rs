@@ -10,27 +10,17 @@ use super::dashboard_rows::Rows;
 use super::widgets::ErrorPanel;
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
-use crate::api::get_dashboard;
+use crate::api::dashboard_for;
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
 use crate::rules;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|value| !value.is_empty());
     let dashboard = Resource::new(
-        move || {
-            (
-                param("quarter"),
-                param("team"),
-                param("owner"),
-                param("at_risk"),
-                param("stale"),
-            )
-        },
-        |(quarter, team, owner, at_risk, stale)| {
-            get_dashboard(quarter, team, owner, at_risk, stale)
-        },
+        move || DashboardQuery::read(|name| query.read().get(name)),
+        dashboard_for,
     );
     let viewer = Resource::new(|| (), |_| get_viewer());
 
@@ -50,12 +40,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView {
     let query = use_query_map();
-    let filtered = move || {
-        let query = query.read_untracked();
-        ["team", "owner", "at_risk", "stale"]
-            .iter()
-            .any(|name| query.get(name).is_some_and(|value| !value.is_empty()))
-    };
+    let query = DashboardQuery::read(|name| query.read_untracked().get(name));
     let Dashboard {
         quarters,
         quarter,
@@ -155,9 +140,9 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
             <QuarterSwitcher quarters current=quarter.label.clone() />
         </section>
         <QuarterActions quarter=quarter.clone() is_planner />
-        <FilterBar quarter=quarter.label.clone() team_options owner_options />
+        <FilterBar quarter=quarter.label.clone() query=query.clone() team_options owner_options />
         {if teams.is_empty() {
-            let message = if filtered() {
+            let message = if query.is_filtered() {
                 "No key results match these filters."
             } else {
                 "No objectives in this quarter yet."
@@ -220,22 +205,21 @@ fn QuarterActions(quarter: QuarterView, is_planner: bool) -> impl IntoView {
 #[component]
 fn FilterBar(
     quarter: String,
+    query: DashboardQuery,
     team_options: Vec<FilterOption>,
     owner_options: Vec<FilterOption>,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let current = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
-    let checked = move |name: &str| matches!(current(name).as_str(), "1" | "true" | "on");
-    let options = move |choices: Vec<FilterOption>, selected: String| {
+    let options = move |choices: Vec<FilterOption>, selected: Option<String>| {
+        let selected = selected.unwrap_or_default();
         choices
             .into_iter()
             .map(|choice| {
-                let is_selected = choice.id.to_string() == selected;
+                let is_selected = choice.id.to_string() == selected.trim();
                 view! { <option value=choice.id.to_string() selected=is_selected>{choice.name}</option> }
             })
             .collect_view()
     };
-    let clear = format!("/?quarter={quarter}");
+    let clear = DashboardQuery::for_quarter(&quarter).href();
     view! {
         <form class="filters" method="get" action="/" aria-label="Filters">
             <input type="hidden" name="quarter" value=quarter />
@@ -243,22 +227,22 @@ fn FilterBar(
                 <label for="filter-team">"Team"</label>
                 <select id="filter-team" name="team">
                     <option value="">"All teams"</option>
-                    {options(team_options, current("team"))}
+                    {options(team_options, query.team.clone())}
                 </select>
             </div>
             <div class="field">
                 <label for="filter-owner">"Owner"</label>
                 <select id="filter-owner" name="owner">
                     <option value="">"Everyone"</option>
-                    {options(owner_options, current("owner"))}
+                    {options(owner_options, query.owner.clone())}
                 </select>
             </div>
             <label class="check">
-                <input type="checkbox" name="at_risk" value="1" checked=checked("at_risk") />
+                <input type="checkbox" name="at_risk" value="1" checked=query.at_risk />
                 "At risk (Red or behind pace)"
             </label>
             <label class="check">
-                <input type="checkbox" name="stale" value="1" checked=checked("stale") />
+                <input type="checkbox" name="stale" value="1" checked=query.stale />
                 {format!("Stale (no check-in for {} days)", rules::STALE_AFTER_DAYS)}
             </label>
             <div class="filter-actions">

@@ -14,6 +14,7 @@ use super::widgets::{ConfidenceBadge, ErrorPanel, ProgressBar, Scale};
 use crate::access::Viewer;
 use crate::api::auth::get_viewer;
 use crate::api::get_key_result;
+use crate::dashboard_query::DashboardQuery;
 use crate::model::KeyResultDetail;
 use crate::rules;
 
@@ -82,7 +83,7 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
     view! {
         <Title text=format!("{} · RunwayOKR", key_result.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/?quarter={}", quarter.label)>{quarter.label.clone()}</a>
+            <a href=DashboardQuery::for_quarter(&quarter.label).href()>{quarter.label.clone()}</a>
             " › "
             {team}
             " › "

@@ -9,12 +9,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::form::{FieldError, FormError, Submit, choices, error_for, follow};
-use super::planning::escape_label;
 use super::widgets::page_error;
 use crate::api::planning::{
     DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective, get_key_result_editor,
     get_objective_editor,
 };
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{KeyResultEditor, ObjectiveEditor};
 
 // ---------------------------------------------------------------------------
@@ -56,7 +56,7 @@ fn ObjectiveForm(editor: ObjectiveEditor) -> impl IntoView {
         .find(|quarter| quarter.id == draft.quarter_id)
         .map_or_else(
             || "/".to_owned(),
-            |quarter| format!("/?quarter={}", escape_label(&quarter.label)),
+            |quarter| DashboardQuery::for_quarter(&quarter.label).href(),
         );
     let quarters: Vec<_> = options
         .quarters
@@ -229,7 +229,7 @@ fn KeyResultForm(editor: KeyResultEditor) -> impl IntoView {
     let confirm_needed = error_for(save, "confirm");
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/?quarter={}", escape_label(&quarter_label))>{quarter_label.clone()}</a>
+            <a href=DashboardQuery::for_quarter(&quarter_label).href()>{quarter_label.clone()}</a>
             " › "
             <a href=format!("/objectives/{}/edit", draft.objective_id)>{objective_title}</a>
         </nav>

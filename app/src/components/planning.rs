@@ -13,16 +13,17 @@ use crate::api::planning::{
     ArchiveQuarter, CreateTeam, RollOver, SaveQuarter, UpdateTeam, get_quarters_admin,
     get_roll_over_plan, get_teams_admin,
 };
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{QuarterAdminRow, QuarterDraft, QuartersAdmin, RollOverPlan, TeamAdminRow};
 
 // ---------------------------------------------------------------------------
 // Helpers
 
-pub(super) fn quarter_dates(start: chrono::NaiveDate, end: chrono::NaiveDate) -> String {
+fn quarter_dates(start: chrono::NaiveDate, end: chrono::NaiveDate) -> String {
     format!("{} – {}", start.format("%b %-d"), end.format("%b %-d, %Y"))
 }
 
-pub(super) fn escape_label(label: &str) -> String {
+fn escape_label(label: &str) -> String {
     form_urlencoded::byte_serialize(label.as_bytes()).collect()
 }
 
@@ -151,7 +152,7 @@ fn QuarterRow(row: QuarterAdminRow, refresh: RwSignal<u32>) -> impl IntoView {
     view! {
         <tr data-testid="quarter-row">
             <th scope="row">
-                <a href=format!("/?quarter={label}")>{quarter.label.clone()}</a>
+                <a href=DashboardQuery::for_quarter(&quarter.label).href()>{quarter.label.clone()}</a>
             </th>
             <td>{quarter_dates(quarter.start_at, quarter.end_at)}</td>
             <td>{row.objectives}</td>
@@ -322,7 +323,7 @@ fn RollOverForm(plan: RollOverPlan) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(report)) = roll.value().get() {
             navigate(
-                &format!("/?quarter={}", escape_label(&report.to_label)),
+                &DashboardQuery::for_quarter(&report.to_label).href(),
                 Default::default(),
             );
         }

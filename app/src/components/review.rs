@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use super::form::{FormError, error_for};
 use super::widgets::{ConfidenceBadge, ErrorPanel};
 use crate::api::planning::{SaveReviewNotes, get_review};
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
 use crate::planning::{self, Outcome};
 use crate::rules;
@@ -98,7 +99,7 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
                     )}
                 </p>
                 <p class="no-print review-links">
-                    <a href=format!("/?quarter={escaped}")>"Dashboard"</a>
+                    <a href=DashboardQuery::for_quarter(&label).href()>"Dashboard"</a>
                     <a href=format!("/quarters/{escaped}/export/okrs") data-testid="export-okrs" download>
                         "Export OKRs (CSV)"
                     </a>
