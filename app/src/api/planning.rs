@@ -8,6 +8,7 @@ use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[cfg(feature = "ssr")]
 use crate::dashboard_query::DashboardQuery;
 use crate::error::AppError;
 use crate::model::{

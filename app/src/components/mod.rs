@@ -1,3 +1,5 @@
+//! The pages, one module each, and the pieces they share (`widgets`, `form`).
+
 pub mod admin;
 pub mod app;
 pub mod check_in_form;

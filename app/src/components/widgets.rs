@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::rules;
 
+/// A page that could not be shown: what went wrong, in words, and the way
+/// back.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     let heading = match &error {
