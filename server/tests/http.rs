@@ -436,6 +436,34 @@ migration::backend_test!(
     }
 );
 
+migration::backend_test!(
+    the_reviews_forecast_gap_of_a_percentage_is_in_points,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
+
+        let response = server.get_as("/quarters/2025-Q1/review", &session).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.expect("the page");
+        // The seeded percentage key results (renewal rate, commission,
+        // conversion) end away from their forecasts: by points, not percent.
+        assert!(
+            html.contains(" pp below)") || html.contains(" pp above)"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("% below)") && !html.contains("% above)"),
+            "{html}"
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
 migration::backend_test!(an_unknown_quarter_is_a_404_page, |backend| async move {
     let Some(test_db) = TestDb::seeded(backend).await else {
         return;
