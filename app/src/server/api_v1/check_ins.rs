@@ -67,14 +67,27 @@ fn check_in_out(key_result_id: Uuid, entry: model::CheckInEntry) -> CheckIn {
     security(("token" = [])),
     params(
         ("id" = Uuid, Path, description = "The key result's id"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the page before; the newest page without"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the page before; the newest page without", pattern = r"^(-?[0-9]{1,16}_[0-9a-fA-F]{32})?$"),
         ("limit" = Option<u64>, Query, description = "Check-ins per page, 1 to 100 (default 20)", minimum = 1, maximum = 100),
     ),
     responses(
-        (status = 200, description = "A page of check-ins", body = CheckInPage),
+        (status = 200, description = "A page of check-ins", body = CheckInPage,
+            links(
+                ("nextPage" = (
+                    operation_id = "list_check_ins",
+                    parameters(("id" = "$request.path.id"), ("cursor" = "$response.body#/next_cursor")),
+                    description = "The next, older page, while `next_cursor` is not null",
+                )),
+                ("recordCheckIn" = (
+                    operation_id = "create_check_in",
+                    parameters(("id" = "$request.path.id")),
+                    description = "Record a check-in on this key result",
+                )),
+            )),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No key result has this id", body = ErrorBody),
-        (status = 422, description = "A bad cursor or limit", body = ErrorBody),
+        (status = 422, description = "A bad cursor or limit, or a query parameter other than these; `field` names it", body = ErrorBody,
+            example = json!({"error": {"code": "validation_failed", "message": "must be a whole number from 1 to 100", "field": "limit"}})),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
@@ -140,7 +153,9 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
     security(("token" = [])),
     params(
         ("id" = Uuid, Path, description = "The key result's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (a UUID, say): a retry with the same key stores nothing more"),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Any unique string of 1 to 255 visible ASCII characters (a UUID, say): a retry with the same key stores nothing more",
+            min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$"),
     ),
     request_body(content = NewCheckIn, content_type = "application/json"),
     responses(
@@ -148,6 +163,18 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
             headers(
                 ("Location" = String, description = "The key result's check-ins"),
                 ("Idempotent-Replayed" = String, description = "`true` when this answers an earlier request with the same Idempotency-Key"),
+            ),
+            links(
+                ("getKeyResult" = (
+                    operation_id = "get_key_result",
+                    parameters(("id" = "$response.body#/key_result_id")),
+                    description = "The key result, with this check-in counted",
+                )),
+                ("listCheckIns" = (
+                    operation_id = "list_check_ins",
+                    parameters(("id" = "$response.body#/key_result_id")),
+                    description = "The key result's check-ins, this one first",
+                )),
             )),
         (status = 400, description = "The body is not a JSON object, or a bad Idempotency-Key", body = ErrorBody),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
@@ -155,7 +182,8 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
         (status = 404, description = "No key result has this id", body = ErrorBody),
         (status = 409, description = "The Idempotency-Key was used for a different request", body = ErrorBody),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
-        (status = 422, description = "A field breaks a rule; `field` names it", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule (the schema's, or one that needs the data: a date outside the quarter or in the future); `field` names it", body = ErrorBody,
+            example = json!({"error": {"code": "validation_failed", "message": "is 501 characters; the limit is 500", "field": "note"}})),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
         (status = 503, description = "The database is unavailable or busy", body = ErrorBody),

@@ -170,7 +170,19 @@ pub(super) fn key_result_id(text: &str) -> ApiResult<Uuid> {
     security(("token" = [])),
     params(("id" = Uuid, Path, description = "The key result's id")),
     responses(
-        (status = 200, description = "The key result", body = KeyResultDetail),
+        (status = 200, description = "The key result", body = KeyResultDetail,
+            links(
+                ("listCheckIns" = (
+                    operation_id = "list_check_ins",
+                    parameters(("id" = "$response.body#/id")),
+                    description = "Its check-ins, newest first",
+                )),
+                ("recordCheckIn" = (
+                    operation_id = "create_check_in",
+                    parameters(("id" = "$response.body#/id")),
+                    description = "Record a check-in on it",
+                )),
+            )),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No key result has this id", body = ErrorBody),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,

@@ -25,9 +25,9 @@ use openapi::{ApiDoc, openapi_json};
 
 pub use check_ins::{CheckIn, CheckInPage};
 pub use error::{ApiError, ErrorBody, ErrorDetail, json_errors};
-pub use idempotency::MAX_IDEMPOTENCY_KEY_CHARS;
+pub use idempotency::{IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_CHARS};
 pub use key_results::{Confidence, Forecast, KeyResult, KeyResultDetail, Pace};
-pub use new_check_in::{ConfidenceInput, DecimalInput, NewCheckIn};
+pub use new_check_in::{ConfidenceInput, DecimalInput, NOTE_PATTERN, NewCheckIn, VALUE_PATTERN};
 pub use openapi::{openapi, reference};
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use quarters::{Objective, Quarter, QuarterDetail, QuarterList, Team};

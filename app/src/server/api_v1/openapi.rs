@@ -44,7 +44,49 @@ pub(super) struct ApiDoc;
 
 /// The API's OpenAPI 3.1 document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    super::routes().split_for_parts().1
+    let mut document = super::routes().split_for_parts().1;
+    name_link_operations(&mut document);
+    document
+}
+
+/// utoipa 5.5 writes a link's `operationId` as `operation_id` (its `Link`
+/// has no camelCase renaming), a key no OpenAPI tool reads, so a client would
+/// find links that lead nowhere. This moves each link's operation id to the
+/// key the specification names, through the link's flattened extensions.
+fn name_link_operations(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                for link in response.links.values_mut() {
+                    let RefOr::T(link) = link else {
+                        continue;
+                    };
+                    if link.operation_id.is_empty() {
+                        continue;
+                    }
+                    let id = std::mem::take(&mut link.operation_id);
+                    link.extensions
+                        .get_or_insert_with(Default::default)
+                        .insert("operationId".to_owned(), id.into());
+                }
+            }
+        }
+    }
 }
 
 /// This document.
@@ -146,5 +188,15 @@ mod tests {
         ] {
             assert!(paths[path][method].is_object(), "{method} {path}");
         }
+    }
+
+    #[test]
+    fn links_name_their_operation_by_the_specification_s_key() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let link = &document["paths"]["/api/v1/key-results/{id}"]["get"]["responses"]["200"]["links"]
+            ["listCheckIns"];
+        assert_eq!(link["operationId"], "list_check_ins", "{link}");
+        assert!(link.get("operation_id").is_none(), "{link}");
+        assert_eq!(link["parameters"]["id"], "$response.body#/id");
     }
 }

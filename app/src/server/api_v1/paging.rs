@@ -40,7 +40,9 @@ pub(super) fn page_query(
     let mut limit = DEFAULT_PAGE_SIZE;
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match name.as_ref() {
-            "cursor" if !value.is_empty() => cursor = Some(parse_cursor(&value)?),
+            // Trimmed, as `limit` is: a trailing newline is one more thing
+            // some regex engines let the documented pattern match.
+            "cursor" if !value.trim().is_empty() => cursor = Some(parse_cursor(value.trim())?),
             "cursor" => {}
             "limit" => {
                 limit = Some(value.trim())

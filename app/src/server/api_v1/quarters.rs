@@ -90,7 +90,14 @@ pub struct QuarterDetail {
     tag = "quarters",
     security(("token" = [])),
     responses(
-        (status = 200, description = "Every quarter, newest first", body = QuarterList),
+        (status = 200, description = "Every quarter, newest first", body = QuarterList,
+            links(
+                ("getQuarter" = (
+                    operation_id = "get_quarter",
+                    parameters(("label" = "$response.body#/quarters/0/label")),
+                    description = "The newest quarter with its OKRs (any `quarters/N/label` works alike)",
+                )),
+            )),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
@@ -116,7 +123,24 @@ pub(super) async fn list_quarters(
     security(("token" = [])),
     params(("label" = String, Path, description = "The quarter's label", example = "2025-Q1")),
     responses(
-        (status = 200, description = "The quarter and its OKRs", body = QuarterDetail),
+        (status = 200, description = "The quarter and its OKRs", body = QuarterDetail,
+            links(
+                ("getKeyResult" = (
+                    operation_id = "get_key_result",
+                    parameters(("id" = "$response.body#/teams/0/objectives/0/key_results/0/id")),
+                    description = "The first key result of the first objective of the first team (any `teams/T/objectives/O/key_results/K/id` works alike)",
+                )),
+                ("listCheckIns" = (
+                    operation_id = "list_check_ins",
+                    parameters(("id" = "$response.body#/teams/0/objectives/0/key_results/0/id")),
+                    description = "That key result's check-ins",
+                )),
+                ("recordCheckIn" = (
+                    operation_id = "create_check_in",
+                    parameters(("id" = "$response.body#/teams/0/objectives/0/key_results/0/id")),
+                    description = "Record a check-in on that key result",
+                )),
+            )),
         (status = 401, description = "No token, or one not valid", body = ErrorBody),
         (status = 404, description = "No quarter has this label", body = ErrorBody),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,
