@@ -1834,6 +1834,8 @@ migration::backend_test!(
         assert_eq!(parameter["in"], "header");
         assert_ne!(parameter["required"], true);
         let schema = &parameter["schema"];
+        // A header is text or absent, never null.
+        assert_eq!(schema["type"], "string", "{schema}");
         assert_eq!(schema["minLength"], 1, "{schema}");
         assert_eq!(schema["maxLength"], 255, "{schema}");
         assert!(schema["pattern"].is_string(), "{schema}");

@@ -155,7 +155,7 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
         ("id" = Uuid, Path, description = "The key result's id"),
         ("Idempotency-Key" = Option<String>, Header,
             description = "Any unique string of 1 to 255 visible ASCII characters (a UUID, say): a retry with the same key stores nothing more",
-            min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$"),
+            nullable = false, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$"),
     ),
     request_body(content = NewCheckIn, content_type = "application/json"),
     responses(

@@ -76,6 +76,8 @@ mod tests {
             .find(|parameter| parameter["name"] == "Idempotency-Key")
             .unwrap();
         assert_eq!(key["in"], "header");
+        // A header is text or absent, never null.
+        assert_eq!(key["schema"]["type"], "string");
         assert_eq!(key["schema"]["pattern"], IDEMPOTENCY_KEY_PATTERN);
         assert_eq!(key["schema"]["minLength"], 1);
         assert_eq!(key["schema"]["maxLength"], MAX_IDEMPOTENCY_KEY_CHARS);
