@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod components;
+pub mod dashboard_query;
 pub mod error;
 pub mod model;
 

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use domain::rules;
+use domain::rules::{self, Outcome};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuarterView {
@@ -15,6 +15,13 @@ pub struct QuarterView {
     pub start_at: NaiveDate,
     pub end_at: NaiveDate,
     pub archived: bool,
+}
+
+impl QuarterView {
+    /// Past its last day on `today`, or archived.
+    pub fn is_over(&self, today: NaiveDate) -> bool {
+        rules::quarter_over(self.end_at, self.archived, today)
+    }
 }
 
 /// One quarter's OKRs, grouped by team, then objective, then key result.
@@ -163,6 +170,36 @@ impl KeyResultView {
         rules::is_stale(self.last_check_in_date(), as_of)
     }
 
+    /// Reached, missed, or not reached yet while `quarter` runs.
+    pub fn outcome(&self, quarter: &QuarterView, today: NaiveDate) -> Outcome {
+        Outcome::of(
+            self.direction,
+            self.current_value,
+            self.target_value,
+            quarter.is_over(today),
+        )
+    }
+
+    /// The flags its dashboard row carries: while the quarter runs, "At
+    /// risk" and "Stale" where they apply; once it is over, pace and
+    /// staleness no longer matter, only whether it was reached or missed.
+    pub fn flags(
+        &self,
+        quarter: &QuarterView,
+        as_of: NaiveDate,
+        today: NaiveDate,
+    ) -> impl Iterator<Item = Flag> {
+        let flags = if quarter.is_over(today) {
+            [Some(Flag::Outcome(self.outcome(quarter, today))), None]
+        } else {
+            [
+                self.at_risk(quarter, as_of).then_some(Flag::AtRisk),
+                self.stale(as_of).then_some(Flag::Stale),
+            ]
+        };
+        flags.into_iter().flatten()
+    }
+
     /// Where its check-ins point by the quarter's end.
     pub fn forecast(&self, quarter: &QuarterView) -> Result<rules::Forecast, rules::NoForecast> {
         let points: Vec<_> = self
@@ -177,6 +214,32 @@ impl KeyResultView {
             self.start_value,
             self.target_value,
         )
+    }
+}
+
+/// A flag on a key result's dashboard row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    AtRisk,
+    Stale,
+    Outcome(Outcome),
+}
+
+impl Flag {
+    pub fn words(self) -> &'static str {
+        match self {
+            Flag::AtRisk => "At risk",
+            Flag::Stale => "Stale",
+            Flag::Outcome(outcome) => outcome.words(),
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Flag::AtRisk => "flag flag-risk",
+            Flag::Stale => "flag flag-stale",
+            Flag::Outcome(outcome) => outcome.class(),
+        }
     }
 }
 
@@ -667,5 +730,86 @@ mod wording_tests {
         assert_eq!(problems_in_words(1), "1 problem");
         assert_eq!(problems_in_words(0), "0 problems");
         assert_eq!(problems_in_words(25), "25 problems");
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    fn day(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, month, day).expect("a date")
+    }
+
+    fn quarter() -> QuarterView {
+        QuarterView {
+            id: Uuid::nil(),
+            label: "2025-Q1".into(),
+            start_at: day(1, 1),
+            end_at: day(3, 31),
+            archived: false,
+        }
+    }
+
+    /// 0 → 100, with one Red check-in of `value` on Jan 6.
+    fn key_result(value: i64) -> KeyResultView {
+        KeyResultView {
+            id: Uuid::nil(),
+            title: "Signed accounts".into(),
+            owner: "Lisa Wang".into(),
+            owner_id: Uuid::nil(),
+            unit: domain::Unit::Count,
+            direction: Direction::Up,
+            start_value: Decimal::ZERO,
+            target_value: Decimal::from(100),
+            current_value: Decimal::from(value),
+            check_ins: vec![CheckInPoint {
+                value: Decimal::from(value),
+                confidence: ConfidenceLevel::Red,
+                created_at: day(1, 6).and_hms_opt(9, 0, 0).expect("a time"),
+            }],
+        }
+    }
+
+    fn flags(key_result: &KeyResultView, quarter: &QuarterView, today: NaiveDate) -> Vec<Flag> {
+        key_result
+            .flags(quarter, as_of(quarter, today), today)
+            .collect()
+    }
+
+    #[test]
+    fn a_running_quarter_flags_risk_and_staleness() {
+        assert_eq!(
+            flags(&key_result(10), &quarter(), day(3, 1)),
+            vec![Flag::AtRisk, Flag::Stale]
+        );
+        // Its last day still runs.
+        assert_eq!(
+            flags(&key_result(10), &quarter(), day(3, 31)),
+            vec![Flag::AtRisk, Flag::Stale]
+        );
+    }
+
+    #[test]
+    fn an_ended_quarter_says_reached_or_missed_and_nothing_else() {
+        let after = day(4, 1);
+        assert_eq!(
+            flags(&key_result(10), &quarter(), after),
+            vec![Flag::Outcome(Outcome::Missed)]
+        );
+        assert_eq!(
+            flags(&key_result(100), &quarter(), after),
+            vec![Flag::Outcome(Outcome::Reached)]
+        );
+        let archived = QuarterView {
+            archived: true,
+            ..quarter()
+        };
+        assert_eq!(
+            flags(&key_result(10), &archived, day(3, 1)),
+            vec![Flag::Outcome(Outcome::Missed)]
+        );
+        assert_eq!(Flag::Outcome(Outcome::Missed).words(), "Missed");
+        assert_eq!(Flag::AtRisk.class(), "flag flag-risk");
     }
 }

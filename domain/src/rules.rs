@@ -215,14 +215,61 @@ pub fn format_percent(progress: f64) -> String {
     format!("{:.0}%", progress * 100.0)
 }
 
-/// A value as people read it in its unit: `$12.4M`, `3.1%`, `13.5 pp`, `5,000`.
+/// A value as people read it in its unit: `$12.4M`, `3.1%`, `13.5 pp`,
+/// `5,000`. Counts are whole things: 23.7 accounts read `24`.
 pub fn format_value(unit: Unit, value: Decimal) -> String {
+    let value = shown(unit, value);
     match unit {
         Unit::Percent => format!("{}%", plain(value)),
         Unit::PercentagePoints => format!("{} pp", plain(value)),
         Unit::Count => grouped(value),
         Unit::Dollars => dollars(value),
     }
+}
+
+/// The value [`format_value`] shows: counts rounded to whole numbers (half
+/// away from zero), anything else as it is.
+pub fn shown(unit: Unit, value: Decimal) -> Decimal {
+    match unit {
+        Unit::Count => {
+            let mut whole = value.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+            // -0.4 rounds to a negative zero, which would print as "-0".
+            if whole.is_zero() {
+                whole.set_sign_positive(true);
+            }
+            whole
+        }
+        _ => value,
+    }
+}
+
+/// A difference between two values of `unit`: the gap between two
+/// percentages is in percentage points (16.42% − 0.5% is `15.92 pp`, not
+/// `15.92%`).
+pub fn format_difference(unit: Unit, difference: Decimal) -> String {
+    match unit {
+        Unit::Percent => format_value(Unit::PercentagePoints, difference),
+        unit => format_value(unit, difference),
+    }
+}
+
+/// The forecast for the quarter's end, against the final value as shown:
+/// `88.92% (final 16.42 pp below)`, `24 (as forecast)`.
+pub fn forecast_against_final(unit: Unit, forecast: Decimal, final_value: Decimal) -> String {
+    // Compared as shown, so a count forecast of 23.7 that ends at 24 reads
+    // "as forecast", not "final 0 above".
+    let gap = shown(unit, final_value) - shown(unit, forecast);
+    let versus = if gap.is_zero() {
+        "as forecast".to_owned()
+    } else {
+        let side = if gap.is_sign_positive() {
+            "above"
+        } else {
+            "below"
+        };
+        format!("final {} {side}", format_difference(unit, gap.abs()))
+    };
+    format!("{} ({versus})", format_value(unit, forecast))
 }
 
 /// Decimal digits without trailing zeros: 3.10 → `3.1`, 5000.00 → `5000`.
@@ -331,6 +378,50 @@ pub fn reached(direction: Direction, current: Decimal, target: Decimal) -> bool 
     }
 }
 
+/// Whether a quarter is over: past its last day, or archived (closed
+/// early). From then on its key results have an outcome rather than a pace.
+pub fn quarter_over(end_at: NaiveDate, archived: bool, today: NaiveDate) -> bool {
+    archived || today > end_at
+}
+
+/// What became of a key result: reached, or, once its quarter is over,
+/// missed. The quarterly review and an ended quarter's dashboard say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Reached,
+    Missed,
+    NotReachedYet,
+}
+
+impl Outcome {
+    pub fn of(direction: Direction, current: Decimal, target: Decimal, over: bool) -> Outcome {
+        if reached(direction, current, target) {
+            Outcome::Reached
+        } else if over {
+            Outcome::Missed
+        } else {
+            Outcome::NotReachedYet
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Reached => "Reached",
+            Outcome::Missed => "Missed",
+            Outcome::NotReachedYet => "Not reached yet",
+        }
+    }
+
+    /// Its flag's class: a missed key result reads as a risk that came true.
+    pub fn class(self) -> &'static str {
+        match self {
+            Outcome::Reached => "flag flag-reached",
+            Outcome::Missed => "flag flag-risk",
+            Outcome::NotReachedYet => "flag flag-stale",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,9 +483,68 @@ mod tests {
         assert_eq!(format_value(Unit::Percent, d("3.10")), "3.1%");
         assert_eq!(format_value(Unit::PercentagePoints, d("13.5")), "13.5 pp");
         assert_eq!(format_value(Unit::Count, d("5000.00")), "5,000");
-        assert_eq!(format_value(Unit::Count, d("1234567.5")), "1,234,567.5");
         assert_eq!(format_value(Unit::Count, d("-1234")), "-1,234");
         assert_eq!(format_value(Unit::Count, d("999")), "999");
+    }
+
+    #[test]
+    fn counts_read_as_whole_numbers() {
+        assert_eq!(format_value(Unit::Count, d("23.7")), "24");
+        assert_eq!(format_value(Unit::Count, d("23.70")), "24");
+        assert_eq!(format_value(Unit::Count, d("1234567.5")), "1,234,568");
+        assert_eq!(format_value(Unit::Count, d("2.5")), "3");
+        assert_eq!(format_value(Unit::Count, d("-2.5")), "-3");
+        assert_eq!(format_value(Unit::Count, d("-0.4")), "0");
+        // Other units keep their decimals.
+        assert_eq!(format_value(Unit::Percent, d("23.7")), "23.7%");
+        assert_eq!(format_value(Unit::Dollars, d("23.7")), "$23.7");
+    }
+
+    #[test]
+    fn a_difference_of_percentages_is_in_percentage_points() {
+        assert_eq!(format_difference(Unit::Percent, d("16.42")), "16.42 pp");
+        assert_eq!(
+            format_difference(Unit::PercentagePoints, d("1.5")),
+            "1.5 pp"
+        );
+        assert_eq!(format_difference(Unit::Count, d("3.2")), "3");
+        assert_eq!(format_difference(Unit::Dollars, d("45000")), "$45K");
+    }
+
+    #[test]
+    fn the_forecast_against_the_final_value() {
+        assert_eq!(
+            forecast_against_final(Unit::Percent, d("88.92"), d("72.5")),
+            "88.92% (final 16.42 pp below)"
+        );
+        assert_eq!(
+            forecast_against_final(Unit::Percent, d("3.1"), d("3.5")),
+            "3.1% (final 0.4 pp above)"
+        );
+        assert_eq!(
+            forecast_against_final(Unit::Count, d("23.7"), d("20")),
+            "24 (final 4 below)"
+        );
+        // Counts compare as shown: 23.7 is 24.
+        assert_eq!(
+            forecast_against_final(Unit::Count, d("23.7"), d("24")),
+            "24 (as forecast)"
+        );
+        assert_eq!(
+            forecast_against_final(Unit::Dollars, d("9000000"), d("9500000")),
+            "$9M (final $500K above)"
+        );
+    }
+
+    #[test]
+    fn a_count_forecast_reads_in_whole_numbers() {
+        let check_ins = [(at(1, 1), d("10")), (at(1, 15), d("12.1"))];
+        let outcome = forecast(&check_ins, day(1, 1), day(3, 31), d("10"), d("40"));
+        let sentence = forecast_sentence(outcome, Unit::Count, d("40"), day(3, 31));
+        assert!(
+            sentence.starts_with("Off pace: heading for 23 of 40"),
+            "{sentence}"
+        );
     }
 
     fn day(month: u32, day: u32) -> NaiveDate {
@@ -585,11 +735,12 @@ mod tests {
             }
 
             #[test]
-            fn formatted_counts_read_back_as_the_same_number(cents in -100_000_000_000i64..100_000_000_000) {
+            fn formatted_counts_read_back_as_the_nearest_whole_number(cents in -100_000_000_000i64..100_000_000_000) {
                 let value = Decimal::new(cents, 2);
-                let shown = format_value(Unit::Count, value);
-                let read: Decimal = shown.replace(',', "").parse().unwrap();
-                prop_assert_eq!(read, value);
+                let text = format_value(Unit::Count, value);
+                let read: Decimal = text.replace(',', "").parse().unwrap();
+                prop_assert!(read.fract().is_zero());
+                prop_assert!((read - value).abs() <= Decimal::new(5, 1));
             }
         }
     }
@@ -635,5 +786,42 @@ mod tests {
         assert_eq!(confidence_from_pace(0.21, 0.21), ConfidenceLevel::Green);
         assert_eq!(confidence_from_pace(0.10, 0.21), ConfidenceLevel::Amber);
         assert_eq!(confidence_from_pace(0.03, 0.21), ConfidenceLevel::Red);
+    }
+
+    #[test]
+    fn a_quarter_is_over_after_its_last_day_or_once_archived() {
+        let end = day_of(2025, 3, 31);
+        assert!(!quarter_over(end, false, day_of(2025, 3, 30)));
+        assert!(!quarter_over(end, false, end));
+        assert!(quarter_over(end, false, day_of(2025, 4, 1)));
+        assert!(quarter_over(end, true, day_of(2025, 2, 1)));
+    }
+
+    #[test]
+    fn an_outcome_is_missed_only_once_the_quarter_is_over() {
+        let d = |text: &str| text.parse::<Decimal>().unwrap();
+        use Outcome::*;
+        assert_eq!(Outcome::of(Direction::Up, d("25"), d("25"), false), Reached);
+        assert_eq!(Outcome::of(Direction::Up, d("26"), d("25"), true), Reached);
+        assert_eq!(
+            Outcome::of(Direction::Up, d("24"), d("25"), false),
+            NotReachedYet
+        );
+        assert_eq!(Outcome::of(Direction::Up, d("24"), d("25"), true), Missed);
+        // Down: at or below the target is reached.
+        assert_eq!(
+            Outcome::of(Direction::Down, d("12"), d("12"), true),
+            Reached
+        );
+        assert_eq!(
+            Outcome::of(Direction::Down, d("12.5"), d("12"), true),
+            Missed
+        );
+        assert_eq!(Missed.words(), "Missed");
+        assert_eq!(Reached.class(), "flag flag-reached");
+    }
+
+    fn day_of(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 }

@@ -1352,6 +1352,23 @@ migration::backend_test!(
         .collect();
         assert_eq!(operations, expected);
 
+        // Operations by their operationId, which links name.
+        let by_id: BTreeMap<String, (Method, String, Value)> = operations
+            .iter()
+            .map(|(method, path)| {
+                let operation = paths[path][method].clone();
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path}: no operationId"))
+                    .to_owned();
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                (id, (method, path.clone(), operation))
+            })
+            .collect();
+        assert_eq!(by_id.len(), operations.len(), "operationIds are unique");
+        // (the operation, the operationId a link of its answer leads to)
+        let mut followed: BTreeSet<(String, String)> = BTreeSet::new();
+
         // Each operation: called as documented, without a token, and for
         // something that is not there; every answer is documented.
         for (method, path) in &operations {
@@ -1381,6 +1398,89 @@ migration::backend_test!(
             let reply =
                 assert_documented(&document, operation, request(Some(&token), &real), &what).await;
             assert!(reply.status.is_success(), "{what}: {}", reply.body);
+            // Every link of the answer leads somewhere real: its operationId
+            // is an operation, its parameters are that operation's, and
+            // each expression finds a value in this answer; followed, the
+            // link gets a documented answer.
+            let request_path = BTreeMap::from([
+                ("id".to_owned(), co_brand.to_string()),
+                ("label".to_owned(), "2025-Q1".to_owned()),
+            ]);
+            let links = operation["responses"][reply.status.as_str()]["links"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            for (name, link) in &links {
+                let target_id = link["operationId"].as_str().expect("an operationId");
+                let (target_method, target_path, target) = by_id
+                    .get(target_id)
+                    .unwrap_or_else(|| panic!("{what}: link {name} leads to no {target_id}"));
+                let mut target_path = target_path.clone();
+                let mut query = Vec::new();
+                let arguments = link["parameters"].as_object().expect("link parameters");
+                assert!(!arguments.is_empty(), "{what}: link {name} passes nothing");
+                for (parameter, expression) in arguments {
+                    let declared = target["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|declared| declared["name"] == *parameter)
+                        .unwrap_or_else(|| {
+                            panic!("{what}: link {name}: {target_id} has no parameter {parameter}")
+                        });
+                    let expression = expression.as_str().expect("a runtime expression");
+                    let value = if let Some(pointer) = expression.strip_prefix("$response.body#") {
+                        reply.body.pointer(pointer).cloned().unwrap_or_else(|| {
+                            panic!("{what}: link {name}: {expression} is not in {}", reply.body)
+                        })
+                    } else if let Some(source) = expression.strip_prefix("$request.path.") {
+                        json!(
+                            request_path
+                                .get(source)
+                                .filter(|_| path.contains(&format!("{{{source}}}")))
+                                .unwrap_or_else(|| {
+                                    panic!("{what}: link {name}: {path} has no {source}")
+                                })
+                        )
+                    } else {
+                        panic!("{what}: link {name}: {expression} is not a runtime expression")
+                    };
+                    let Some(text) = value.as_str() else {
+                        // Only the next page's cursor may be missing (on the last page).
+                        assert!(
+                            value.is_null() && parameter == "cursor",
+                            "{what}: link {name}: {value}"
+                        );
+                        continue;
+                    };
+                    match declared["in"].as_str() {
+                        Some("path") => {
+                            target_path = target_path.replace(&format!("{{{parameter}}}"), text);
+                        }
+                        Some("query") => query.push((parameter.clone(), text.to_owned())),
+                        other => panic!("{what}: link {name}: a parameter in {other:?}"),
+                    }
+                }
+                assert!(
+                    !target_path.contains('{'),
+                    "{what}: link {name}: {target_path}"
+                );
+                let mut follow =
+                    api(&server, target_method.clone(), &target_path, Some(&token)).query(&query);
+                if *target_method == Method::POST {
+                    follow = follow
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.to_string());
+                }
+                let answer =
+                    assert_documented(&document, target, follow, &format!("{what} → {name}")).await;
+                assert!(
+                    answer.status.is_success() || answer.status == StatusCode::FORBIDDEN,
+                    "{what} → {name}: {}",
+                    answer.body
+                );
+                followed.insert((what.clone(), target_id.to_owned()));
+            }
             let reply = assert_documented(&document, operation, request(None, &real), &what).await;
             assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized", None);
             if path.contains('{') {
@@ -1390,6 +1490,112 @@ migration::backend_test!(
                 assert_error(&reply, StatusCode::NOT_FOUND, "not_found", None);
             }
         }
+
+        // A client finds quarters, then key results, then their check-ins.
+        for (source, target) in [
+            ("get /api/v1/quarters", "get_quarter"),
+            ("get /api/v1/quarters/{label}", "get_key_result"),
+            ("get /api/v1/quarters/{label}", "create_check_in"),
+            ("get /api/v1/key-results/{id}", "list_check_ins"),
+            ("get /api/v1/key-results/{id}", "create_check_in"),
+            ("post /api/v1/key-results/{id}/check-ins", "get_key_result"),
+        ] {
+            assert!(
+                followed.contains(&(source.to_owned(), target.to_owned())),
+                "no link from {source} to {target}: {followed:?}"
+            );
+        }
+
+        // Every 422 is documented with the error shape, whose detail has a
+        // code, a message and the field; and what the API answers fits it.
+        let with_422: BTreeSet<(String, String)> = operations
+            .iter()
+            .filter(|(method, path)| paths[path][method]["responses"]["422"].is_object())
+            .cloned()
+            .collect();
+        assert_eq!(
+            with_422,
+            BTreeSet::from([
+                (
+                    "get".to_owned(),
+                    "/api/v1/key-results/{id}/check-ins".to_owned()
+                ),
+                (
+                    "post".to_owned(),
+                    "/api/v1/key-results/{id}/check-ins".to_owned()
+                ),
+            ])
+        );
+        for (method, path) in &with_422 {
+            let schema =
+                &paths[path][method]["responses"]["422"]["content"]["application/json"]["schema"];
+            assert_eq!(
+                schema["$ref"], "#/components/schemas/ErrorBody",
+                "{method} {path}"
+            );
+        }
+        let error_body = &document["components"]["schemas"]["ErrorBody"];
+        assert_eq!(error_body["required"], json!(["error"]), "{error_body}");
+        let detail = document
+            .pointer(
+                error_body["properties"]["error"]["$ref"]
+                    .as_str()
+                    .and_then(|target| target.strip_prefix('#'))
+                    .expect("the error's detail is a reference"),
+            )
+            .expect("the error's detail");
+        let properties: BTreeSet<&str> = detail["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            properties,
+            BTreeSet::from(["code", "message", "field"]),
+            "{detail}"
+        );
+        assert_eq!(detail["required"], json!(["code", "message"]), "{detail}");
+        let check_ins = format!("/api/v1/key-results/{co_brand}/check-ins");
+        let list = &paths["/api/v1/key-results/{id}/check-ins"]["get"];
+        let reply = assert_documented(
+            &document,
+            list,
+            api(
+                &server,
+                Method::GET,
+                &format!("{check_ins}?limit=0"),
+                Some(&token),
+            ),
+            "a bad limit",
+        )
+        .await;
+        assert_error(
+            &reply,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("limit"),
+        );
+        let post = &paths["/api/v1/key-results/{id}/check-ins"]["post"];
+        let reply = assert_documented(
+            &document,
+            post,
+            check_in_request(
+                &server,
+                &token,
+                co_brand,
+                json!({"value": "6100", "confidence": 822}),
+                None,
+            ),
+            "a confidence of 822",
+        )
+        .await;
+        assert_error(
+            &reply,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("confidence"),
+        );
 
         // An undocumented route is not there.
         for path in ["/api/v1/people", "/api/v1/teams", "/api/v1/tokens"] {
@@ -1401,6 +1607,346 @@ migration::backend_test!(
                 None,
             )
             .await;
+        }
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+/// The request schema of `POST /api/v1/key-results/{id}/check-ins`.
+fn check_in_schema(document: &Value) -> &Value {
+    &document["paths"]["/api/v1/key-results/{id}/check-ins"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]
+}
+
+async fn openapi_document(server: &TestServer) -> Value {
+    let response = no_redirects()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("the document");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("JSON")
+}
+
+migration::backend_test!(
+    a_check_in_the_schema_calls_valid_is_recorded_and_one_it_refuses_is_a_422,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::start(db.clone()).await;
+        let token = token_of(db, MIKE).await;
+        let co_brand = key_result_titled(db, CO_BRAND).await.id;
+        let document = openapi_document(&server).await;
+        let schema = validator(&document, check_in_schema(&document));
+
+        let note_500 = "n".repeat(500);
+        let note_501 = "n".repeat(501);
+        // (body, whether the schema and the server take it, the field refused)
+        let cases: Vec<(Value, Option<&str>)> = vec![
+            // Confidence by level: 0 to 2, nothing else.
+            (json!({"value": "6100", "confidence": 0}), None),
+            (json!({"value": "6100", "confidence": 2}), None),
+            (json!({"value": "6100", "confidence": 2.0}), None),
+            (
+                json!({"value": "6100", "confidence": 822}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": 3}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": -1}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": 1.5}),
+                Some("confidence"),
+            ),
+            // Confidence by name: exactly red, amber or green.
+            (json!({"value": "6100", "confidence": "red"}), None),
+            (json!({"value": "6100", "confidence": "amber"}), None),
+            (
+                json!({"value": "6100", "confidence": "Green"}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": " green"}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "2"}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "blue"}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": ""}),
+                Some("confidence"),
+            ),
+            (
+                json!({"value": "6100", "confidence": null}),
+                Some("confidence"),
+            ),
+            (json!({"value": "6100"}), Some("confidence")),
+            // Values: decimal strings and numbers with at most 13 digits
+            // before the point and 2 after.
+            (json!({"value": "-0.5", "confidence": "green"}), None),
+            (
+                json!({"value": "9999999999999.99", "confidence": "green"}),
+                None,
+            ),
+            (json!({"value": 6150.5, "confidence": "green"}), None),
+            (json!({"value": 6150, "confidence": "green"}), None),
+            (
+                json!({"value": "6100.123", "confidence": "green"}),
+                Some("value"),
+            ),
+            (
+                json!({"value": "12345678901234", "confidence": "green"}),
+                Some("value"),
+            ),
+            (
+                json!({"value": "1e5", "confidence": "green"}),
+                Some("value"),
+            ),
+            (
+                json!({"value": "abc", "confidence": "green"}),
+                Some("value"),
+            ),
+            (json!({"value": "", "confidence": "green"}), Some("value")),
+            (
+                json!({"value": 6100.125, "confidence": "green"}),
+                Some("value"),
+            ),
+            (json!({"value": 1e13, "confidence": "green"}), Some("value")),
+            (json!({"value": true, "confidence": "green"}), Some("value")),
+            (json!({"value": null, "confidence": "green"}), Some("value")),
+            // Notes: up to 500 characters, newlines and tabs but no other
+            // control characters.
+            (
+                json!({"value": "6100", "confidence": "green", "note": note_500}),
+                None,
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": "a\nb\tc"}),
+                None,
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": null}),
+                None,
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": note_501}),
+                Some("note"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": "a\u{1}b"}),
+                Some("note"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": "a\u{85}b"}),
+                Some("note"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "note": 5}),
+                Some("note"),
+            ),
+            // Dates: ISO 8601 days.
+            (
+                json!({"value": "6100", "confidence": "green", "date": "2025-03-01"}),
+                None,
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "date": "14/03/2025"}),
+                Some("date"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "date": "2025-02-30"}),
+                Some("date"),
+            ),
+            (
+                json!({"value": "6100", "confidence": "green", "date": 20250301}),
+                Some("date"),
+            ),
+            // Nothing else.
+            (
+                json!({"value": "6100", "confidence": "green", "author_id": "x"}),
+                Some("author_id"),
+            ),
+        ];
+        for (body, refused) in cases {
+            assert_eq!(
+                schema.is_valid(&body),
+                refused.is_none(),
+                "the schema on {body}"
+            );
+            match refused {
+                None => {
+                    let reply = post_check_in(&server, &token, co_brand, &body, None).await;
+                    assert_eq!(reply.status, StatusCode::CREATED, "{body}: {}", reply.body);
+                }
+                Some(field) => {
+                    assert_refused(
+                        db,
+                        check_in_request(&server, &token, co_brand, &body, None),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "validation_failed",
+                        Some(field),
+                    )
+                    .await;
+                }
+            }
+        }
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    the_idempotency_key_is_documented_as_the_server_checks_it,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::start(db.clone()).await;
+        let token = token_of(db, MIKE).await;
+        let co_brand = key_result_titled(db, CO_BRAND).await.id;
+        let document = openapi_document(&server).await;
+
+        let operation = &document["paths"]["/api/v1/key-results/{id}/check-ins"]["post"];
+        let parameter = operation["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "Idempotency-Key")
+            .expect("the Idempotency-Key parameter");
+        assert_eq!(parameter["in"], "header");
+        assert_ne!(parameter["required"], true);
+        let schema = &parameter["schema"];
+        // A header is text or absent, never null.
+        assert_eq!(schema["type"], "string", "{schema}");
+        assert_eq!(schema["minLength"], 1, "{schema}");
+        assert_eq!(schema["maxLength"], 255, "{schema}");
+        assert!(schema["pattern"].is_string(), "{schema}");
+        let schema = validator(&document, schema);
+
+        // (the key's bytes, whether the schema and the server take it)
+        let longest = "~".repeat(255);
+        let too_long = "k".repeat(256);
+        let keys: [(&[u8], bool); 9] = [
+            (b"5f1c9a2e-0b7d-4c1e-9d3a-2b6f8e4c1a70", true),
+            (b"!", true),
+            (longest.as_bytes(), true),
+            (b"a-Z_0.9~!#$%&'*+/=?^`{|}", true),
+            (too_long.as_bytes(), false),
+            (b"two words", false),
+            (b"tab\there", false),
+            ("cl\u{e9}".as_bytes(), false),
+            (b"", false),
+        ];
+        for (key, accepted) in keys {
+            let text = String::from_utf8_lossy(key).into_owned();
+            assert_eq!(
+                schema.is_valid(&json!(text)),
+                accepted,
+                "the schema on {text:?}"
+            );
+            let request = check_in_request(&server, &token, co_brand, good_body("6100"), None)
+                .header(
+                    "Idempotency-Key",
+                    reqwest::header::HeaderValue::from_bytes(key).expect("a header value"),
+                );
+            if accepted {
+                let reply = send(request).await;
+                assert_eq!(
+                    reply.status,
+                    StatusCode::CREATED,
+                    "{text:?}: {}",
+                    reply.body
+                );
+            } else {
+                assert_refused(
+                    db,
+                    request,
+                    StatusCode::BAD_REQUEST,
+                    "malformed_request",
+                    Some("Idempotency-Key"),
+                )
+                .await;
+            }
+        }
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    the_page_query_is_documented_as_the_server_reads_it,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::start(db.clone()).await;
+        let token = token_of(db, MIKE).await;
+        let co_brand = key_result_titled(db, CO_BRAND).await.id;
+        let document = openapi_document(&server).await;
+        let path = format!("/api/v1/key-results/{co_brand}/check-ins");
+        let first = get(&server, &token, &format!("{path}?limit=1")).await;
+        let cursor = first.body["next_cursor"]
+            .as_str()
+            .expect("a next page after one check-in")
+            .to_owned();
+
+        let parameters =
+            document["paths"]["/api/v1/key-results/{id}/check-ins"]["get"]["parameters"]
+                .as_array()
+                .expect("parameters");
+        let schema_of = |name: &str| {
+            let parameter = parameters
+                .iter()
+                .find(|parameter| parameter["name"] == name)
+                .unwrap_or_else(|| panic!("no {name} parameter"));
+            validator(&document, &parameter["schema"])
+        };
+        let (limit, cursor_schema) = (schema_of("limit"), schema_of("cursor"));
+        let cursor_query = format!("cursor={cursor}");
+        // (the parameter, its value as the schema sees it, as sent, taken?)
+        let cases = [
+            (&limit, json!(1), "limit=1", true),
+            (&limit, json!(100), "limit=100", true),
+            (&limit, json!(0), "limit=0", false),
+            (&limit, json!(101), "limit=101", false),
+            (&limit, json!("ten"), "limit=ten", false),
+            (&cursor_schema, json!(cursor), cursor_query.as_str(), true),
+            (&cursor_schema, json!(""), "cursor=", true),
+            (&cursor_schema, json!("zzz"), "cursor=zzz", false),
+            (&cursor_schema, json!("12_nope"), "cursor=12_nope", false),
+        ];
+        for (schema, value, query, taken) in cases {
+            assert_eq!(schema.is_valid(&value), taken, "the schema on {query}");
+            let reply = get(&server, &token, &format!("{path}?{query}")).await;
+            if taken {
+                assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.body);
+            } else {
+                let field = query.split('=').next();
+                assert_error(
+                    &reply,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    field,
+                );
+            }
         }
 
         drop(server);

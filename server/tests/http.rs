@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use app::model::Dashboard;
 use app::server::db::{DbConfig, connect};
-use common::{MIKE, TestServer};
+use common::{CONVERSION, MIKE, TestServer, key_result_titled};
 use migration::testing::{Backend, TestDb, postgres_admin_url};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -371,6 +371,92 @@ migration::backend_test!(
         assert!(
             !html.contains("Loading OKRs"),
             "the page was sent before its data"
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    an_ended_quarters_dashboard_says_reached_or_missed_not_at_risk_or_stale,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
+        let page = || async {
+            let response = server.get_as("/?quarter=2025-Q1", &session).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.text().await.expect("the page")
+        };
+        let reached = r#"<span class="flag flag-reached">Reached</span>"#;
+        let missed = r#"<span class="flag flag-risk">Missed</span>"#;
+
+        // 2025-Q1 ended on Mar 31: every row has its outcome, and pace and
+        // staleness are no longer flagged.
+        let html = page().await;
+        let outcomes = (html.matches(reached).count(), html.matches(missed).count());
+        assert_eq!(outcomes.0 + outcomes.1, 10, "one outcome a row");
+        assert!(
+            !html.contains(">At risk</span>"),
+            "an ended quarter flags risk"
+        );
+        assert!(
+            !html.contains(r#"class="flag flag-stale""#),
+            "an ended quarter flags staleness"
+        );
+
+        // Reaching the target on its last day turns one Missed into Reached.
+        let conversion = key_result_titled(db, CONVERSION).await;
+        let saved = server
+            .post(
+                "/api/check_in",
+                Some(&session),
+                &[
+                    ("key_result_id", &conversion.id.to_string()),
+                    ("value", "3.5"),
+                    ("confidence", "2"),
+                    ("note", "Target reached"),
+                    ("date", "2025-03-31"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::OK);
+        let html = page().await;
+        assert_eq!(
+            (html.matches(reached).count(), html.matches(missed).count()),
+            (outcomes.0 + 1, outcomes.1 - 1)
+        );
+
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
+
+migration::backend_test!(
+    the_reviews_forecast_gap_of_a_percentage_is_in_points,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let session = server.sign_in_demo(MIKE).await;
+
+        let response = server.get_as("/quarters/2025-Q1/review", &session).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.expect("the page");
+        // The seeded percentage key results (renewal rate, commission,
+        // conversion) end away from their forecasts: by points, not percent.
+        assert!(
+            html.contains(" pp below)") || html.contains(" pp above)"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("% below)") && !html.contains("% above)"),
+            "{html}"
         );
 
         drop(server);

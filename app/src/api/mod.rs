@@ -6,6 +6,7 @@ use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::dashboard_query::DashboardQuery;
 use crate::error::AppError;
 use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 
@@ -113,21 +114,6 @@ pub(crate) fn take_one_time<T: serde::de::DeserializeOwned>(name: &str, path: &s
     serde_json::from_str(&json).ok()
 }
 
-#[cfg(feature = "ssr")]
-fn optional_id(field: &str, text: Option<String>) -> Result<Option<Uuid>, AppError> {
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => Uuid::parse_str(text)
-            .map(Some)
-            .map_err(|_| AppError::validation(field, "is not one of the choices")),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn flag(text: Option<String>) -> bool {
-    matches!(text.as_deref(), Some("1" | "true" | "on" | "yes"))
-}
-
 /// `GET /api/health`: 200 when a real query succeeds, else 503, both as JSON.
 #[server(prefix = "/api", endpoint = "health", input = GetUrl)]
 pub async fn health() -> Result<HealthReport, AppError> {
@@ -172,23 +158,25 @@ pub async fn get_dashboard(
     at_risk: Option<String>,
     stale: Option<String>,
 ) -> Result<Dashboard, AppError> {
-    use crate::model::Filters;
     use crate::server;
 
     respond(async {
         server::middleware::current_member()?;
-        let filters = Filters {
-            team: optional_id("team", team)?,
-            owner: optional_id("owner", owner)?,
-            at_risk: flag(at_risk),
-            stale: flag(stale),
-        };
+        let query = DashboardQuery::read(|name| match name {
+            "quarter" => quarter.clone(),
+            "team" => team.clone(),
+            "owner" => owner.clone(),
+            "at_risk" => at_risk.clone(),
+            "stale" => stale.clone(),
+            _ => None,
+        });
+        let filters = query.filters()?;
         if let Some(label) = &quarter {
             domain::text::check_no_control_characters("quarter", label)?;
         }
         let state = server::state()?;
         let today = chrono::Utc::now().date_naive();
-        let quarter = quarter.filter(|label| !label.trim().is_empty());
+        let quarter = query.quarter;
         let mut dashboard = state
             .remembered
             .dashboard(&state.db, quarter.as_deref(), today)
@@ -199,6 +187,19 @@ pub async fn get_dashboard(
         dashboard.filter(&filters);
         Ok(dashboard)
     })
+    .await
+}
+
+/// The dashboard for `query`, through [`get_dashboard`]'s URL fields.
+pub async fn dashboard_for(query: DashboardQuery) -> Result<Dashboard, AppError> {
+    let on = |flag: bool| flag.then(|| "1".to_owned());
+    get_dashboard(
+        query.quarter,
+        query.team,
+        query.owner,
+        on(query.at_risk),
+        on(query.stale),
+    )
     .await
 }
 

@@ -8,6 +8,8 @@ use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[cfg(feature = "ssr")]
+use crate::dashboard_query::DashboardQuery;
 use crate::error::AppError;
 use crate::model::{
     KeyResultEditor, ObjectiveEditor, QuarterReview, QuartersAdmin, RollOverPlan, RollOverReport,
@@ -86,8 +88,7 @@ async fn dashboard_of(
         .await?
         .map(|quarter| quarter.label)
         .unwrap_or_default();
-    let label: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
-    Ok(format!("/?quarter={label}"))
+    Ok(DashboardQuery::for_quarter(&label).href())
 }
 
 /// Adds the current owner to the picker when they are no longer active, marked so.
@@ -534,8 +535,7 @@ pub async fn roll_over(
             now(),
         )
         .await?;
-        let to: String = form_urlencoded::byte_serialize(report.to_label.as_bytes()).collect();
-        go_to(&format!("/?quarter={to}"));
+        go_to(&DashboardQuery::for_quarter(&report.to_label).href());
         Ok(report)
     })
     .await

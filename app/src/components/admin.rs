@@ -5,7 +5,7 @@ use domain::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::planning::{FormError, error_for, refresh_after};
+use super::form::{FormError, error_for, refresh_after};
 use crate::api::auth::{Invite, ResetLink, SetPersonActive, UpdatePerson, get_admin_people};
 use crate::error::AppError;
 use crate::model::{AdminPeople, FilterOption, IssuedLinkView, PersonAdminView};
@@ -36,7 +36,7 @@ pub fn PeoplePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <super::dashboard::ErrorPanel error /> }.into_any(),
+                    Err(error) => view! { <super::widgets::ErrorPanel error /> }.into_any(),
                 }
             })}
         </Transition>

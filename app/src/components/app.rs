@@ -9,9 +9,8 @@ use leptos_router::path;
 use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
-use super::planning::{
-    KeyResultFormPage, ObjectiveFormPage, QuartersPage, RollOverPage, TeamsPage,
-};
+use super::okr_forms::{KeyResultFormPage, ObjectiveFormPage};
+use super::planning::{QuartersPage, RollOverPage, TeamsPage};
 use super::review::ReviewPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};

@@ -1,6 +1,5 @@
 //! `/`: a quarter's OKRs at a glance, by team, objective and key result.
 
-use domain::ConfidenceLevel;
 use leptos::prelude::*;
 use leptos::tachys::html::InertElement;
 use leptos_meta::Title;
@@ -8,9 +7,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::dashboard_rows::Rows;
+use super::widgets::ErrorPanel;
 use crate::api::auth::get_viewer;
-use crate::api::get_dashboard;
-use crate::error::AppError;
+use crate::api::dashboard_for;
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
 use domain::access::Viewer;
 use domain::rules;
@@ -18,20 +18,9 @@ use domain::rules;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|value| !value.is_empty());
     let dashboard = Resource::new(
-        move || {
-            (
-                param("quarter"),
-                param("team"),
-                param("owner"),
-                param("at_risk"),
-                param("stale"),
-            )
-        },
-        |(quarter, team, owner, at_risk, stale)| {
-            get_dashboard(quarter, team, owner, at_risk, stale)
-        },
+        move || DashboardQuery::read(|name| query.read().get(name)),
+        dashboard_for,
     );
     let viewer = Resource::new(|| (), |_| get_viewer());
 
@@ -49,34 +38,9 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    let heading = match &error {
-        AppError::NotFound(_) => "Not found",
-        AppError::Unauthorized(_) => "Sign in to continue",
-        AppError::Forbidden(_) => "Not allowed",
-        AppError::Unavailable => "Database unavailable",
-        _ => "Something went wrong",
-    };
-    view! {
-        <section class="error-panel" role="alert">
-            <h2>{heading}</h2>
-            <p>{error.to_string()}</p>
-            <p>
-                <a href="/">"Back to the current quarter"</a>
-            </p>
-        </section>
-    }
-}
-
-#[component]
 fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView {
     let query = use_query_map();
-    let filtered = move || {
-        let query = query.read_untracked();
-        ["team", "owner", "at_risk", "stale"]
-            .iter()
-            .any(|name| query.get(name).is_some_and(|value| !value.is_empty()))
-    };
+    let query = DashboardQuery::read(|name| query.read_untracked().get(name));
     let Dashboard {
         quarters,
         quarter,
@@ -176,9 +140,9 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
             <QuarterSwitcher quarters current=quarter.label.clone() />
         </section>
         <QuarterActions quarter=quarter.clone() is_planner />
-        <FilterBar quarter=quarter.label.clone() team_options owner_options />
+        <FilterBar quarter=quarter.label.clone() query=query.clone() team_options owner_options />
         {if teams.is_empty() {
-            let message = if filtered() {
+            let message = if query.is_filtered() {
                 "No key results match these filters."
             } else {
                 "No objectives in this quarter yet."
@@ -190,6 +154,7 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
                 viewer: viewer.as_ref(),
                 quarter: &quarter,
                 as_of,
+                today,
             };
             InertElement::new(rows.teams(&teams)).into_any()
         }}
@@ -240,22 +205,21 @@ fn QuarterActions(quarter: QuarterView, is_planner: bool) -> impl IntoView {
 #[component]
 fn FilterBar(
     quarter: String,
+    query: DashboardQuery,
     team_options: Vec<FilterOption>,
     owner_options: Vec<FilterOption>,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let current = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
-    let checked = move |name: &str| matches!(current(name).as_str(), "1" | "true" | "on");
-    let options = move |choices: Vec<FilterOption>, selected: String| {
+    let options = move |choices: Vec<FilterOption>, selected: Option<String>| {
+        let selected = selected.unwrap_or_default();
         choices
             .into_iter()
             .map(|choice| {
-                let is_selected = choice.id.to_string() == selected;
+                let is_selected = choice.id.to_string() == selected.trim();
                 view! { <option value=choice.id.to_string() selected=is_selected>{choice.name}</option> }
             })
             .collect_view()
     };
-    let clear = format!("/?quarter={quarter}");
+    let clear = DashboardQuery::for_quarter(&quarter).href();
     view! {
         <form class="filters" method="get" action="/" aria-label="Filters">
             <input type="hidden" name="quarter" value=quarter />
@@ -263,22 +227,22 @@ fn FilterBar(
                 <label for="filter-team">"Team"</label>
                 <select id="filter-team" name="team">
                     <option value="">"All teams"</option>
-                    {options(team_options, current("team"))}
+                    {options(team_options, query.team.clone())}
                 </select>
             </div>
             <div class="field">
                 <label for="filter-owner">"Owner"</label>
                 <select id="filter-owner" name="owner">
                     <option value="">"Everyone"</option>
-                    {options(owner_options, current("owner"))}
+                    {options(owner_options, query.owner.clone())}
                 </select>
             </div>
             <label class="check">
-                <input type="checkbox" name="at_risk" value="1" checked=checked("at_risk") />
+                <input type="checkbox" name="at_risk" value="1" checked=query.at_risk />
                 "At risk (Red or behind pace)"
             </label>
             <label class="check">
-                <input type="checkbox" name="stale" value="1" checked=checked("stale") />
+                <input type="checkbox" name="stale" value="1" checked=query.stale />
                 {format!("Stale (no check-in for {} days)", rules::STALE_AFTER_DAYS)}
             </label>
             <div class="filter-actions">
@@ -310,38 +274,5 @@ fn QuarterSwitcher(quarters: Vec<QuarterView>, current: String) -> impl IntoView
             </select>
             <button type="submit">"Show"</button>
         </form>
-    }
-}
-
-/// A native progress bar (a share of 1, clamped to 0–1); the figure beside
-/// it tells the true value.
-#[component]
-pub fn ProgressBar(progress: Option<f64>, label: &'static str) -> impl IntoView {
-    let share = progress.map(rules::clamped).unwrap_or(0.0);
-    view! { <progress value=format!("{share:.2}") aria-label=label></progress> }
-}
-
-/// The confidence in words; the CSS prefixes "Confidence: " for screen
-/// readers only.
-#[component]
-pub fn ConfidenceBadge(
-    level: Option<ConfidenceLevel>,
-    #[prop(optional)] testid: Option<&'static str>,
-) -> impl IntoView {
-    let (class, text) = badge_class_and_words(level);
-    view! {
-        <span class=class data-testid=testid>
-            {text}
-        </span>
-    }
-}
-
-/// A confidence badge's class and words.
-pub fn badge_class_and_words(level: Option<ConfidenceLevel>) -> (&'static str, &'static str) {
-    match level {
-        Some(ConfidenceLevel::Green) => ("badge green", "Green"),
-        Some(ConfidenceLevel::Amber) => ("badge amber", "Amber"),
-        Some(ConfidenceLevel::Red) => ("badge red", "Red"),
-        None => ("badge none", "No check-in"),
     }
 }

@@ -22,6 +22,9 @@ pub struct Rows<'a> {
     pub viewer: Option<&'a Viewer>,
     pub quarter: &'a QuarterView,
     pub as_of: chrono::NaiveDate,
+    /// The server's date: once the quarter is over, rows say reached or
+    /// missed instead of at risk and stale.
+    pub today: chrono::NaiveDate,
 }
 
 impl Rows<'_> {
@@ -128,11 +131,13 @@ impl Rows<'_> {
             None => out.push_str("No check-ins yet"),
         }
         out.push_str("</span>");
-        if key_result.at_risk(self.quarter, self.as_of) {
-            out.push_str(r#"<span class="flag flag-risk">At risk</span>"#);
-        }
-        if key_result.stale(self.as_of) {
-            out.push_str(r#"<span class="flag flag-stale">Stale</span>"#);
+        for flag in key_result.flags(self.quarter, self.as_of, self.today) {
+            let _ = write!(
+                out,
+                r#"<span class="{}">{}</span>"#,
+                flag.class(),
+                flag.words()
+            );
         }
         out.push_str("</div>");
         write_sparkline(out, key_result);
@@ -153,7 +158,7 @@ impl Rows<'_> {
 /// A native progress bar (a share of 1, clamped to 0–1); the figure beside
 /// it tells the true value.
 fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
-    let share = progress.map(rules::clamped).unwrap_or(0.0);
+    let share = super::widgets::bar_share(progress);
     let _ = write!(
         out,
         r#"<progress value="{share:.2}" aria-label="{label}"></progress>"#
@@ -167,9 +172,9 @@ fn percent(out: &mut String, progress: Option<f64>) {
     }
 }
 
-/// The confidence in words, as [`super::dashboard::ConfidenceBadge`] shows it.
+/// The confidence in words, as [`super::widgets::ConfidenceBadge`] shows it.
 fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
-    let (class, words) = super::dashboard::badge_class_and_words(level);
+    let (class, words) = super::widgets::badge_class_and_words(level);
     let _ = write!(out, r#"<span class="{class}">{words}</span>"#);
 }
 
@@ -199,6 +204,17 @@ mod tests {
         assert_eq!(
             out,
             r#"<progress value="1.00" aria-label="Progress"></progress>"#
+        );
+    }
+
+    #[test]
+    fn a_regression_shows_its_true_figure_beside_an_empty_bar() {
+        let mut out = String::new();
+        progress_bar(&mut out, Some(-0.2), "Progress");
+        percent(&mut out, Some(-0.2));
+        assert_eq!(
+            out,
+            r#"<progress value="0.00" aria-label="Progress"></progress>-20%"#
         );
     }
 }

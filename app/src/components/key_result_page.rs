@@ -9,10 +9,11 @@ use leptos_router::hooks::use_params_map;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::check_in_form::{CheckInPanel, CheckInPostError};
-use super::dashboard::{ConfidenceBadge, ErrorPanel, ProgressBar};
 use super::format_date;
+use super::widgets::{ConfidenceBadge, ErrorPanel, ProgressBar, Scale};
 use crate::api::auth::get_viewer;
 use crate::api::get_key_result;
+use crate::dashboard_query::DashboardQuery;
 use crate::model::KeyResultDetail;
 use domain::access::Viewer;
 use domain::rules;
@@ -82,7 +83,7 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
     view! {
         <Title text=format!("{} · RunwayOKR", key_result.title) />
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/?quarter={}", quarter.label)>{quarter.label.clone()}</a>
+            <a href=DashboardQuery::for_quarter(&quarter.label).href()>{quarter.label.clone()}</a>
             " › "
             {team}
             " › "
@@ -274,20 +275,20 @@ fn TrendChart(
             (days, f.intercept + f.slope_per_day * days),
         )
     });
-    let mut low = start.min(target);
-    let mut high = start.max(target);
-    for y in values
-        .iter()
-        .map(|(_, y)| *y)
-        .chain(forecast_line.iter().flat_map(|(a, b)| [a.1, b.1]))
-    {
-        low = low.min(y);
-        high = high.max(y);
-    }
-    let pad = ((high - low) * 0.08).max(f64::EPSILON);
-    let (low, high) = (low - pad, high + pad);
+    // The start, the target, the check-ins and the forecast line, with 8%
+    // to spare above and below.
+    let scale = Scale::spanning(
+        [start, target]
+            .into_iter()
+            .chain(values.iter().map(|(_, y)| *y))
+            .chain(forecast_line.iter().flat_map(|(a, b)| [a.1, b.1])),
+        0.08,
+        TOP,
+        CHART_HEIGHT - BOTTOM,
+    );
+    let (low, high) = (scale.low, scale.high);
     let x = move |day: f64| LEFT + day / days * (CHART_WIDTH - LEFT - RIGHT);
-    let y = move |value: f64| TOP + (high - value) / (high - low) * (CHART_HEIGHT - TOP - BOTTOM);
+    let y = move |value: f64| scale.y(value);
     let polyline = values
         .iter()
         .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))

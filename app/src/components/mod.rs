@@ -1,15 +1,20 @@
+//! The pages, one module each, and the pieces they share (`widgets`, `form`).
+
 pub mod admin;
 pub mod app;
 pub mod check_in_form;
 pub mod dashboard;
 pub mod dashboard_rows;
+pub mod form;
 pub mod key_result_page;
+pub mod okr_forms;
 pub mod planning;
 pub mod review;
 pub mod sign_in;
 pub mod sparkline;
 pub mod tokens;
 pub mod transfer;
+pub mod widgets;
 
 use chrono::NaiveDateTime;
 

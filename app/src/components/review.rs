@@ -8,11 +8,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::dashboard::{ConfidenceBadge, ErrorPanel};
-use super::planning::{FormError, error_for};
+use super::form::{FormError, error_for};
+use super::widgets::{ConfidenceBadge, ErrorPanel};
 use crate::api::planning::{SaveReviewNotes, get_review};
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
-use domain::{rules, text};
+use domain::rules::{self, Outcome};
+use domain::text;
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
@@ -76,7 +78,7 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
     let label = quarter.label.clone();
     let escaped: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
     // Until the quarter ends, what is not reached is not missed yet.
-    let ended = quarter.archived || dashboard.today > quarter.end_at;
+    let ended = quarter.is_over(dashboard.today);
     let status = if quarter.archived {
         " · archived"
     } else if dashboard.today > quarter.end_at {
@@ -97,7 +99,7 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
                     )}
                 </p>
                 <p class="no-print review-links">
-                    <a href=format!("/?quarter={escaped}")>"Dashboard"</a>
+                    <a href=DashboardQuery::for_quarter(&label).href()>"Dashboard"</a>
                     <a href=format!("/quarters/{escaped}/export/okrs") data-testid="export-okrs" download>
                         "Export OKRs (CSV)"
                     </a>
@@ -204,19 +206,16 @@ fn ReviewRow(key_result: KeyResultView, quarter: QuarterView, ended: bool) -> im
     let forecast = key_result.forecast(&quarter);
     let forecast_text = match forecast {
         Ok(forecast) => {
-            let gap = key_result.current_value - forecast.value;
-            let versus = if gap.is_zero() {
-                "as forecast".to_owned()
-            } else if gap.is_sign_positive() {
-                format!("final {} above", key_result.format(gap.abs()))
-            } else {
-                format!("final {} below", key_result.format(gap.abs()))
-            };
-            format!("{} ({versus})", key_result.format(forecast.value))
+            rules::forecast_against_final(key_result.unit, forecast.value, key_result.current_value)
         }
         Err(_) => "Too few check-ins to forecast".to_owned(),
     };
-    let reached = is_reached(&key_result);
+    let outcome = Outcome::of(
+        key_result.direction,
+        key_result.current_value,
+        key_result.target_value,
+        ended,
+    );
     view! {
         <tr data-testid="review-kr">
             <th scope="row">{key_result.title.clone()}</th>
@@ -234,21 +233,7 @@ fn ReviewRow(key_result: KeyResultView, quarter: QuarterView, ended: bool) -> im
                 <ConfidenceBadge level=key_result.confidence() testid="review-kr-confidence" />
             </td>
             <td data-testid="review-outcome">
-                <span class=if reached {
-                    "flag flag-reached"
-                } else if ended {
-                    "flag flag-risk"
-                } else {
-                    "flag flag-stale"
-                }>
-                    {if reached {
-                        "Reached"
-                    } else if ended {
-                        "Missed"
-                    } else {
-                        "Not reached yet"
-                    }}
-                </span>
+                <span class=outcome.class()>{outcome.words()}</span>
             </td>
             <td>{forecast_text}</td>
         </tr>

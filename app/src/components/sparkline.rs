@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::dashboard_rows::text;
+use super::widgets::Scale;
 use crate::model::KeyResultView;
 
 const WIDTH: f64 = 168.0;
@@ -13,8 +14,8 @@ const HEIGHT: f64 = 44.0;
 const PAD: f64 = 5.0;
 
 /// Where things go in a `width` × `height` box: one (x, y) per value, evenly
-/// spaced, and the height of the target line. The vertical scale spans the
-/// values, the start and the target, so the gap to the target shows.
+/// spaced, and the height of the target line. The vertical [`Scale`] spans
+/// the values, the start and the target, so the gap to the target shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Geometry {
     pub points: Vec<(f64, f64)>,
@@ -29,20 +30,12 @@ pub fn geometry(
     height: f64,
     pad: f64,
 ) -> Geometry {
-    let (low, high) = values
-        .iter()
-        .chain([start, target].iter())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| {
-            (low.min(*v), high.max(*v))
-        });
-    let span = high - low;
-    let y = |value: f64| {
-        if span > 0.0 {
-            pad + (high - value) / span * (height - 2.0 * pad)
-        } else {
-            height / 2.0
-        }
-    };
+    let scale = Scale::spanning(
+        values.iter().copied().chain([start, target]),
+        0.0,
+        pad,
+        height - pad,
+    );
     let x = |index: usize| match values.len() {
         0 | 1 => width / 2.0,
         n => pad + index as f64 / (n - 1) as f64 * (width - 2.0 * pad),
@@ -51,9 +44,9 @@ pub fn geometry(
         points: values
             .iter()
             .enumerate()
-            .map(|(i, v)| (x(i), y(*v)))
+            .map(|(i, v)| (x(i), scale.y(*v)))
             .collect(),
-        target_y: y(target),
+        target_y: scale.y(target),
     }
 }
 

@@ -23,7 +23,7 @@ pub fn TokensPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <Tokens page create revoke /> }.into_any(),
-                    Err(error) => view! { <super::dashboard::ErrorPanel error /> }.into_any(),
+                    Err(error) => view! { <super::widgets::ErrorPanel error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -244,7 +244,7 @@ pub fn ApiReferencePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match reference.await {
                     Ok(reference) => view! { <Reference reference /> }.into_any(),
-                    Err(error) => view! { <super::dashboard::ErrorPanel error /> }.into_any(),
+                    Err(error) => view! { <super::widgets::ErrorPanel error /> }.into_any(),
                 }
             })}
         </Suspense>

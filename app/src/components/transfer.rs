@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::dashboard::{ErrorPanel, ProgressBar};
-use super::planning::FormError;
+use super::form::FormError;
+use super::widgets::{ErrorPanel, ProgressBar};
 use crate::api::transfer::{CommitImport, get_import_history, get_import_preview};
 use crate::model::{ImportCounts, ImportHistoryRow, ImportKind, ImportPreview, ImportState};
 
