@@ -5,7 +5,7 @@
 //! `domain` crate; everything that touches the database lives in `server`,
 //! compiled only with `ssr`.
 
-pub mod api;
+pub mod server_fns;
 pub mod components;
 pub mod dashboard_query;
 pub mod error;

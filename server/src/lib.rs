@@ -39,7 +39,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let options = state.leptos_options.clone();
     // Every route takes small bodies, but the CSV upload, which has its own limit.
     let small_bodies = Router::new()
-        .merge(app::server::api_v1::router())
+        .merge(app::server::http::api_v1::router())
         .merge(transfer::export_router())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -63,7 +63,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             limits.request_timeout,
         ))
         // Errors under /api/v1, the layers' own included, in the API's shape.
-        .layer(axum::middleware::from_fn(app::server::api_v1::json_errors))
+        .layer(axum::middleware::from_fn(app::server::http::api_v1::json_errors))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -15,7 +15,7 @@ use super::review::ReviewPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};
 use super::transfer::{ImportHistoryPage, ImportPage, ImportPreviewPage};
-use crate::api::auth::get_viewer;
+use crate::server_fns::auth::get_viewer;
 use domain::access::Viewer;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {

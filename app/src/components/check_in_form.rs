@@ -19,7 +19,7 @@ use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::api::RecordCheckIn;
+use crate::server_fns::RecordCheckIn;
 use crate::error::AppError;
 
 /// The attribute that marks a page's server-rendered regions a saved

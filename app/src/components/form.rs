@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::planning::Saved;
+use crate::server_fns::planning::Saved;
 use crate::error::AppError;
 
 /// The message of `action`'s last error if it is about `field`.

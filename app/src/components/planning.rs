@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::form::{FieldError, FormError, Submit, error_for, refresh_after};
 use super::widgets::page_error;
-use crate::api::planning::{
+use crate::server_fns::planning::{
     ArchiveQuarter, CreateTeam, RollOver, SaveQuarter, UpdateTeam, get_quarters_admin,
     get_roll_over_plan, get_teams_admin,
 };

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::auth::{AcceptInvite, ResetPassword, SignIn, get_viewer};
+use crate::server_fns::auth::{AcceptInvite, ResetPassword, SignIn, get_viewer};
 
 /// The error of an action's last post: a post without JavaScript comes back
 /// with its error in the URL, which the action reads.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::format_date;
-use crate::api::tokens::{CreateToken, RevokeToken, get_api_reference, get_tokens};
+use crate::server_fns::tokens::{CreateToken, RevokeToken, get_api_reference, get_tokens};
 use crate::model::{ApiReference, IssuedTokenView, TokenStatus, TokenView, TokensPage};
 
 #[component]

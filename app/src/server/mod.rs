@@ -1,13 +1,20 @@
-//! Everything that runs only on the server: the connection pool, the queries
-//! (one module per aggregate) and the state server functions reach for.
+//! Everything that runs only on the server, by role:
+//!
+//! - `http`: the REST API and the middleware (adapters; `transfer::http`
+//!   serves CSV uploads and downloads);
+//! - `commands`: one writer per action, behind every way in;
+//! - `queries`: the read models the pages and the API show;
+//! - `transfer`: the CSV import (an adapter over `commands`) and export;
+//! - `auth`, `people`, `tokens`: sign-in, sessions and links, people, API
+//!   tokens;
+//! - `db`, `remembered`, `health`: the pool, what PostgreSQL lets the server
+//!   remember, and the health check; and the state every request reaches.
 
-pub mod api_v1;
 pub mod auth;
 pub mod commands;
 pub mod db;
 pub mod health;
-pub mod middleware;
-pub mod okrs;
+pub mod http;
 pub mod people;
 pub mod queries;
 pub mod remembered;

@@ -26,7 +26,7 @@ use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
 
 use super::auth::{self, CurrentSession};
-use super::okrs;
+use super::queries::dashboard;
 use crate::model::Dashboard;
 
 /// At most this many sessions are remembered; past it, all are forgotten
@@ -42,7 +42,7 @@ const MAX_DASHBOARDS: usize = 16;
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 const RECONNECT_AFTER_AT_MOST: Duration = Duration::from_secs(30);
 
-/// A dashboard as [`okrs::dashboard`] reads it: by the label asked for (none
+/// A dashboard as [`dashboard::dashboard`] reads it: by the label asked for (none
 /// for the current quarter) on a day.
 type DashboardKey = (Option<String>, NaiveDate);
 
@@ -153,7 +153,7 @@ impl Remembered {
     }
 
     /// The dashboard of the quarter `label` (else the current one) on
-    /// `today`: the one remembered, else read by [`okrs::dashboard`] and
+    /// `today`: the one remembered, else read by [`dashboard::dashboard`] and
     /// remembered.
     pub async fn dashboard(
         &self,
@@ -162,14 +162,14 @@ impl Remembered {
         today: NaiveDate,
     ) -> Result<Option<Dashboard>, DbErr> {
         if !self.is_listening() {
-            return okrs::dashboard(db, label, today).await;
+            return dashboard::dashboard(db, label, today).await;
         }
         let key = (label.map(str::to_owned), today);
         let generation = self.dashboards.generation();
         if let Some(dashboard) = self.dashboards.get(&key, Clone::clone) {
             return Ok(dashboard);
         }
-        let read = okrs::dashboard(db, label, today).await?;
+        let read = dashboard::dashboard(db, label, today).await?;
         self.dashboards
             .remember(key, generation, read.clone(), self.is_listening());
         Ok(read)

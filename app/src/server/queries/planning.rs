@@ -25,7 +25,7 @@ pub async fn quarters_admin(
     db: &impl ConnectionTrait,
     today: NaiveDate,
 ) -> Result<(Vec<QuarterAdminRow>, QuarterDraft), AppError> {
-    let quarters = crate::server::okrs::quarters(db).await?;
+    let quarters = crate::server::queries::dashboard::quarters(db).await?;
     let counts: HashMap<Uuid, i64> = objective::Entity::find()
         .select_only()
         .column(objective::Column::QuarterId)
@@ -105,7 +105,7 @@ pub async fn teams_admin(db: &impl ConnectionTrait) -> Result<Vec<TeamAdminRow>,
 /// What the objective and key result forms offer: open quarters, active
 /// teams (a lead's own only) and active people.
 pub async fn options(db: &impl ConnectionTrait, actor: &Member) -> Result<PlanningOptions, DbErr> {
-    let quarters: Vec<QuarterView> = crate::server::okrs::quarters(db)
+    let quarters: Vec<QuarterView> = crate::server::queries::dashboard::quarters(db)
         .await?
         .into_iter()
         .filter(|quarter| !quarter.archived)

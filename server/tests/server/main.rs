@@ -1,0 +1,14 @@
+//! The server crate's integration tests, one binary: each module is one
+//! area, and they share their helpers (`common`).
+
+mod common;
+mod api_v1;
+mod auth;
+mod check_ins;
+mod filters;
+mod http;
+mod lifecycle;
+mod planning;
+mod robustness;
+mod statements;
+mod transfer;
