@@ -1697,7 +1697,7 @@ migration::backend_test!(
             (json!({"value": "6100"}), Some("confidence")),
             // Values: decimal strings and numbers with at most 13 digits
             // before the point and 2 after.
-            (json!({"value": "-0.5", "confidence": "green"}), None),
+            (json!({"value": "0.5", "confidence": "green"}), None),
             (
                 json!({"value": "9999999999999.99", "confidence": "green"}),
                 None,

@@ -182,7 +182,7 @@ fn created(body: String, key_result_id: Uuid, replayed: bool) -> Response {
         (status = 404, description = "No key result has this id", body = ErrorBody),
         (status = 409, description = "The Idempotency-Key was used for a different request", body = ErrorBody),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
-        (status = 422, description = "A field breaks a rule (the schema's, or one that needs the data: a date outside the quarter or in the future); `field` names it", body = ErrorBody,
+        (status = 422, description = "A field breaks a rule (the schema's, or one that needs the data: a date outside the quarter or in the future, or a value below zero for a count or dollar key result that does not itself go below zero); `field` names it", body = ErrorBody,
             example = json!({"error": {"code": "validation_failed", "message": "is 501 characters; the limit is 500", "field": "note"}})),
         (status = 429, description = "Over the token's rate limit", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the token may call again"))),
