@@ -5,11 +5,11 @@
 //! `domain` crate; everything that touches the database lives in `server`,
 //! compiled only with `ssr`.
 
-pub mod server_fns;
 pub mod components;
 pub mod dashboard_query;
 pub mod error;
 pub mod model;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod server;

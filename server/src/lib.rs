@@ -5,8 +5,9 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use app::server::AppState;
+use app::server::http::middleware;
 use app::server::transfer::http as transfer;
-use app::server::{AppState, middleware};
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -63,7 +64,9 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             limits.request_timeout,
         ))
         // Errors under /api/v1, the layers' own included, in the API's shape.
-        .layer(axum::middleware::from_fn(app::server::http::api_v1::json_errors))
+        .layer(axum::middleware::from_fn(
+            app::server::http::api_v1::json_errors,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

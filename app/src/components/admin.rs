@@ -6,9 +6,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::form::{FormError, error_for, refresh_after};
-use crate::server_fns::auth::{Invite, ResetLink, SetPersonActive, UpdatePerson, get_admin_people};
 use crate::error::AppError;
 use crate::model::{AdminPeople, FilterOption, IssuedLinkView, PersonAdminView};
+use crate::server_fns::auth::{Invite, ResetLink, SetPersonActive, UpdatePerson, get_admin_people};
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {

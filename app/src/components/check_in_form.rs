@@ -19,8 +19,8 @@ use leptos::html;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::server_fns::RecordCheckIn;
 use crate::error::AppError;
+use crate::server_fns::RecordCheckIn;
 
 /// The attribute that marks a page's server-rendered regions a saved
 /// check-in changes; each also has an `id`.

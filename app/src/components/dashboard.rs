@@ -8,10 +8,10 @@ use leptos_router::hooks::use_query_map;
 use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::dashboard_rows::Rows;
 use super::widgets::ErrorPanel;
-use crate::server_fns::auth::get_viewer;
-use crate::server_fns::dashboard_for;
 use crate::dashboard_query::DashboardQuery;
 use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
+use crate::server_fns::auth::get_viewer;
+use crate::server_fns::dashboard_for;
 use domain::access::Viewer;
 use domain::rules;
 

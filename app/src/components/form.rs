@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_navigate;
 
-use crate::server_fns::planning::Saved;
 use crate::error::AppError;
+use crate::server_fns::planning::Saved;
 
 /// The message of `action`'s last error if it is about `field`.
 pub fn error_for<S>(

@@ -11,10 +11,10 @@ use rust_decimal::prelude::ToPrimitive;
 use super::check_in_form::{CheckInPanel, CheckInPostError};
 use super::format_date;
 use super::widgets::{ConfidenceBadge, ErrorPanel, ProgressBar, Scale};
-use crate::server_fns::auth::get_viewer;
-use crate::server_fns::get_key_result;
 use crate::dashboard_query::DashboardQuery;
 use crate::model::KeyResultDetail;
+use crate::server_fns::auth::get_viewer;
+use crate::server_fns::get_key_result;
 use domain::access::Viewer;
 use domain::rules;
 

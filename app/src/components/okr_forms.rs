@@ -10,12 +10,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::form::{FieldError, FormError, Submit, choices, error_for, follow};
 use super::widgets::page_error;
+use crate::dashboard_query::DashboardQuery;
+use crate::model::{KeyResultEditor, ObjectiveEditor};
 use crate::server_fns::planning::{
     DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective, get_key_result_editor,
     get_objective_editor,
 };
-use crate::dashboard_query::DashboardQuery;
-use crate::model::{KeyResultEditor, ObjectiveEditor};
 
 // ---------------------------------------------------------------------------
 // Objectives

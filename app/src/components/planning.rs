@@ -9,12 +9,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::form::{FieldError, FormError, Submit, error_for, refresh_after};
 use super::widgets::page_error;
+use crate::dashboard_query::DashboardQuery;
+use crate::model::{QuarterAdminRow, QuarterDraft, QuartersAdmin, RollOverPlan, TeamAdminRow};
 use crate::server_fns::planning::{
     ArchiveQuarter, CreateTeam, RollOver, SaveQuarter, UpdateTeam, get_quarters_admin,
     get_roll_over_plan, get_teams_admin,
 };
-use crate::dashboard_query::DashboardQuery;
-use crate::model::{QuarterAdminRow, QuarterDraft, QuartersAdmin, RollOverPlan, TeamAdminRow};
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -10,9 +10,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::form::{FormError, error_for};
 use super::widgets::{ConfidenceBadge, ErrorPanel};
-use crate::server_fns::planning::{SaveReviewNotes, get_review};
 use crate::dashboard_query::DashboardQuery;
 use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
+use crate::server_fns::planning::{SaveReviewNotes, get_review};
 use domain::rules::{self, Outcome};
 use domain::text;
 

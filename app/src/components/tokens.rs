@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::format_date;
-use crate::server_fns::tokens::{CreateToken, RevokeToken, get_api_reference, get_tokens};
 use crate::model::{ApiReference, IssuedTokenView, TokenStatus, TokenView, TokensPage};
+use crate::server_fns::tokens::{CreateToken, RevokeToken, get_api_reference, get_tokens};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {

@@ -10,8 +10,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::form::FormError;
 use super::widgets::{ErrorPanel, ProgressBar};
-use crate::server_fns::transfer::{CommitImport, get_import_history, get_import_preview};
 use crate::model::{ImportCounts, ImportHistoryRow, ImportKind, ImportPreview, ImportState};
+use crate::server_fns::transfer::{CommitImport, get_import_history, get_import_preview};
 
 #[component]
 pub fn ImportPage() -> impl IntoView {

@@ -47,7 +47,7 @@ pub async fn sign_in(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<Viewer, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
 
     respond(async {
         let state = server::state()?;
@@ -71,7 +71,7 @@ pub async fn sign_in(
 /// Signs this browser out.
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
 
     respond(async {
         let current = middleware::current_session()?;
@@ -86,7 +86,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Signs the user out on every device, this one included.
 #[server(prefix = "/api", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<u64, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
 
     respond(async {
         let current = middleware::current_session()?;
@@ -197,7 +197,7 @@ async fn redeem(
     token: String,
     password: String,
 ) -> Result<Viewer, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
 
     let state = server::state()?;
     let now = chrono::Utc::now().naive_utc();
@@ -247,7 +247,7 @@ pub async fn update_person(
     team_id: String,
     role: String,
 ) -> Result<uuid::Uuid, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
     use domain::text;
 
     respond(async {
@@ -272,7 +272,7 @@ pub async fn update_person(
 /// Deactivates a person (`active` = `false`) or reactivates them (admins only).
 #[server(prefix = "/api", endpoint = "set_person_active")]
 pub async fn set_person_active(person_id: String, active: String) -> Result<uuid::Uuid, AppError> {
-    use crate::server::{self, auth, middleware};
+    use crate::server::{self, auth, http::middleware};
 
     respond(async {
         let (_, actor) = middleware::current_member()?;

@@ -223,9 +223,14 @@ pub async fn get_key_result(
                 .ok_or_else(|| AppError::validation("page", "must be a page number"))?,
         };
         let db = server::db()?;
-        server::queries::key_results::key_result_detail(&db, id, chrono::Utc::now().date_naive(), page)
-            .await?
-            .ok_or_else(|| AppError::NotFound("key result".into()))
+        server::queries::key_results::key_result_detail(
+            &db,
+            id,
+            chrono::Utc::now().date_naive(),
+            page,
+        )
+        .await?
+        .ok_or_else(|| AppError::NotFound("key result".into()))
     })
     .await
 }

@@ -19,7 +19,7 @@ const TOKENS_PATH: &str = "/settings/tokens";
 /// The signed-in person's tokens and, for admins, everyone else's.
 #[server(prefix = "/api", endpoint = "tokens", input = GetUrl)]
 pub async fn get_tokens() -> Result<TokensPage, AppError> {
-    use crate::server::{self, middleware, tokens};
+    use crate::server::{self, http::middleware, tokens};
 
     respond(async {
         let (_, member) = middleware::current_member()?;
@@ -49,7 +49,7 @@ pub async fn create_token(
     name: String,
     expires_in_days: String,
 ) -> Result<IssuedTokenView, AppError> {
-    use crate::server::{self, middleware, tokens};
+    use crate::server::{self, http::middleware, tokens};
 
     respond(async {
         let (_, member) = middleware::current_member()?;
@@ -68,7 +68,7 @@ pub async fn create_token(
 /// Revokes a token: one's own, or, for admins, anyone's. Answers its name.
 #[server(prefix = "/api", endpoint = "revoke_token")]
 pub async fn revoke_token(id: String) -> Result<String, AppError> {
-    use crate::server::{self, middleware, tokens};
+    use crate::server::{self, http::middleware, tokens};
 
     respond(async {
         let (_, member) = middleware::current_member()?;

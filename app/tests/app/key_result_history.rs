@@ -2,7 +2,7 @@
 //! one page of 20 check-ins, newest first, and the latest 200 for the chart,
 //! on SQLite and PostgreSQL.
 
-use app::server::queries::dashboard::{CHART_MAX_POINTS, HISTORY_PAGE_SIZE, key_result_detail};
+use app::server::queries::key_results::{CHART_MAX_POINTS, HISTORY_PAGE_SIZE, key_result_detail};
 use chrono::{NaiveDate, TimeDelta};
 use domain::ConfidenceLevel;
 use entity::{check_in, key_result};

@@ -1,10 +1,10 @@
 //! The server crate's integration tests, one binary: each module is one
 //! area, and they share their helpers (`common`).
 
-mod common;
 mod api_v1;
 mod auth;
 mod check_ins;
+mod common;
 mod filters;
 mod http;
 mod lifecycle;

@@ -7,9 +7,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
+use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::auth::{self, CurrentSession, SESSION_COOKIE, SessionLookupFailed};
-use crate::error::AppError;
 
 fn refusal(error: AppError) -> Response {
     let status = error.status_code();

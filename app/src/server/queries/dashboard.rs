@@ -10,14 +10,14 @@ use entity::{key_result, key_result_trend, objective, okr_user, quarter, team};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
 use crate::model::{
-    CheckInEntry, CheckInPoint, Dashboard, FilterOption, KeyResultDetail, KeyResultView,
-    ObjectiveView, QuarterView, TeamView, as_of,
+    CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView,
+    as_of,
 };
 
 /// How many check-ins a sparkline shows at most: half a year of weeks. The
@@ -130,7 +130,7 @@ pub(super) struct KeyResultRow {
 }
 
 impl KeyResultRow {
-    fn into_view(self, check_ins: Vec<CheckInPoint>) -> KeyResultView {
+    pub(super) fn into_view(self, check_ins: Vec<CheckInPoint>) -> KeyResultView {
         KeyResultView {
             id: self.id,
             title: self.title,
@@ -162,7 +162,9 @@ pub(super) fn key_result_columns<E: EntityTrait>(select: Select<E>) -> Select<E>
 
 /// A key result's own columns and its owner's name, joined to its objective
 /// (for the caller to filter or select more by).
-pub(super) fn key_result_with_owner(select: Select<key_result::Entity>) -> Select<key_result::Entity> {
+pub(super) fn key_result_with_owner(
+    select: Select<key_result::Entity>,
+) -> Select<key_result::Entity> {
     key_result_columns(select.select_only())
         .column_as(okr_user::Column::Name, "owner_name")
         .join(JoinType::InnerJoin, key_result::Relation::Owner.def())
@@ -540,4 +542,3 @@ mod tests {
         }
     }
 }
-

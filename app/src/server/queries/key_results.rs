@@ -3,23 +3,18 @@
 //! API serves. Bounded work, however long the history.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use domain::{ConfidenceLevel, Direction, Unit};
-use entity::{key_result, key_result_trend, objective, okr_user, quarter, team};
+use domain::ConfidenceLevel;
+use entity::{key_result, objective, okr_user, quarter, team};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
-use crate::model::{
-    CheckInEntry, CheckInPoint, Dashboard, FilterOption, KeyResultDetail, KeyResultView,
-    ObjectiveView, QuarterView, TeamView, as_of,
-};
+use crate::model::{CheckInEntry, CheckInPoint, KeyResultDetail, QuarterView, as_of};
 
-
-use super::dashboard::{KeyResultRow, key_result_columns, key_result_with_owner};
+use super::dashboard::{KeyResultRow, key_result_with_owner};
 
 #[derive(Debug, FromQueryResult)]
 struct DetailRow {
@@ -207,4 +202,3 @@ impl From<HistoryRow> for CheckInEntry {
         }
     }
 }
-

@@ -2,7 +2,6 @@
 //! the helpers every HTTP test shares: the demo people, signing in, posting
 //! server functions with or without a session, and reading the seed.
 
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
