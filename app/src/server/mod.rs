@@ -11,6 +11,7 @@ pub mod okrs;
 pub mod people;
 pub mod queries;
 pub mod remembered;
+pub mod secrets;
 pub mod tokens;
 pub mod transfer;
 
