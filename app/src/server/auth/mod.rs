@@ -1,5 +1,5 @@
 //! Sign-in on Better Auth's tables: password hashes, sessions, invitations
-//! and password resets, and the people and roles behind them.
+//! and password resets.
 //!
 //! The meaning of each table is Better Auth's, so accounts carry over both
 //! ways between RunwayOKR and a Better Auth app on the same database:
@@ -55,7 +55,7 @@ pub use crate::server::secrets::{new_token, token_hash};
 pub use crate::server::tokens::DEFAULT_API_REQUESTS_PER_MINUTE;
 
 /// Better Auth's provider id for email and password.
-pub(crate) const CREDENTIAL: &str = "credential";
+const CREDENTIAL: &str = "credential";
 
 /// Matches an email column to an email, case-insensitively: how a sign-in's
 /// `user` and a person's `okr_user` are linked.
