@@ -18,6 +18,7 @@ pub mod http;
 pub mod people;
 pub mod queries;
 pub mod remembered;
+pub mod secrets;
 pub mod tokens;
 pub mod transfer;
 

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::model::{IssuedTokenView, TokenStatus, TokenView};
 use domain::access::Member;
 
-use super::auth::{new_token, token_hash};
+use super::secrets::{new_token, token_hash};
 
 /// Every token starts with this, so people (and secret scanners) recognise it.
 pub const TOKEN_PREFIX: &str = "rokr_";
@@ -342,6 +342,9 @@ pub async fn store_answer(
     Ok(())
 }
 
+/// The JSON API's rate limit per token, unless configured.
+pub const DEFAULT_API_REQUESTS_PER_MINUTE: u32 = 600;
+
 /// A fixed-window count of requests per token: at most `limit` a minute.
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -351,7 +354,7 @@ pub struct RateLimiter {
 
 impl Default for RateLimiter {
     fn default() -> Self {
-        RateLimiter::per_minute(super::auth::DEFAULT_API_REQUESTS_PER_MINUTE)
+        RateLimiter::per_minute(DEFAULT_API_REQUESTS_PER_MINUTE)
     }
 }
 
