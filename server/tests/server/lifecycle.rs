@@ -852,6 +852,33 @@ async fn tables_by_step(backend: Backend) -> Vec<BTreeSet<String>> {
     steps
 }
 
+/// Waits until no other connection to the database is busy on PostgreSQL:
+/// a killed server's backend may still be committing the migration it had
+/// sent, and reading the tables before it and the applied migrations after
+/// it would see a migration that is neither whole nor missing.
+async fn settled(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let others = query(
+            db,
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND state IS DISTINCT FROM 'idle'",
+        )
+        .await
+        .first()
+        .and_then(|row| row.try_get::<i64>("", "n").ok())
+        .unwrap_or(0);
+        if others == 0 || started.elapsed() > Duration::from_secs(10) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// What a killed start left: migrations applied, and the seed's row
 /// counts (None before its tables exist).
 async fn left_behind(
@@ -860,6 +887,7 @@ async fn left_behind(
     seeded: &BTreeMap<String, i64>,
 ) -> (usize, String) {
     let db = Database::connect(url).await.expect("open the database");
+    settled(&db).await;
     let found = tables(&db).await;
     let applied = if found.contains(BOOKKEEPING) {
         applied(&db).await

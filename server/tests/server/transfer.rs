@@ -2225,3 +2225,182 @@ migration::backend_test!(
         world.finish().await;
     }
 );
+
+/// A one-row OKR file: `NEW_OKR` with `changes` (column index, value).
+fn one_okr(changes: &[(usize, &'static str)]) -> Vec<u8> {
+    let mut row = NEW_OKR.to_vec();
+    for (index, value) in changes {
+        row[*index] = value;
+    }
+    file(
+        &format!("{OKR_HEADER},current"),
+        &[[row, vec![""]].concat()],
+    )
+}
+
+/// The field and message of the 422 a server function answered.
+async fn form_refusal(world: &World, endpoint: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let response = world
+        .server
+        .post(&format!("/api/{endpoint}"), Some(&world.emily), fields)
+        .await;
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{endpoint}: {body}"
+    );
+    (
+        body["Validation"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        body["Validation"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+migration::backend_test!(
+    the_key_result_form_and_an_import_refuse_a_key_result_alike,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        let objective = objective::Entity::find()
+            .filter(objective::Column::Title.eq("Expand Corporate Sales in APAC"))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the seeded objective");
+        let lisa = common::person(db, LISA).await.id.to_string();
+        let objective_id = objective.id.to_string();
+        // (form field, its value, import column index, import column name)
+        let cases: [(&str, &str, usize, &str); 4] = [
+            ("unit", "kg", 6, "unit"),
+            ("target_value", "0", 8, "target"),
+            ("title", "", 4, "key_result"),
+            ("current_value", "-1", 9, "current"),
+        ];
+        let before = snapshot(db).await;
+        for (field, value, index, column) in cases {
+            let mut form = vec![
+                ("objective_id", objective_id.as_str()),
+                ("title", "Sign 5 Nordic accounts"),
+                ("owner_id", lisa.as_str()),
+                ("unit", "#"),
+                ("start_value", "0"),
+                ("target_value", "5"),
+                ("current_value", ""),
+            ];
+            for pair in form.iter_mut() {
+                if pair.0 == field {
+                    pair.1 = value;
+                }
+            }
+            let (form_field, form_message) = form_refusal(&world, "save_key_result", &form).await;
+            assert_eq!(form_field, field, "{form_message}");
+            let bytes = if index == 9 {
+                let mut row = NEW_OKR.to_vec();
+                row.push(value);
+                file(&format!("{OKR_HEADER},current"), &[row])
+            } else {
+                one_okr(&[(index, value)])
+            };
+            let id = upload(&world.server, Some(&world.emily), "okrs", "kr.csv", bytes)
+                .await
+                .expect("the upload");
+            let shown = preview(&world.server, &world.emily, id).await;
+            assert_eq!(shown.problem_count, 1, "{field}: {:#?}", shown.problems);
+            let problem = &shown.problems[0];
+            assert_eq!(
+                (problem.column.as_str(), problem.message.as_str()),
+                (column, form_message.as_str()),
+                "{field}"
+            );
+        }
+        assert_eq!(snapshot(db).await, before, "nothing was written");
+        world.finish().await;
+    }
+);
+
+migration::backend_test!(
+    the_quarter_form_an_import_and_a_roll_over_refuse_an_overlapping_quarter_alike,
+    |backend| async move {
+        let Some(world) = World::start(backend).await else {
+            return;
+        };
+        let db = world.db();
+        // A short quarter of its own inside what would be 2025-Q2.
+        let now = chrono::Utc::now().naive_utc();
+        quarter::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            label: Set("Spring push".to_owned()),
+            start_at: Set(common::date(2025, 4, 15)),
+            end_at: Set(common::date(2025, 5, 15)),
+            organization_id: Set(None),
+            archived: Set(false),
+            notes: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .expect("a quarter of its own");
+        let before = snapshot(db).await;
+
+        let (field, message) = form_refusal(
+            &world,
+            "save_quarter",
+            &[
+                ("label", "2025-Q2"),
+                ("start_at", "2025-04-01"),
+                ("end_at", "2025-06-30"),
+            ],
+        )
+        .await;
+        assert_eq!(field, "start_at");
+        assert!(message.contains("Spring push"), "{message}");
+
+        let id = upload(
+            &world.server,
+            Some(&world.emily),
+            "okrs",
+            "q2.csv",
+            one_okr(&[(0, "2025-Q2")]),
+        )
+        .await
+        .expect("the upload");
+        let shown = preview(&world.server, &world.emily, id).await;
+        assert_eq!(shown.problem_count, 1, "{:#?}", shown.problems);
+        assert_eq!(
+            (
+                shown.problems[0].column.as_str(),
+                shown.problems[0].message.as_str()
+            ),
+            ("quarter", message.as_str())
+        );
+
+        let apac = objective::Entity::find()
+            .filter(objective::Column::Title.eq("Expand Corporate Sales in APAC"))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("the seeded objective");
+        let apac_id = apac.id.to_string();
+        let (field, rolled) = form_refusal(
+            &world,
+            "roll_over",
+            &[("label", Q1), ("objective_ids[0]", apac_id.as_str())],
+        )
+        .await;
+        assert_eq!(
+            (field.as_str(), rolled.as_str()),
+            ("start_at", message.as_str())
+        );
+        assert_eq!(snapshot(db).await, before, "nothing was written");
+        world.finish().await;
+    }
+);

@@ -1,0 +1,12 @@
+//! What the server sends the pages: plain, serializable views of the data,
+//! one module per page family.
+
+mod admin;
+mod import;
+mod okrs;
+mod planning;
+
+pub use admin::*;
+pub use import::*;
+pub use okrs::*;
+pub use planning::*;
