@@ -518,7 +518,11 @@ fn size() -> Result {
     let mut tools = setup()?;
     ensure_wasm_opt(&mut tools)?;
     step("building the release bundle");
-    run(tools.cargo().args(["leptos", "build", "--release"]))?;
+    // Only the browser's part: the server's release build (fat LTO) is not
+    // what is measured, and takes most of the time.
+    run(tools
+        .cargo()
+        .args(["leptos", "build", "--release", "--frontend-only"]))?;
     let site = tools.root.join("target/site");
     let mut total = (0, 0);
     // The bundle, and the islands loader that fetches it (public/islands.js).

@@ -82,11 +82,8 @@ async fn dashboard_of(
     db: &sea_orm::DatabaseConnection,
     quarter_id: Uuid,
 ) -> Result<String, AppError> {
-    use sea_orm::EntityTrait;
-    let label = entity::quarter::Entity::find_by_id(quarter_id)
-        .one(db)
+    let label = crate::server::queries::planning::quarter_label(db, quarter_id)
         .await?
-        .map(|quarter| quarter.label)
         .unwrap_or_default();
     Ok(DashboardQuery::for_quarter(&label).href())
 }
@@ -98,11 +95,10 @@ async fn keep_current_person(
     people: &mut Vec<crate::model::PersonOption>,
     id: Uuid,
 ) -> Result<(), AppError> {
-    use sea_orm::EntityTrait;
     if people.iter().any(|person| person.id == id) {
         return Ok(());
     }
-    if let Some(person) = entity::okr_user::Entity::find_by_id(id).one(db).await? {
+    if let Some(person) = crate::server::queries::planning::person(db, id).await? {
         people.push(crate::model::PersonOption {
             id: person.id,
             name: format!("{} (inactive)", person.name),
@@ -247,7 +243,6 @@ pub async fn get_objective_editor(
 ) -> Result<ObjectiveEditor, AppError> {
     use crate::model::ObjectiveDraft;
     use crate::server::{self, queries};
-    use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let db = server::db()?;
@@ -302,9 +297,7 @@ pub async fn get_objective_editor(
         // A team archived or an owner deactivated since stays shown as it is,
         // so a save never changes it silently (it asks for an active one).
         if !options.teams.iter().any(|team| team.id == draft.team_id)
-            && let Some(team) = entity::team::Entity::find_by_id(draft.team_id)
-                .one(&db)
-                .await?
+            && let Some(team) = queries::planning::team(&db, draft.team_id).await?
         {
             options.teams.push(crate::model::FilterOption {
                 id: team.id,
@@ -373,7 +366,6 @@ pub async fn get_key_result_editor(
 ) -> Result<KeyResultEditor, AppError> {
     use crate::model::KeyResultDraft;
     use crate::server::{self, queries};
-    use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let db = server::db()?;
@@ -400,8 +392,7 @@ pub async fn get_key_result_editor(
                 }
             }
         };
-        let parent = entity::objective::Entity::find_by_id(draft.objective_id)
-            .one(&db)
+        let (parent, quarter) = queries::planning::objective_with_quarter(&db, draft.objective_id)
             .await?
             .ok_or_else(|| AppError::NotFound("objective".into()))?;
         if !actor.may_plan(parent.team_id) {
@@ -409,10 +400,6 @@ pub async fn get_key_result_editor(
                 "only admins and the team's lead plan its key results",
             ));
         }
-        let quarter = entity::quarter::Entity::find_by_id(parent.quarter_id)
-            .one(&db)
-            .await?
-            .ok_or(AppError::Internal)?;
         let mut people = queries::planning::options(&db, &actor).await?.people;
         keep_current_person(&db, &mut people, draft.owner_id).await?;
         Ok(KeyResultEditor {
@@ -473,8 +460,8 @@ pub async fn save_key_result(
 /// person confirmed.
 #[server(prefix = "/api", endpoint = "delete_key_result")]
 pub async fn delete_key_result(id: String, check_ins: String) -> Result<Saved, AppError> {
+    use crate::server::queries;
     use crate::server::{self, commands};
-    use sea_orm::EntityTrait;
     respond(async {
         let actor = member()?;
         let id = parse_id("id", &id, "a key result")?;
@@ -484,10 +471,9 @@ pub async fn delete_key_result(id: String, check_ins: String) -> Result<Saved, A
             .map_err(|_| AppError::validation("check_ins", "confirm how many check-ins go"))?;
         let db = server::db()?;
         let deleted = commands::key_results::delete_key_result(&db, &actor, id, confirmed).await?;
-        let quarter_id = entity::objective::Entity::find_by_id(deleted.objective_id)
-            .one(&db)
+        let quarter_id = queries::planning::objective_with_quarter(&db, deleted.objective_id)
             .await?
-            .map(|objective| objective.quarter_id)
+            .map(|(_, quarter)| quarter.id)
             .unwrap_or_default();
         let next = dashboard_of(&db, quarter_id).await?;
         Ok(saved(deleted.id, next))

@@ -11,7 +11,7 @@
 use crate::common;
 
 use common::{
-    APAC_REVENUE, CO_BRAND, COMMISSION, EMILY, LISA, MIKE, SARAH, TestServer, key_result_titled,
+    APAC_REVENUE, CO_BRAND, COMMISSION, EMILY, LISA, MIKE, SARAH, World, key_result_titled,
     no_redirects, person, status_and_json, team_named,
 };
 use domain::text::NOTES_MAX_CHARS;
@@ -19,7 +19,6 @@ use domain::{Direction, Role};
 use entity::{
     check_in, key_result, objective, okr_user, person_role, quarter, session, team, user,
 };
-use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE};
 use sea_orm::prelude::{Decimal, Uuid};
@@ -43,50 +42,7 @@ const CORPORATE: &str = "Corporate Sales";
 const DIRECT: &str = "Direct Channel Sales";
 const Q1: &str = "2025-Q1";
 
-/// A seeded database, the server on it, and a session for each demo
-/// person the tests act as.
-struct World {
-    test_db: TestDb,
-    server: TestServer,
-    /// Admin, Corporate Sales.
-    emily: String,
-    /// Lead, Corporate Sales.
-    lisa: String,
-    /// Lead, Direct Channel Sales.
-    sarah: String,
-    /// Member, Direct Channel Sales.
-    mike: String,
-}
-
 impl World {
-    async fn start(backend: Backend) -> Option<World> {
-        let test_db = TestDb::seeded(backend).await?;
-        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
-        let (emily, lisa, sarah, mike) = tokio::join!(
-            server.sign_in_demo(EMILY),
-            server.sign_in_demo(LISA),
-            server.sign_in_demo(SARAH),
-            server.sign_in_demo(MIKE),
-        );
-        Some(World {
-            test_db,
-            server,
-            emily,
-            lisa,
-            sarah,
-            mike,
-        })
-    }
-
-    fn db(&self) -> &DatabaseConnection {
-        &self.test_db.db
-    }
-
-    async fn finish(self) {
-        drop(self.server);
-        self.test_db.close().await.expect("drop the test database");
-    }
-
     /// `POST /api/<endpoint>` as a fetch, with `cookie` if any.
     async fn post(
         &self,

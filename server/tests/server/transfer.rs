@@ -17,12 +17,12 @@ use app::model::{Dashboard, ImportCounts, ImportPreview, ImportProblem, ImportSt
 use app::server::tokens;
 use app::server::transfer::table::{MAX_BYTES, MAX_ROWS};
 use common::{
-    CONVERSION, DEMO_PASSWORD, EMILY, JAMES, LISA, MIKE, SARAH, TestServer, free_port, location,
-    no_redirects, status_and_json,
+    CONVERSION, DEMO_PASSWORD, EMILY, JAMES, LISA, MIKE, SARAH, TestServer, World, free_port,
+    location, no_redirects, status_and_json,
 };
 use domain::{Direction, Role, Unit};
 use entity::{check_in, import_record, key_result, objective, quarter};
-use migration::testing::{Backend, TestDb};
+use migration::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
 use sea_orm::prelude::{Decimal, Uuid};
@@ -125,51 +125,6 @@ fn bulk_okrs(rows: usize) -> Vec<u8> {
         ));
     }
     text.into_bytes()
-}
-
-/// A seeded database, the server on it, and a session for each demo
-/// person the tests act as.
-struct World {
-    test_db: TestDb,
-    server: TestServer,
-    /// Admin, Corporate Sales.
-    emily: String,
-    /// Lead, Corporate Sales.
-    lisa: String,
-    /// Lead, Direct Channel Sales.
-    sarah: String,
-    /// Member, Direct Channel Sales.
-    mike: String,
-}
-
-impl World {
-    async fn start(backend: Backend) -> Option<World> {
-        let test_db = TestDb::seeded(backend).await?;
-        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
-        let (emily, lisa, sarah, mike) = tokio::join!(
-            server.sign_in_demo(EMILY),
-            server.sign_in_demo(LISA),
-            server.sign_in_demo(SARAH),
-            server.sign_in_demo(MIKE),
-        );
-        Some(World {
-            test_db,
-            server,
-            emily,
-            lisa,
-            sarah,
-            mike,
-        })
-    }
-
-    fn db(&self) -> &DatabaseConnection {
-        &self.test_db.db
-    }
-
-    async fn finish(self) {
-        drop(self.server);
-        self.test_db.close().await.expect("drop the test database");
-    }
 }
 
 /// `POST /import/upload` as the import form sends it. The upload's id when

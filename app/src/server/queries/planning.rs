@@ -191,3 +191,33 @@ pub async fn key_result_draft(
         check_ins,
     }))
 }
+
+/// A quarter's label, by id.
+pub async fn quarter_label(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<String>, DbErr> {
+    Ok(quarter::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|found| found.label))
+}
+
+/// A person, active or not, by id.
+pub async fn person(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<okr_user::Model>, DbErr> {
+    okr_user::Entity::find_by_id(id).one(db).await
+}
+
+/// A team, archived or not, by id.
+pub async fn team(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<team::Model>, DbErr> {
+    team::Entity::find_by_id(id).one(db).await
+}
+
+/// An objective with its quarter, by the objective's id.
+pub async fn objective_with_quarter(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(objective::Model, quarter::Model)>, DbErr> {
+    Ok(objective::Entity::find_by_id(id)
+        .find_also_related(quarter::Entity)
+        .one(db)
+        .await?
+        .and_then(|(objective, quarter)| Some((objective, quarter?))))
+}

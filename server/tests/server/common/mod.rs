@@ -12,6 +12,7 @@ use app::server::remembered::Remembered;
 use chrono::NaiveDate;
 use entity::{key_result, okr_user, team};
 use leptos::prelude::LeptosOptions;
+use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -383,5 +384,50 @@ impl TestServer {
             remembered: None,
             task,
         }
+    }
+}
+
+/// A seeded database, the server on it, and a session for each demo
+/// person the tests act as.
+pub struct World {
+    pub test_db: TestDb,
+    pub server: TestServer,
+    /// Admin, Corporate Sales.
+    pub emily: String,
+    /// Lead, Corporate Sales.
+    pub lisa: String,
+    /// Lead, Direct Channel Sales.
+    pub sarah: String,
+    /// Member, Direct Channel Sales.
+    pub mike: String,
+}
+
+impl World {
+    pub async fn start(backend: Backend) -> Option<World> {
+        let test_db = TestDb::seeded(backend).await?;
+        let server = TestServer::with_demo_sign_ins(test_db.db.clone()).await;
+        let (emily, lisa, sarah, mike) = tokio::join!(
+            server.sign_in_demo(EMILY),
+            server.sign_in_demo(LISA),
+            server.sign_in_demo(SARAH),
+            server.sign_in_demo(MIKE),
+        );
+        Some(World {
+            test_db,
+            server,
+            emily,
+            lisa,
+            sarah,
+            mike,
+        })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.test_db.db
+    }
+
+    pub async fn finish(self) {
+        drop(self.server);
+        self.test_db.close().await.expect("drop the test database");
     }
 }
