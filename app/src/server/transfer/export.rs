@@ -13,6 +13,12 @@ use crate::error::AppError;
 use crate::model::ImportKind;
 use crate::server::commands::BATCH;
 
+/// A text cell as exports write it: as text, even where a spreadsheet
+/// would read a formula.
+fn safe(text: &str) -> String {
+    table::spreadsheet_safe(text).into_owned()
+}
+
 /// A decimal as exports write it: two decimals, a point, no grouping.
 fn exported(value: Decimal) -> String {
     format!("{value:.2}")
@@ -47,12 +53,12 @@ pub async fn export_okrs(
         .map_err(|_| AppError::Internal)?;
     for (team, objective, objective_owner, key_result, owner) in rows {
         out.write_record([
-            quarter.label.as_str(),
-            team.as_str(),
-            objective.title.as_str(),
-            objective_owner.as_str(),
-            key_result.title.as_str(),
-            owner.as_str(),
+            &safe(&quarter.label),
+            &safe(&team),
+            &safe(&objective.title),
+            &safe(&objective_owner),
+            &safe(&key_result.title),
+            &safe(&owner),
             key_result.unit.as_str(),
             &exported(key_result.start_value),
             &exported(key_result.target_value),
@@ -183,15 +189,15 @@ pub async fn export_check_ins(
     for (team, objective, _, key_result, _) in rows {
         for found in check_ins.remove(&key_result.id).unwrap_or_default() {
             out.write_record([
-                quarter.label.as_str(),
-                team.as_str(),
-                objective.title.as_str(),
-                key_result.title.as_str(),
+                &safe(&quarter.label),
+                &safe(&team),
+                &safe(&objective.title),
+                &safe(&key_result.title),
                 &found.created_at.date().to_string(),
                 &exported(found.value),
                 &found.confidence.label().to_lowercase(),
-                found.note.as_deref().unwrap_or(""),
-                emails.get(&found.created_by).map_or("", String::as_str),
+                &safe(found.note.as_deref().unwrap_or("")),
+                &safe(emails.get(&found.created_by).map_or("", String::as_str)),
             ])
             .map_err(|_| AppError::Internal)?;
         }

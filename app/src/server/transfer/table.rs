@@ -74,7 +74,36 @@ impl Table {
         self.mapping
             .get(column)
             .and_then(|index| row.get(*index))
-            .map_or("", |value| value.trim())
+            .map_or("", |value| text_cell(value.trim()))
+    }
+}
+
+/// What a spreadsheet reads as the start of a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `text`, its leading `'`s aside, starts as a formula would.
+fn starts_like_a_formula(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A text cell as an export writes it: with one more leading `'` when it
+/// would start a formula (OWASP's advice against CSV injection), so a
+/// spreadsheet shows `=HYPERLINK(…)` as text and runs nothing.
+/// [`text_cell`] reads it back, so export → import gives back the text.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if starts_like_a_formula(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A cell as an import reads it: the `'` an export put before what would
+/// start a formula is taken off again.
+pub fn text_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_like_a_formula(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -372,5 +401,26 @@ mod tests {
         let table = read(file.as_bytes(), ImportKind::Okrs).unwrap();
         assert_eq!(table.rows.len(), 1);
         assert_eq!(table.rows[0].0, 3);
+    }
+
+    #[test]
+    fn cells_that_would_start_a_formula_are_exported_as_text_and_read_back() {
+        for (text, written) in [
+            (
+                "=HYPERLINK(\"https://evil.example/\",\"x\")",
+                "'=HYPERLINK(\"https://evil.example/\",\"x\")",
+            ),
+            ("+1 partner", "'+1 partner"),
+            ("-5 churn", "'-5 churn"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("'=already quoted", "''=already quoted"),
+            ("plain", "plain"),
+            ("'quoted, no formula", "'quoted, no formula"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(text), written, "{text:?}");
+            assert_eq!(text_cell(&spreadsheet_safe(text)), text, "{text:?}");
+        }
     }
 }
