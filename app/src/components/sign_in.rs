@@ -77,6 +77,8 @@ pub fn SignInPage() -> impl IntoView {
 fn SetPasswordForm(
     heading: &'static str,
     action_path: &'static str,
+    /// What redeeming the link does, said before it happens.
+    note: &'static str,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let params = use_params_map();
@@ -103,7 +105,7 @@ fn SetPasswordForm(
                     "Set password and sign in"
                 </button>
             </form>
-            <p class="muted">"This link works once."</p>
+            <p class="muted">{note}</p>
         </section>
     }
 }
@@ -111,13 +113,27 @@ fn SetPasswordForm(
 #[component]
 pub fn AcceptInvitePage() -> impl IntoView {
     let error = post_error(ServerAction::<AcceptInvite>::new());
-    view! { <SetPasswordForm heading="Welcome to RunwayOKR" action_path="/api/accept_invite" error /> }
+    view! {
+        <SetPasswordForm
+            heading="Welcome to RunwayOKR"
+            action_path="/api/accept_invite"
+            note="This link works once."
+            error
+        />
+    }
 }
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let error = post_error(ServerAction::<ResetPassword>::new());
-    view! { <SetPasswordForm heading="Choose a new password" action_path="/api/reset_password" error /> }
+    view! {
+        <SetPasswordForm
+            heading="Choose a new password"
+            action_path="/api/reset_password"
+            note="This link works once. Setting a password signs you out on every other device and revokes your API access tokens."
+            error
+        />
+    }
 }
 
 /// For a user whose email matches no active person.

@@ -157,6 +157,22 @@ pub async fn list(
         .collect())
 }
 
+/// Revokes every live token of `owner` (a password reset: a stolen session
+/// must not live on as a token). How many were revoked.
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    owner: Uuid,
+    now: NaiveDateTime,
+) -> Result<u64, DbErr> {
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(api_token::Column::OwnerId.eq(owner))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Revokes a token: its owner's or, for an admin, anyone's. Revoking one
 /// already revoked changes nothing. Returns the token's name.
 pub async fn revoke(

@@ -138,7 +138,8 @@ fn deliver(
         email: issued.email,
         expires_at: issued.expires_at,
     };
-    tracing::info!(email = %link.email, link = %link.link, expires_at = %link.expires_at, "{kind:?} link issued (no mail server configured: pass it on)");
+    // Never the link itself: its token grants the account.
+    tracing::info!(email = %link.email, purpose = ?kind, expires_at = %link.expires_at, "one-time link issued (no mail server configured: the admin passes it on)");
     if is_html_form_post() {
         super::keep_one_time(ISSUED_LINK_COOKIE, "/admin", &link);
     }

@@ -1774,3 +1774,104 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+/// A reset link for `email`, issued by the admin signed in as `admin`.
+async fn reset_token(server: &TestServer, admin: &str, person_id: &str) -> String {
+    let (status, body) = status_and_json(
+        server
+            .post("/api/reset_link", Some(admin), &[("person_id", person_id)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    link_token(server, &body, "reset")
+}
+
+migration::backend_test!(
+    a_newer_reset_link_revokes_the_older_and_a_link_redeems_exactly_once,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let emily = server.sign_in_demo(EMILY).await;
+        let mike = person(db, MIKE).await;
+        let person_id = mike.id.to_string();
+        let token =
+            app::server::tokens::create(db, mike.id, "laptop", None, Utc::now().naive_utc())
+                .await
+                .expect("a token")
+                .token;
+
+        // Two links: the newer one is the only live one.
+        let older = reset_token(&server, &emily, &person_id).await;
+        let newer = reset_token(&server, &emily, &person_id).await;
+        let take_over = [
+            ("token", older.as_str()),
+            ("password", "the attacker's password"),
+        ];
+        let (status, body) =
+            status_and_json(server.post("/api/reset_password", None, &take_over).await).await;
+        assert_eq!(validation_field(status, &body), "token");
+        let reset = [
+            ("token", newer.as_str()),
+            ("password", "mike's own password"),
+        ];
+        assert_eq!(
+            server
+                .post("/api/reset_password", None, &reset)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        let (status, body) =
+            status_and_json(server.post("/api/reset_password", None, &take_over).await).await;
+        assert_eq!(validation_field(status, &body), "token");
+        server.sign_in(MIKE, "mike's own password").await;
+        assert_eq!(
+            server
+                .post_sign_in(MIKE, "the attacker's password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+
+        // The reset revoked the token made before it.
+        let api = no_redirects()
+            .get(server.url("/api/v1/quarters"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("GET /api/v1/quarters");
+        assert_eq!(
+            api.status(),
+            StatusCode::UNAUTHORIZED,
+            "a reset revokes API tokens"
+        );
+
+        // One link redeemed twice at the same moment: exactly one wins.
+        let link = reset_token(&server, &emily, &person_id).await;
+        let first = [
+            ("token", link.as_str()),
+            ("password", "first of two at once"),
+        ];
+        let second = [
+            ("token", link.as_str()),
+            ("password", "second of two at once"),
+        ];
+        let (a, b) = tokio::join!(
+            server.post("/api/reset_password", None, &first),
+            server.post("/api/reset_password", None, &second),
+        );
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+            "exactly one redemption succeeds"
+        );
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);

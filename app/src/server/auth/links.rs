@@ -71,6 +71,12 @@ pub(crate) async fn issue_link(
 ) -> Result<IssuedLink, DbErr> {
     let token = new_token();
     let expires_at = now + kind.lifetime();
+    // One live link per person and purpose: a new one revokes the older.
+    verification::Entity::delete_many()
+        .filter(email_is(verification::Column::Value, email))
+        .filter(verification::Column::Identifier.starts_with(format!("{}:", kind.prefix())))
+        .exec(db)
+        .await?;
     verification::ActiveModel {
         id: Set(new_id()),
         identifier: Set(kind.identifier(&token)),
@@ -103,8 +109,13 @@ pub async fn reset_link(
 }
 
 /// Uses a one-time link: sets the password of the person it was issued for
-/// (creating their sign-in if they have none yet), deletes the link, and, for
-/// a reset, ends every other session. Then signs them in.
+/// (creating their sign-in if they have none yet), deletes the link, ends
+/// every other session of theirs and, for a reset, revokes their API
+/// tokens. Then signs them in.
+///
+/// The link is looked up before the password is hashed, so a bad token
+/// costs no hashing; and only the redemption whose delete removed the link
+/// goes on, so two redemptions at once cannot both succeed.
 pub async fn redeem_link(
     db: &DatabaseConnection,
     kind: LinkKind,
@@ -114,21 +125,34 @@ pub async fn redeem_link(
     now: NaiveDateTime,
 ) -> Result<NewSession, AppError> {
     check_password(password)?;
-    let password_hash = hash_password_off_thread(password.to_owned()).await?;
     let expired = || AppError::validation("token", "this link has expired or was already used");
+    let identifier = kind.identifier(token.trim());
+    let live = verification::Entity::find()
+        .filter(verification::Column::Identifier.eq(identifier.clone()))
+        .one(db)
+        .await?
+        .is_some_and(|link| link.expires_at > now);
+    if !live {
+        return Err(expired());
+    }
+    let password_hash = hash_password_off_thread(password.to_owned()).await?;
 
     let txn = db.begin().await?;
     let Some(link) = verification::Entity::find()
-        .filter(verification::Column::Identifier.eq(kind.identifier(token.trim())))
+        .filter(verification::Column::Identifier.eq(identifier))
         .one(&txn)
         .await?
     else {
         return Err(expired());
     };
-    // One use only: whatever happens next, the link is gone.
-    verification::Entity::delete_by_id(link.id.clone())
+    // One use only: whatever happens next, the link is gone, and only the
+    // redemption that removed it goes on.
+    let removed = verification::Entity::delete_by_id(link.id.clone())
         .exec(&txn)
         .await?;
+    if removed.rows_affected != 1 {
+        return Err(expired());
+    }
     if link.expires_at <= now {
         txn.commit().await?;
         return Err(expired());
@@ -143,8 +167,9 @@ pub async fn redeem_link(
         return Err(expired());
     };
     let user_id = set_password(&txn, &person.name, &person.email, password_hash, now).await?;
+    sign_out_everywhere(&txn, &user_id).await?;
     if kind == LinkKind::Reset {
-        sign_out_everywhere(&txn, &user_id).await?;
+        crate::server::tokens::revoke_all(&txn, person.id, now).await?;
     }
     let (session_token, expires_at) = create_session(&txn, &user_id, client, now).await?;
     let member = member_by_email(&txn, &person.email).await?;
