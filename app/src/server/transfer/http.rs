@@ -59,8 +59,62 @@ pub fn load_upload(id: Uuid, person: Uuid) -> Result<(UploadMeta, Vec<u8>), AppE
     if meta.person_id != person {
         return Err(not_found());
     }
+    let lifetime = chrono::Duration::from_std(UPLOAD_LIFETIME).unwrap_or(chrono::Duration::MAX);
+    if meta.uploaded_at + lifetime < chrono::Utc::now().naive_utc() {
+        remove_upload(id);
+        return Err(not_found());
+    }
     let bytes = std::fs::read(file).map_err(|_| not_found())?;
     Ok((meta, bytes))
+}
+
+/// How long an upload waits for its commit before it is removed.
+pub const UPLOAD_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Keeps upload `id` in `dir`: the folder and its files readable by the
+/// server's user only.
+fn keep(dir: &std::path::Path, id: Uuid, bytes: &[u8], meta: &UploadMeta) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let write = |path: PathBuf, content: &[u8]| -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        options.open(path)?.write_all(content)
+    };
+    write(dir.join(format!("{id}.csv")), bytes)?;
+    write(
+        dir.join(format!("{id}.json")),
+        &serde_json::to_vec(meta).unwrap_or_default(),
+    )
+}
+
+/// Removes the uploads in `dir` older than [`UPLOAD_LIFETIME`] at `now`:
+/// files nobody committed do not stay forever.
+fn sweep(dir: &std::path::Path, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > UPLOAD_LIFETIME);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 pub fn remove_upload(id: Uuid) {
@@ -220,10 +274,9 @@ async fn upload(State(_): State<AppState>, request: Request) -> Response {
         checksum: super::checksum(&bytes),
         uploaded_at: chrono::Utc::now().naive_utc(),
     };
-    let (file_path, meta_path) = paths(id);
-    let stored = std::fs::create_dir_all(upload_dir())
-        .and_then(|_| std::fs::write(&file_path, &bytes))
-        .and_then(|_| std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap_or_default()));
+    let dir = upload_dir();
+    sweep(&dir, std::time::SystemTime::now());
+    let stored = keep(&dir, id, &bytes, &meta);
     if let Err(error) = stored {
         tracing::error!(%error, "could not keep an upload");
         return (
@@ -306,4 +359,45 @@ pub fn export_router() -> Router<AppState> {
         "/quarters/{label}/export/{what}",
         axum::routing::get(export),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_are_kept_for_the_server_user_only_and_swept_after_a_day() {
+        let dir = std::env::temp_dir().join(format!("runway-upload-test-{}", Uuid::new_v4()));
+        let id = Uuid::new_v4();
+        let meta = UploadMeta {
+            kind: ImportKind::Okrs,
+            filename: "okrs.csv".into(),
+            person_id: Uuid::new_v4(),
+            checksum: "x".into(),
+            uploaded_at: chrono::Utc::now().naive_utc(),
+        };
+        keep(&dir, id, b"quarter\n", &meta).expect("kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode =
+                |path: PathBuf| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(dir.clone()), 0o700);
+            assert_eq!(mode(dir.join(format!("{id}.csv"))), 0o600);
+            assert_eq!(mode(dir.join(format!("{id}.json"))), 0o600);
+        }
+        let now = std::time::SystemTime::now();
+        sweep(&dir, now);
+        assert!(dir.join(format!("{id}.csv")).exists(), "a new upload stays");
+        sweep(
+            &dir,
+            now + UPLOAD_LIFETIME + std::time::Duration::from_secs(1),
+        );
+        assert!(
+            !dir.join(format!("{id}.csv")).exists(),
+            "a day later it is gone"
+        );
+        assert!(!dir.join(format!("{id}.json")).exists());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -10,6 +10,12 @@ use crate::model::{ImportKind, ImportProblem};
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// The most data rows a file may have.
 pub const MAX_ROWS: usize = 50_000;
+/// The most fields a row may have: a file of `a,a,a,…` is refused before
+/// it becomes millions of strings.
+pub const MAX_FIELDS: usize = 64;
+/// The longest line, in bytes: far more than the longest real row (titles
+/// of 500 characters, a note of 500).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// The columns of each kind of file, in the order exports write them; the
 /// optional ones may be left out.
@@ -146,7 +152,33 @@ struct Lines<'a> {
     breaks: Vec<usize>,
 }
 
+fn too_many_fields(line: u64, fields: usize) -> ImportProblem {
+    problem(
+        line,
+        "",
+        format!("this row has {fields} fields; a row has at most {MAX_FIELDS}"),
+    )
+}
+
 impl<'a> Lines<'a> {
+    /// The first line (1-based) longer than `limit` bytes, if any.
+    fn first_longer_than(&self, limit: usize) -> Option<u64> {
+        let mut start = 0;
+        for (index, end) in self
+            .breaks
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.bytes.len()))
+            .enumerate()
+        {
+            if end.saturating_sub(start) > limit {
+                return Some(index as u64 + 1);
+            }
+            start = end + 1;
+        }
+        None
+    }
+
     fn of(bytes: &'a [u8]) -> Lines<'a> {
         let breaks = bytes
             .iter()
@@ -196,8 +228,18 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
     if text.trim().is_empty() {
         return Err(vec![problem(1, "", "the file is empty")]);
     }
-    let delimiter = sniff_delimiter(text);
     let lines = Lines::of(text.as_bytes());
+    if let Some(line) = lines.first_longer_than(MAX_LINE_BYTES) {
+        return Err(vec![problem(
+            line,
+            "",
+            format!(
+                "this line is longer than {} KiB; a row is never that long",
+                MAX_LINE_BYTES / 1024
+            ),
+        )]);
+    }
+    let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -213,6 +255,9 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
             )]
         })?
         .clone();
+    if headers.len() > MAX_FIELDS {
+        return Err(vec![too_many_fields(1, headers.len())]);
+    }
     let (required, optional) = columns(kind);
     let mut mapping = BTreeMap::new();
     let mut problems = Vec::new();
@@ -265,6 +310,9 @@ pub fn read(bytes: &[u8], kind: ImportKind) -> Result<Table, Vec<ImportProblem>>
             continue;
         }
         let line = lines.of_position(record.position());
+        if record.len() > MAX_FIELDS {
+            return Err(vec![too_many_fields(line, record.len())]);
+        }
         if rows.len() == MAX_ROWS {
             return Err(vec![problem(
                 line,
@@ -422,5 +470,23 @@ mod tests {
             assert_eq!(spreadsheet_safe(text), written, "{text:?}");
             assert_eq!(text_cell(&spreadsheet_safe(text)), text, "{text:?}");
         }
+    }
+
+    #[test]
+    fn rows_of_too_many_fields_and_lines_too_long_are_refused_by_line() {
+        let wide = format!("{HEADER}\n{}\n", vec!["a"; MAX_FIELDS + 1].join(","));
+        let problems = read(wide.as_bytes(), ImportKind::Okrs).unwrap_err();
+        assert_eq!(problems[0].line, 2, "{problems:?}");
+        assert!(problems[0].message.contains("at most 64"), "{problems:?}");
+        let wide_header = vec!["a"; MAX_FIELDS + 1].join(",");
+        let problems = read(wide_header.as_bytes(), ImportKind::Okrs).unwrap_err();
+        assert_eq!(problems[0].line, 1, "{problems:?}");
+        let long = format!(
+            "{HEADER}\n2025-Q1,Sales,Grow,a@b.co,{},a@b.co,#,0,5\n",
+            "x".repeat(MAX_LINE_BYTES)
+        );
+        let problems = read(long.as_bytes(), ImportKind::Okrs).unwrap_err();
+        assert_eq!(problems[0].line, 2, "{problems:?}");
+        assert!(problems[0].message.contains("64 KiB"), "{problems:?}");
     }
 }
