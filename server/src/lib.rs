@@ -68,6 +68,10 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             app::server::http::api_v1::json_errors,
         ))
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(
+            state.auth.config.secure_cookies(),
+            middleware::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -727,3 +727,51 @@ async fn a_streamed_page_goes_out_whole_with_its_length() {
     );
     serving.abort();
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_hsts_behind_https() {
+    let test_db = TestDb::migrated(Backend::Sqlite)
+        .await
+        .expect("a SQLite database");
+    let plain = TestServer::start(test_db.db.clone()).await;
+    let https = TestServer::start_with(
+        test_db.db.clone(),
+        app::server::auth::AuthConfig {
+            public_url: Some("https://okr.example.com".into()),
+            ..app::server::auth::AuthConfig::default()
+        },
+    )
+    .await;
+    for path in [
+        "/sign-in",
+        "/api/health",
+        "/api/v1/quarters",
+        "/no-such-page",
+    ] {
+        for (server, hsts) in [(&plain, false), (&https, true)] {
+            let response = server.get(path).await;
+            let headers = response.headers();
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+            assert_eq!(header("x-frame-options"), "DENY", "{path}");
+            assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+            assert!(
+                header("content-security-policy").contains("frame-ancestors 'none'"),
+                "{path}"
+            );
+            assert_eq!(
+                headers.contains_key("strict-transport-security"),
+                hsts,
+                "{path}: HSTS only behind https"
+            );
+        }
+    }
+    drop((plain, https));
+    test_db.close().await.expect("drop the test database");
+}

@@ -396,6 +396,36 @@ pub fn site_base(config: &auth::AuthConfig) -> String {
     format!("http://{host}")
 }
 
+/// The headers every response carries, unless it set its own: no MIME
+/// sniffing, no framing by other sites, no full URLs in `Referer`, and,
+/// when the site is served over https (`https`), HSTS.
+pub async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use http::HeaderValue;
+    use http::header::{
+        CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+        X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(X_FRAME_OPTIONS, "DENY");
+    set(CONTENT_SECURITY_POLICY, "frame-ancestors 'none'");
+    set(REFERRER_POLICY, "same-origin");
+    if https {
+        set(STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
