@@ -207,7 +207,7 @@ pub async fn update_person(
 }
 
 /// Deactivates a person (admins only): they leave the pickers, their
-/// sessions end and their tokens stop working, but their objectives, key
+/// sessions end and their tokens are revoked for good, but their objectives, key
 /// results and check-ins stay. Or reactivates them.
 pub async fn set_person_active(
     db: &DatabaseConnection,
@@ -237,6 +237,10 @@ pub async fn set_person_active(
             .await?
     {
         sign_out_everywhere(&txn, &sign_in.id).await?;
+    }
+    if !active {
+        // Reactivating them later does not bring their old tokens back.
+        crate::server::tokens::revoke_all(&txn, person.id, now).await?;
     }
     let mut model = person.into_active_model();
     model.active = Set(active);

@@ -1875,3 +1875,49 @@ migration::backend_test!(
         test_db.close().await.expect("drop the test database");
     }
 );
+
+migration::backend_test!(
+    a_deactivated_persons_tokens_stay_revoked_when_they_are_reactivated,
+    |backend| async move {
+        let Some(test_db) = TestDb::seeded(backend).await else {
+            return;
+        };
+        let db = &test_db.db;
+        let server = TestServer::with_demo_sign_ins(db.clone()).await;
+        let emily = server.sign_in_demo(EMILY).await;
+        let mike = person(db, MIKE).await;
+        let token =
+            app::server::tokens::create(db, mike.id, "laptop", None, Utc::now().naive_utc())
+                .await
+                .expect("a token")
+                .token;
+        let quarters = || {
+            no_redirects()
+                .get(server.url("/api/v1/quarters"))
+                .bearer_auth(&token)
+                .send()
+        };
+        assert_eq!(quarters().await.expect("GET").status(), StatusCode::OK);
+        let person_id = mike.id.to_string();
+        for active in ["false", "true"] {
+            let (status, body) = status_and_json(
+                server
+                    .post(
+                        "/api/set_person_active",
+                        Some(&emily),
+                        &[("person_id", person_id.as_str()), ("active", active)],
+                    )
+                    .await,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        assert_eq!(
+            quarters().await.expect("GET").status(),
+            StatusCode::UNAUTHORIZED,
+            "a deactivation revokes the tokens for good"
+        );
+        drop(server);
+        test_db.close().await.expect("drop the test database");
+    }
+);
