@@ -29,12 +29,17 @@ pub enum AppError {
     /// reused for a different request.
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed attempts; the message says when to try again.
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// Too many attempts; the message says when to try again, and
+    /// `retry_after` in seconds (the `Retry-After` header).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again in a moment")]
     Unavailable,
+    /// Every password check the server runs at once is taken, and none
+    /// came free in time: 503 with `Retry-After`.
+    #[error("the server is busy checking passwords; try again in {retry_after} s")]
+    Busy { retry_after: u64 },
     /// Anything unexpected: logged on the server, never detailed to the user.
     #[error("something went wrong on our side; it has been logged")]
     Internal,
@@ -68,8 +73,8 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::ServerFn(
                 ServerFnErrorErr::Args(_)
@@ -77,6 +82,25 @@ impl AppError {
                 | ServerFnErrorErr::Deserialization(_),
             ) => StatusCode::BAD_REQUEST,
             AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A limit passed: `message` says what and when to try again.
+    pub fn too_many(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        AppError::TooManyRequests {
+            message: message.into(),
+            retry_after: retry_after.as_secs().max(1),
+        }
+    }
+
+    /// Seconds the client should wait before trying again, if the error
+    /// says (the `Retry-After` header).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after, .. } | AppError::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
         }
     }
 
@@ -160,6 +184,9 @@ fn gave_up_waiting(error: &sea_orm::DbErr) -> bool {
 pub fn set_response_status(error: &AppError) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.status_code());
+        if let Some(seconds) = error.retry_after() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
     }
 }
 

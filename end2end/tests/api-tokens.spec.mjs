@@ -9,6 +9,7 @@
 // key result, whose values no other file checks.
 import { test, expect } from '@playwright/test';
 import {
+  DEMO_PASSWORD,
   MIKE,
   keyResultId,
   keyResultNamed,
@@ -30,6 +31,7 @@ async function createToken(page, name) {
   const form = page.getByTestId('create-token-form');
   await form.getByLabel('Name').fill(name);
   await form.getByLabel('Expires').selectOption('30');
+  await form.getByLabel('Your password').fill(DEMO_PASSWORD);
   await page.getByTestId('create-token').click();
   const token = (await page.getByTestId('issued-token').textContent())?.trim();
   expect(token, 'the new token is shown').toMatch(TOKEN_PATTERN);
@@ -111,6 +113,7 @@ test.describe('personal access tokens and the JSON API', () => {
 
     const form = page.getByTestId('create-token-form');
     await form.getByLabel('Name').fill('bad\u0007name');
+    await form.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByTestId('create-token').click();
     await expect(page.getByText(/must not contain control characters/)).toBeVisible();
     await context.close();

@@ -1,8 +1,36 @@
 // Only the islands hydrate: the page loads without browser errors and carries
 // no serialized data; the key result chart's points explain themselves.
 import { test, expect } from '@playwright/test';
-import { MIKE, collectBrowserErrors, signIn, waitForHydration } from './helpers.mjs';
+import { EMILY, MIKE, collectBrowserErrors, signIn, waitForHydration } from './helpers.mjs';
 import { OBJECTIVES } from './seed.mjs';
+
+test.describe('the Content-Security-Policy', () => {
+  test('is on every page, and no page breaks it while it loads and hydrates', async ({ page }) => {
+    await signIn(page, EMILY);
+    // Violations are reported to the page as events; keep them.
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.__cspViolations.push(`${event.violatedDirective}: ${event.blockedURI}`);
+      });
+    });
+    const errors = collectBrowserErrors(page);
+    await page.goto('/');
+    const href = await page.locator('.kr-title').first().getAttribute('href');
+    for (const path of ['/', href, '/settings/tokens', '/admin/people', '/admin/quarters', '/import', '/docs/api']) {
+      const response = await page.goto(path);
+      expect(response?.status(), `GET ${path}`).toBe(200);
+      const policy = response.headers()['content-security-policy'] ?? '';
+      expect(policy, `${path}: the policy`).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(policy, `${path}: no inline script allowed`).not.toContain('unsafe-inline');
+      await waitForHydration(page);
+      await page.waitForTimeout(200);
+      const violations = await page.evaluate(() => window.__cspViolations);
+      expect(violations, `${path}: policy violations`).toEqual([]);
+    }
+    expect(errors, 'page errors and console errors (a blocked script is one)').toEqual([]);
+  });
+});
 
 test.describe('hydrated dashboard', () => {
   test.beforeEach(async ({ page }) => {

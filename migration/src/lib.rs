@@ -15,6 +15,8 @@ mod m20261126_000002_create_key_result_trend;
 mod m20261127_000001_create_okr_user_email_index;
 mod m20261127_000002_create_session_change_notices;
 mod m20261127_000003_create_okr_change_notices;
+mod m20261206_000001_create_rate_limit_hits;
+mod m20261206_000002_create_import_uploads_and_periodic_jobs;
 mod notices;
 pub mod seed;
 
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_okr_user_email_index::Migration),
             Box::new(m20261127_000002_create_session_change_notices::Migration),
             Box::new(m20261127_000003_create_okr_change_notices::Migration),
+            Box::new(m20261206_000001_create_rate_limit_hits::Migration),
+            Box::new(m20261206_000002_create_import_uploads_and_periodic_jobs::Migration),
         ]
     }
 }

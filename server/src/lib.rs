@@ -72,8 +72,32 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             state.auth.config.secure_cookies(),
             middleware::security_headers,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &http::Request<axum::body::Body>| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %middleware::loggable_path(request.uri().path()),
+                )
+            },
+        ))
         .with_state(state)
+}
+
+/// How often each server looks for periodic work that is due.
+const JOBS_TICK: Duration = Duration::from_secs(5);
+
+/// The periodic work, for as long as the server runs: each job runs once
+/// per period across every server on the database (see
+/// [`app::server::jobs`]).
+pub async fn run_jobs(db: DatabaseConnection) {
+    app::server::jobs::run(
+        db,
+        app::server::jobs::housekeeping(),
+        app::server::jobs::this_server(),
+        JOBS_TICK,
+    )
+    .await;
 }
 
 /// Why the database cannot be prepared, even by trying again.

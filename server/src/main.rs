@@ -154,15 +154,29 @@ async fn run() -> Result<(), StartError> {
     tracing::info!("RunwayOKR listening on http://{addr}");
     let serving = tokio::spawn({
         let limits = limits.clone();
-        async move { server::serve(listener, app, &limits, shutdown_signal()).await }
+        let schema = schema.clone();
+        async move {
+            let stop = async move {
+                shutdown_signal().await;
+                // Out of rotation first: the health check fails while the
+                // server goes on answering, until the load balancer has
+                // seen it; only then does it stop taking connections.
+                schema.set(app::server::SchemaState::Stopping);
+                tracing::info!(drain = ?limits.drain, "failing the health check before stopping");
+                tokio::time::sleep(limits.drain).await;
+            };
+            server::serve(listener, app, &limits, stop).await
+        }
     });
     server::prepare_database(db.clone(), seed_demo, schema)
         .await
         .map_err(|server::Unfixable(error)| StartError::Database(error))?;
-    serving
+    let housekeeping = tokio::spawn(server::run_jobs(db.clone()));
+    let served = serving
         .await
-        .map_err(|error| StartError::Serve(std::io::Error::other(error)))?
-        .map_err(StartError::Serve)?;
+        .map_err(|error| StartError::Serve(std::io::Error::other(error)));
+    housekeeping.abort();
+    served?.map_err(StartError::Serve)?;
     let _ = db.close().await;
     tracing::info!("stopped");
     Ok(())

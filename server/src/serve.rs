@@ -23,6 +23,7 @@ use tower::Service;
 /// | `REQUEST_TIMEOUT_SECS` | 30 |
 /// | `HEADER_READ_TIMEOUT_SECS` | 10 |
 /// | `SHUTDOWN_GRACE_SECS` | 10 |
+/// | `SHUTDOWN_DRAIN_MS` | 2000 |
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// The largest request body; a larger one is answered 413.
@@ -33,6 +34,10 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// How long a server that was told to stop goes on serving with its
+    /// health check failing, so a load balancer takes it out of rotation
+    /// before it stops taking connections.
+    pub drain: Duration,
     /// How many pages render at once; more wait their turn. A page's data
     /// and markup live while it renders (about a megabyte for a quarter of
     /// 210 key results), so this bounds the memory a burst of page loads
@@ -47,6 +52,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            drain: Duration::from_secs(2),
             max_concurrent_pages: 4 * std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
@@ -69,6 +75,10 @@ impl Limits {
             shutdown_grace: Duration::from_secs(var(
                 "SHUTDOWN_GRACE_SECS",
                 default.shutdown_grace.as_secs(),
+            )?),
+            drain: Duration::from_millis(var(
+                "SHUTDOWN_DRAIN_MS",
+                u64::try_from(default.drain.as_millis()).unwrap_or(2_000),
             )?),
             max_concurrent_pages: var("MAX_CONCURRENT_PAGES", default.max_concurrent_pages)?.max(1),
         })

@@ -16,13 +16,16 @@
 //!   the demo data and on a larger quarter; the time from start to healthy on
 //!   SQLite; and how much a key result's long history slows the dashboard.
 //!   Each figure is printed beside its goal; it is a benchmark, not a test.
+//! - `cluster [--replicas N] [--port P]`: N servers on one PostgreSQL
+//!   database behind HAProxy on port P (default 2 and 8080), until Ctrl-C.
 //!
 //! What may be missing on a new machine: rustup's wasm32 target (when rustup
 //! cannot download it, `scripts/offline-wasm.sh` builds it from Debian's
 //! sources), the wasm-bindgen CLI of the version in Cargo.lock, cargo-leptos,
-//! the npm packages of `end2end/`, and (for tests) Chromium.
+//! the npm packages of `end2end/`, and (for tests) Chromium and HAProxy.
 
 mod bench;
+mod cluster;
 mod http;
 
 use std::ffi::OsString;
@@ -46,9 +49,10 @@ fn main() -> ExitCode {
         "size" => size(),
         "bench-import" => bench_import(),
         "bench" => bench::bench(std::env::args().skip(2).collect()),
+        "cluster" => cluster::cluster(std::env::args().skip(2).collect()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|setup|size|bench-import|bench [start|demo|large|history]…>"
+                "usage: cargo xtask <dev|test|setup|size|bench-import|bench [start|demo|large|history]…|cluster [--replicas N] [--port P]>"
             );
             return ExitCode::from(2);
         }
@@ -329,6 +333,7 @@ fn bench_import() -> Result {
 fn test() -> Result {
     let tools = setup()?;
     ensure_chromium()?;
+    cluster::ensure_haproxy()?;
 
     match std::env::var("RUNWAY_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => step(&format!(

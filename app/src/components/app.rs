@@ -19,6 +19,8 @@ use crate::server_fns::auth::get_viewer;
 use domain::access::Viewer;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    allow_this_pages_scripts();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,6 +37,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Sets the page's Content-Security-Policy, naming the nonce Leptos puts on
+/// the page's inline scripts: known only here, in the page's render. The
+/// middleware's policy, without a nonce, covers every other response.
+#[cfg(feature = "ssr")]
+fn allow_this_pages_scripts() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = crate::server::http::middleware::content_security_policy(Some(&nonce));
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -215,6 +215,21 @@ fn Tokens(
                     </select>
                     <p class="field-error" role="alert">{field_error("expires_in_days")}</p>
                 </div>
+                <div class="field">
+                    <label for="token-password">"Your password"</label>
+                    <input
+                        id="token-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        aria-describedby="token-password-why"
+                    />
+                    <p id="token-password-why" class="hint">
+                        "A token acts as you until it expires or is revoked, so confirm it is you."
+                    </p>
+                    <p class="field-error" role="alert">{field_error("password")}</p>
+                </div>
                 <div class="form-actions">
                     <button type="submit" class="primary" disabled=create.pending() data-testid="create-token">
                         {move || if create.pending().get() { "Creating…" } else { "Create token" }}

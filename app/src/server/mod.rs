@@ -5,16 +5,19 @@
 //! - `commands`: one writer per action, behind every way in;
 //! - `queries`: the read models the pages and the API show;
 //! - `transfer`: the CSV import (an adapter over `commands`) and export;
-//! - `auth`, `people`, `tokens`: sign-in, sessions and links, people, API
-//!   tokens;
-//! - `db`, `remembered`, `health`: the pool, what PostgreSQL lets the server
-//!   remember, and the health check; and the state every request reaches.
+//! - `auth`, `people`, `tokens`, `limits`: sign-in, sessions and links,
+//!   people, API tokens, and the rate limits every server shares;
+//! - `db`, `remembered`, `health`, `jobs`: the pool, what PostgreSQL lets
+//!   the server remember, the health check, and periodic work run once
+//!   whatever the number of servers; and the state every request reaches.
 
 pub mod auth;
 pub mod commands;
 pub mod db;
 pub mod health;
 pub mod http;
+pub mod jobs;
+pub mod limits;
 pub mod people;
 pub mod queries;
 pub mod remembered;
@@ -41,12 +44,16 @@ pub struct AppState {
     pub schema: Arc<SchemaStatus>,
 }
 
-/// Where the migrations at start stand.
+/// Where the migrations at start stand, and whether the server is
+/// stopping: what `/api/health` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaState {
     Ready,
     Pending,
     Failed,
+    /// Shutting down: the health check fails so a load balancer takes the
+    /// server out of rotation, while it finishes what it was sent. Final.
+    Stopping,
 }
 
 /// The [`SchemaState`], shared by the start-up task and the health check.
@@ -54,20 +61,27 @@ pub enum SchemaState {
 pub struct SchemaStatus(std::sync::atomic::AtomicU8);
 
 impl SchemaStatus {
+    /// Moves to `state`, unless the server is already stopping.
     pub fn set(&self, state: SchemaState) {
         let value = match state {
             SchemaState::Ready => 0,
             SchemaState::Pending => 1,
             SchemaState::Failed => 2,
+            SchemaState::Stopping => 3,
         };
-        self.0.store(value, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.0.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |now| (now != 3).then_some(value),
+        );
     }
 
     pub fn get(&self) -> SchemaState {
         match self.0.load(std::sync::atomic::Ordering::SeqCst) {
             0 => SchemaState::Ready,
             1 => SchemaState::Pending,
-            _ => SchemaState::Failed,
+            2 => SchemaState::Failed,
+            _ => SchemaState::Stopping,
         }
     }
 }

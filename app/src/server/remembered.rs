@@ -14,16 +14,25 @@
 //! read on (its pace and the quarter shown depend on the date). Without the
 //! listener (SQLite, or while PostgreSQL is unreachable) nothing is
 //! remembered and every request reads the database.
+//!
+//! A listener can go silent without its connection failing (its database
+//! backend stalled, a load balancer dropping an idle flow). So each server
+//! also sends itself a heartbeat notice every [`HEARTBEAT_EVERY`], and uses
+//! what it remembers only while it has heard one sent within the last
+//! [`TRUST_FOR`]. Notices arrive in the order they were sent, so hearing a
+//! heartbeat means every change before it has been heard too: nothing
+//! remembered is ever more than [`TRUST_FOR`] behind the database.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
-use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use uuid::Uuid;
 
 use super::auth::{self, CurrentSession};
 use super::queries::dashboard;
@@ -42,6 +51,16 @@ const MAX_DASHBOARDS: usize = 16;
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 const RECONNECT_AFTER_AT_MOST: Duration = Duration::from_secs(30);
 
+/// The channel of the servers' heartbeats to themselves.
+const HEARTBEAT: &str = "runway_heartbeat";
+
+/// How often a server sends itself a heartbeat.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+
+/// What is remembered is used only while a heartbeat sent within this long
+/// has been heard: the most it can be behind the database.
+pub const TRUST_FOR: Duration = Duration::from_secs(4);
+
 /// A dashboard as [`dashboard::dashboard`] reads it: by the label asked for (none
 /// for the current quarter) on a day.
 type DashboardKey = (Option<String>, NaiveDate);
@@ -53,13 +72,22 @@ pub struct Remembered {
     listening: AtomicBool,
     sessions: Memo<String, CurrentSession>,
     dashboards: Memo<DashboardKey, Option<Dashboard>>,
-    listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The listener's and the heartbeat's tasks.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Tells this server's heartbeats from other servers'.
+    id: Uuid,
+    /// When this was made: heartbeats carry the time since.
+    born: Instant,
+    /// When (ms after `born`) the newest heartbeat heard was sent; 0 for none.
+    heard: AtomicU64,
 }
 
 impl Drop for Remembered {
     fn drop(&mut self) {
-        if let Some(task) = self.listener.get_mut().ok().and_then(Option::take) {
-            task.abort();
+        if let Ok(tasks) = self.tasks.get_mut() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
         }
     }
 }
@@ -77,9 +105,14 @@ impl Remembered {
                 .max_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .connect_lazy_with((*options).clone());
-            let task = tokio::spawn(listen(Arc::downgrade(&remembered), listener));
-            *remembered.listener.lock().expect("the listener's slot") = Some(task);
+                .connect_lazy_with((*options).clone().application_name(LISTENER_NAME));
+            let listening = tokio::spawn(listen(Arc::downgrade(&remembered), listener));
+            let beating = tokio::spawn(beat(Arc::downgrade(&remembered), db.clone()));
+            remembered
+                .tasks
+                .lock()
+                .expect("the tasks")
+                .extend([listening, beating]);
         }
         remembered
     }
@@ -90,19 +123,47 @@ impl Remembered {
             listening: AtomicBool::new(false),
             sessions: Memo::new(MAX_SESSIONS),
             dashboards: Memo::new(MAX_DASHBOARDS),
-            listener: Mutex::new(None),
+            tasks: Mutex::new(Vec::new()),
+            id: Uuid::new_v4(),
+            born: Instant::now(),
+            heard: AtomicU64::new(0),
         })
     }
 
     /// Whether it listens for changes (or tries to), to remember once it
     /// does: on PostgreSQL, unless made with [`Remembered::never`].
     pub fn will_listen(&self) -> bool {
-        self.listener.lock().expect("the listener's slot").is_some()
+        !self.tasks.lock().expect("the tasks").is_empty()
     }
 
-    /// Whether anything is being remembered (the listener is listening).
+    /// Whether anything is being remembered: the listener is listening, and
+    /// has heard a heartbeat sent within [`TRUST_FOR`].
     pub fn is_listening(&self) -> bool {
-        self.listening.load(Ordering::SeqCst)
+        self.listening.load(Ordering::SeqCst) && self.heard_lately()
+    }
+
+    fn since_born(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A heartbeat's payload: who sends it, and when.
+    fn heartbeat(&self) -> String {
+        format!("{}:{}", self.id, self.since_born().max(1))
+    }
+
+    fn heard_lately(&self) -> bool {
+        let heard = self.heard.load(Ordering::SeqCst);
+        let trust = u64::try_from(TRUST_FOR.as_millis()).unwrap_or(u64::MAX);
+        heard > 0 && self.since_born().saturating_sub(heard) < trust
+    }
+
+    /// A heartbeat of this server's, sent `sent` ms after it was born, was
+    /// heard. After a silence, whatever is remembered is forgotten first.
+    fn heard_heartbeat(&self, sent: u64) {
+        if !self.heard_lately() {
+            self.forget_all();
+        }
+        self.heard.fetch_max(sent, Ordering::SeqCst);
     }
 
     /// How many times the sessions remembered have been forgotten.
@@ -250,6 +311,16 @@ async fn listen(remembered: Weak<Remembered>, pool: sea_orm::sqlx::PgPool) {
             };
             remembered.forget_all();
             remembered.listening.store(true, Ordering::SeqCst);
+            // A first heartbeat at once, on this very connection, so that
+            // remembering starts now rather than at the next beat.
+            let hello = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(HEARTBEAT)
+                .bind(remembered.heartbeat())
+                .execute(&mut listener)
+                .await;
+            if let Err(error) = hello {
+                tracing::debug!(%error, "could not send the first heartbeat");
+            }
         }
         loop {
             let received = listener.try_recv().await;
@@ -262,6 +333,11 @@ async fn listen(remembered: Weak<Remembered>, pool: sea_orm::sqlx::PgPool) {
                 }
                 Ok(Some(notice)) if notice.channel() == migration::OKR_CHANGES => {
                     remembered.dashboards.forget_all();
+                }
+                Ok(Some(notice)) if notice.channel() == HEARTBEAT => {
+                    if let Some(sent) = heartbeat_of(notice.payload(), remembered.id) {
+                        remembered.heard_heartbeat(sent);
+                    }
                 }
                 Ok(Some(_)) => remembered.forget_all(),
                 // The connection was lost, and has been opened again:
@@ -285,7 +361,98 @@ async fn listen(remembered: Weak<Remembered>, pool: sea_orm::sqlx::PgPool) {
 async fn connect(pool: &sea_orm::sqlx::PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener
-        .listen_all([migration::SESSION_CHANGES, migration::OKR_CHANGES])
+        .listen_all([
+            migration::SESSION_CHANGES,
+            migration::OKR_CHANGES,
+            HEARTBEAT,
+        ])
         .await?;
     Ok(listener)
+}
+
+/// The `application_name` of the listener's connection, so an operator
+/// (or a test) can find it in `pg_stat_activity`.
+pub const LISTENER_NAME: &str = "runway-okr listener";
+
+/// Sends this server's heartbeat through the pool every
+/// [`HEARTBEAT_EVERY`], for as long as `remembered` lives.
+async fn beat(remembered: Weak<Remembered>, db: DatabaseConnection) {
+    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(payload) = remembered
+            .upgrade()
+            .map(|remembered| remembered.heartbeat())
+        else {
+            return;
+        };
+        let notify = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [HEARTBEAT.into(), payload.into()],
+        );
+        if let Err(error) = db.execute_raw(notify).await {
+            tracing::debug!(%error, "could not send a heartbeat");
+        }
+    }
+}
+
+/// When a heartbeat was sent, if it is `id`'s: its payload is `<id>:<ms>`.
+fn heartbeat_of(payload: &str, id: Uuid) -> Option<u64> {
+    let (sender, sent) = payload.split_once(':')?;
+    (Uuid::parse_str(sender).ok()? == id)
+        .then(|| sent.parse().ok())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_servers_heartbeats_count() {
+        let me = Uuid::new_v4();
+        assert_eq!(heartbeat_of(&format!("{me}:1500"), me), Some(1500));
+        assert_eq!(heartbeat_of(&format!("{}:1500", Uuid::new_v4()), me), None);
+        assert_eq!(heartbeat_of("nonsense", me), None);
+        assert_eq!(heartbeat_of(&format!("{me}:soon"), me), None);
+    }
+
+    #[test]
+    fn nothing_is_trusted_without_a_recent_heartbeat() {
+        let remembered = Remembered::never();
+        remembered.listening.store(true, Ordering::SeqCst);
+        assert!(!remembered.is_listening(), "no heartbeat heard yet");
+        remembered.heard_heartbeat(remembered.since_born().max(1));
+        assert!(remembered.is_listening());
+
+        // Born ten seconds ago; the last heartbeat heard was sent then.
+        let mut stale = Arc::try_unwrap(Remembered::never()).expect("the only owner");
+        stale.born = Instant::now()
+            .checked_sub(Duration::from_secs(10))
+            .expect("a clock ten seconds old");
+        stale.listening.store(true, Ordering::SeqCst);
+        stale.heard.store(1, Ordering::SeqCst);
+        stale.sessions.entries.lock().unwrap().insert(
+            "token".into(),
+            CurrentSession {
+                session_id: "s".into(),
+                user_id: "u".into(),
+                viewer: domain::access::Viewer {
+                    name: "n".into(),
+                    email: "e".into(),
+                    member: None,
+                },
+                renewed_until: None,
+                expires_at: NaiveDateTime::MAX,
+                updated_at: NaiveDateTime::MIN,
+            },
+        );
+        assert!(!stale.is_listening(), "silent for longer than TRUST_FOR");
+        // Heard again: what was remembered before the silence is forgotten.
+        stale.heard_heartbeat(stale.since_born());
+        assert!(stale.is_listening());
+        assert!(stale.sessions.entries.lock().unwrap().is_empty());
+    }
 }

@@ -1,10 +1,6 @@
 //! Personal access tokens for the JSON API: creating, listing and revoking
-//! them, finding the person behind a bearer token, the per-token rate limit,
+//! them, finding the person behind a bearer token,
 //! and the stored first answers of idempotent requests.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use domain::Role;
@@ -361,71 +357,9 @@ pub async fn store_answer(
 /// The JSON API's rate limit per token, unless configured.
 pub const DEFAULT_API_REQUESTS_PER_MINUTE: u32 = 600;
 
-/// A fixed-window count of requests per token: at most `limit` a minute.
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: u32,
-    windows: Mutex<HashMap<Uuid, (Instant, u32)>>,
-}
-
-impl Default for RateLimiter {
-    fn default() -> Self {
-        RateLimiter::per_minute(DEFAULT_API_REQUESTS_PER_MINUTE)
-    }
-}
-
-impl RateLimiter {
-    pub const WINDOW: Duration = Duration::from_secs(60);
-
-    pub fn per_minute(limit: u32) -> RateLimiter {
-        RateLimiter {
-            limit: limit.max(1),
-            windows: Mutex::default(),
-        }
-    }
-
-    pub fn limit(&self) -> u32 {
-        self.limit
-    }
-
-    /// Counts a request of `token`; `Err` holds how long to wait when the
-    /// token has used up this minute.
-    pub fn check(&self, token: Uuid, now: Instant) -> Result<u32, Duration> {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Self::WINDOW);
-        }
-        let (start, count) = windows.entry(token).or_insert((now, 0));
-        if now.duration_since(*start) >= Self::WINDOW {
-            *start = now;
-            *count = 0;
-        }
-        if *count >= self.limit {
-            return Err(Self::WINDOW.saturating_sub(now.duration_since(*start)));
-        }
-        *count += 1;
-        Ok(self.limit - *count)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_limit_resets_each_minute() {
-        let limiter = RateLimiter::per_minute(2);
-        let token = Uuid::new_v4();
-        let start = Instant::now();
-        assert_eq!(limiter.check(token, start), Ok(1));
-        assert_eq!(limiter.check(token, start), Ok(0));
-        let wait = limiter
-            .check(token, start + Duration::from_secs(20))
-            .unwrap_err();
-        assert_eq!(wait, Duration::from_secs(40));
-        assert!(limiter.check(Uuid::new_v4(), start).is_ok(), "per token");
-        assert_eq!(limiter.check(token, start + Duration::from_secs(61)), Ok(1));
-    }
 
     #[test]
     fn the_bearer_header_must_name_the_scheme() {

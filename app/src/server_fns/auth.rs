@@ -204,6 +204,7 @@ async fn redeem(
     let now = chrono::Utc::now().naive_utc();
     let session = auth::redeem_link(
         &state.db,
+        &state.auth.limiter,
         kind,
         &token,
         &password,

@@ -125,6 +125,7 @@ pub async fn health() -> Result<HealthReport, AppError> {
             server::SchemaState::Ready => server::health::check_database(&state.db).await,
             server::SchemaState::Pending => Err("migrations are still being applied".to_owned()),
             server::SchemaState::Failed => Err("migrations failed; see the server log".to_owned()),
+            server::SchemaState::Stopping => Err("the server is stopping".to_owned()),
         },
         Err(_) => Err("no database configured".to_owned()),
     };

@@ -42,20 +42,33 @@ pub async fn get_tokens() -> Result<TokensPage, AppError> {
     .await
 }
 
-/// Creates a personal access token for the signed-in person. The token is
-/// in the answer, and nowhere else, ever again.
+/// Creates a personal access token for the signed-in person, who enters
+/// their password again: a stolen session alone cannot become a lasting
+/// token. The token is in the answer, and nowhere else, ever again.
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(
     name: String,
     expires_in_days: String,
+    #[server(default)] password: String,
 ) -> Result<IssuedTokenView, AppError> {
-    use crate::server::{self, http::middleware, tokens};
+    use crate::server::{self, auth, http::middleware, tokens};
 
     respond(async {
-        let (_, member) = middleware::current_member()?;
+        let (current, member) = middleware::current_member()?;
         let expiry = tokens::parse_expiry(&expires_in_days)?;
         let now = chrono::Utc::now().naive_utc();
-        let issued = tokens::create(&server::db()?, member.person_id, &name, expiry, now).await?;
+        let state = server::state()?;
+        let db = state.db.clone();
+        auth::confirm_password(
+            &db,
+            &state.auth.limiter,
+            &current.viewer.email,
+            &password,
+            &middleware::client_info(),
+            now,
+        )
+        .await?;
+        let issued = tokens::create(&db, member.person_id, &name, expiry, now).await?;
         tracing::info!(name = %issued.name, person = %member.person_id, "access token created");
         if super::is_html_form_post() {
             super::keep_one_time(ISSUED_TOKEN_COOKIE, TOKENS_PATH, &issued);

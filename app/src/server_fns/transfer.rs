@@ -40,15 +40,16 @@ async fn checked(
     id: Uuid,
 ) -> Result<
     (
-        crate::server::transfer::http::UploadMeta,
+        crate::server::transfer::uploads::UploadMeta,
         Option<crate::server::transfer::table::Table>,
         crate::server::transfer::Plan,
     ),
     AppError,
 > {
-    use crate::server::transfer::{self, http, table};
-    let (meta, bytes) = http::load_upload(id, member.person_id)?;
-    let today = chrono::Utc::now().date_naive();
+    use crate::server::transfer::{self, table, uploads};
+    let now = chrono::Utc::now().naive_utc();
+    let (meta, bytes) = uploads::load(db, id, member.person_id, now).await?;
+    let today = now.date();
     match table::read(&bytes, meta.kind) {
         Ok(table) => {
             let plan = transfer::plan(db, member, meta.kind, &table, today).await?;
@@ -67,18 +68,15 @@ pub async fn get_import_preview(id: String) -> Result<ImportPreview, AppError> {
     respond(async {
         let member = planner()?;
         let id = upload_id(&id)?;
-        if let Some(state) = transfer::http::job_state(id)
-            && !matches!(state, ImportState::Preview)
-        {
-            // Running or done: the upload may be gone; report the state.
-            let (filename, kind) = match transfer::http::load_upload(id, member.person_id) {
-                Ok((meta, _)) => (meta.filename, meta.kind),
-                Err(_) => (String::new(), crate::model::ImportKind::Okrs),
-            };
+        let db = server::db()?;
+        let now = chrono::Utc::now().naive_utc();
+        let (meta, state) = transfer::uploads::state(&db, id, member.person_id, now).await?;
+        if !matches!(state, ImportState::Preview) {
+            // Running or done, here or on another server: report the state.
             return Ok(ImportPreview {
                 id,
-                filename,
-                kind,
+                filename: meta.filename,
+                kind: meta.kind,
                 summary: Default::default(),
                 problems: vec![],
                 problem_count: 0,
@@ -86,7 +84,6 @@ pub async fn get_import_preview(id: String) -> Result<ImportPreview, AppError> {
                 state,
             });
         }
-        let db = server::db()?;
         let (meta, _, plan) = checked(&db, &member, id).await?;
         let identical_to = transfer::identical_import(&db, &meta.checksum).await?;
         Ok(ImportPreview {
@@ -104,37 +101,49 @@ pub async fn get_import_preview(id: String) -> Result<ImportPreview, AppError> {
 }
 
 /// Commits an upload with no problems, in one transaction, in the
-/// background; the preview page follows its progress.
+/// background; the preview page follows its progress, on any server.
 #[server(prefix = "/api", endpoint = "commit_import")]
 pub async fn commit_import(id: String) -> Result<(), AppError> {
-    use crate::model::ImportState;
-    use crate::server::{self, transfer};
+    use crate::server::{self, jobs, transfer};
+    use transfer::uploads::{self, Lease};
     respond(async {
         let member = planner()?;
         let id = upload_id(&id)?;
-        // Taken before the file is checked again, so a second commit of the
-        // same upload sent meanwhile cannot start another import.
-        let Some(claim) = transfer::http::claim_job(id) else {
+        let db = server::db()?;
+        let runner = jobs::this_server();
+        let now = chrono::Utc::now().naive_utc();
+        // Someone else's upload, or one gone: 404.
+        uploads::state(&db, id, member.person_id, now).await?;
+        // Claimed before the file is checked again, so a second commit of
+        // the same upload sent meanwhile (a double click, another tab,
+        // another server) cannot start another import.
+        if !uploads::claim(&db, id, member.person_id, runner, now).await? {
             super::go_to(&format!("/import/{id}"));
             return Ok(());
-        };
-        let db = server::db()?;
-        let (meta, table, plan) = checked(&db, &member, id).await?;
-        if !plan.problems.is_empty() {
-            return Err(AppError::validation(
-                "file",
-                format!(
-                    "the file has {}; fix it and upload it again",
-                    crate::model::problems_in_words(plan.problems.len() as u64)
-                ),
-            ));
         }
-        let Some(table) = table else {
-            return Err(AppError::Internal);
+        let checked = match checked(&db, &member, id).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                uploads::release(&db, id, runner).await?;
+                return Err(error);
+            }
+        };
+        let (meta, table, plan) = checked;
+        let table = match table {
+            Some(table) if plan.problems.is_empty() => table,
+            _ => {
+                uploads::release(&db, id, runner).await?;
+                return Err(AppError::validation(
+                    "file",
+                    format!(
+                        "the file has {}; fix it and upload it again",
+                        crate::model::problems_in_words(plan.problems.len().max(1) as u64)
+                    ),
+                ));
+            }
         };
         let total = plan.summary.rows;
-        transfer::http::set_job_state(id, ImportState::Running { done: 0, total });
-        claim.keep();
+        let lease = Lease::hold(db.clone(), id, runner, total);
         let columns = table.columns_in_file_order();
         let delimiter = table.delimiter;
         tokio::spawn(async move {
@@ -145,23 +154,20 @@ pub async fn commit_import(id: String) -> Result<(), AppError> {
                 delimiter,
                 columns,
             };
-            let progress = transfer::http::JobProgress(id);
-            let state = match transfer::commit(&db, &member, plan, upload, now, &progress).await {
-                Ok(record) => {
-                    transfer::http::remove_upload(id);
-                    tracing::info!(file = %meta.filename, rows = total, "import committed");
-                    ImportState::Committed {
-                        record_id: record.id,
+            let outcome =
+                match transfer::commit(&db, &member, plan, upload, now, lease.progress()).await {
+                    Ok(record) => {
+                        tracing::info!(file = %meta.filename, rows = total, "import committed");
+                        Ok(record.id)
                     }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "import failed; nothing was written");
-                    ImportState::Failed {
-                        message: format!("{error}; nothing was imported"),
+                    Err(error) => {
+                        tracing::warn!(%error, "import failed; nothing was written");
+                        Err(format!("{error}; nothing was imported"))
                     }
-                }
-            };
-            transfer::http::set_job_state(id, state);
+                };
+            if let Err(error) = lease.end(&db, runner, outcome).await {
+                tracing::error!(%error, "could not record how an import ended");
+            }
         });
         super::go_to(&format!("/import/{id}"));
         Ok(())

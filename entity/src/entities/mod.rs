@@ -16,5 +16,8 @@ pub mod team;
 // Added by later migrations; the spec's tables keep exactly their columns.
 pub mod api_idempotency;
 pub mod api_token;
+pub mod import_upload;
 pub mod key_result_trend;
+pub mod periodic_job;
 pub mod person_role;
+pub mod rate_limit_hit;

@@ -27,11 +27,14 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 4] = [
+const ADDED_TABLES: [&str; 7] = [
     "person_role",
     "api_token",
     "api_idempotency",
     "key_result_trend",
+    "rate_limit_hit",
+    "import_upload",
+    "periodic_job",
 ];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
@@ -164,11 +167,37 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     // Added for the dashboard's sparklines (not in the spec).
     ("key_result_trend", "kr_id", "uuid", true, None),
     ("key_result_trend", "points", "text", false, None),
+
+    // Added for limits shared by every server (not in the spec).
+    ("rate_limit_hit", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("rate_limit_hit", "bucket", "character varying(320)", true, None),
+    ("rate_limit_hit", "hit_at", "timestamp without time zone", true, None),
+
+    // Added so any server can take any request (not in the spec).
+    ("import_upload", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("import_upload", "person_id", "uuid", true, None),
+    ("import_upload", "kind", "character varying(16)", true, None),
+    ("import_upload", "filename", "character varying(255)", true, None),
+    ("import_upload", "checksum", "character varying(64)", true, None),
+    ("import_upload", "content", "bytea", true, None),
+    ("import_upload", "uploaded_at", "timestamp without time zone", true, None),
+    ("import_upload", "state", "character varying(16)", true, Some("'preview'::character varying")),
+    ("import_upload", "done", "bigint", true, Some("0")),
+    ("import_upload", "total", "bigint", true, Some("0")),
+    ("import_upload", "record_id", "uuid", false, None),
+    ("import_upload", "message", "text", false, None),
+    ("import_upload", "runner", "uuid", false, None),
+    ("import_upload", "lease_until", "timestamp without time zone", false, None),
+    ("periodic_job", "name", "character varying(64)", true, None),
+    ("periodic_job", "next_run_at", "timestamp without time zone", true, None),
+    ("periodic_job", "last_run_at", "timestamp without time zone", false, None),
+    ("periodic_job", "last_runner", "uuid", false, None),
+    ("periodic_job", "runs", "bigint", true, Some("0")),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 15] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 16] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -184,6 +213,7 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 15] = [
     ("api_token", "owner_id", "okr_user", "id", "CASCADE"),
     ("api_idempotency", "token_id", "api_token", "id", "CASCADE"),
     ("key_result_trend", "kr_id", "key_result", "id", "CASCADE"),
+    ("import_upload", "person_id", "okr_user", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
@@ -197,7 +227,7 @@ const UNIQUE: [(&str, &str); 4] = [
 /// The spec's performance indexes and those added since: (index, table,
 /// columns in index order).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &[&str]); 11] = [
+const INDEXES: [(&str, &str, &[&str]); 14] = [
     ("team_org_idx", "team", &["organization_id"]),
     ("user_team_idx", "okr_user", &["team_id"]),
     ("obj_quarter_idx", "objective", &["quarter_id"]),
@@ -213,6 +243,11 @@ const INDEXES: [(&str, &str, &[&str]); 11] = [
     ("checkin_kr_created_idx", "check_in", &["kr_id", "created_at", "id"]),
     // Added for the session lookup: a person by LOWER(email).
     ("okr_user_email_lower_idx", "okr_user", &[EXPRESSION]),
+    // Added for the shared limits: a bucket's recent hits, and the sweep.
+    ("rate_limit_hit_bucket_hit_at_idx", "rate_limit_hit", &["bucket", "hit_at"]),
+    ("rate_limit_hit_hit_at_idx", "rate_limit_hit", &["hit_at"]),
+    // Added for the sweep of old uploads.
+    ("import_upload_uploaded_at_idx", "import_upload", &["uploaded_at"]),
 ];
 
 /// How [`plain_indexes`] names a column of an index that is an expression.
@@ -667,11 +702,29 @@ async fn triggers_and_functions(test_db: &TestDb) -> BTreeSet<String> {
 }
 
 migration::backend_test!(
-    down_of_the_newest_migrations_drops_the_notices_then_the_email_index_then_the_trend_then_the_sparkline_index,
+    down_of_the_newest_migrations_drops_the_shared_tables_then_the_notices_then_the_email_index_then_the_trend_then_the_sparkline_index,
     |backend| async move {
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
         };
+        // The newest: the uploads and periodic jobs every server shares,
+        // then the rate-limit hits: a table or two each, nothing else.
+        let every_index = plain_indexes(&test_db).await;
+        let every_trigger = triggers_and_functions(&test_db).await;
+        let mut base_tables = all_tables();
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the uploads and periodic jobs");
+        base_tables.remove("import_upload");
+        base_tables.remove("periodic_job");
+        assert_eq!(tables(&test_db).await, base_tables);
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the rate-limit hits");
+        base_tables.remove("rate_limit_hit");
+        assert_eq!(tables(&test_db).await, base_tables);
+        assert_eq!(triggers_and_functions(&test_db).await, every_trigger);
+
         let all_indexes = plain_indexes(&test_db).await;
         let everything = triggers_and_functions(&test_db).await;
         let is_session_notice = |name: &String| {
@@ -734,7 +787,7 @@ migration::backend_test!(
             .expect("roll back the session notices");
         assert_eq!(triggers_and_functions(&test_db).await, machinery);
         assert_eq!(plain_indexes(&test_db).await, all_indexes);
-        assert_eq!(tables(&test_db).await, all_tables());
+        assert_eq!(tables(&test_db).await, base_tables);
 
         // The one before: only the people's email index.
         Migrator::down(&test_db.db, Some(1))
@@ -749,14 +802,14 @@ migration::backend_test!(
             .cloned()
             .collect();
         assert_eq!(plain_indexes(&test_db).await, without_email);
-        assert_eq!(tables(&test_db).await, all_tables());
+        assert_eq!(tables(&test_db).await, base_tables);
         assert_eq!(triggers_and_functions(&test_db).await, machinery);
 
         // The one before: the trend table, its triggers and functions.
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the trend");
-        let mut without_trend = all_tables();
+        let mut without_trend = base_tables.clone();
         without_trend.remove("key_result_trend");
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(triggers_and_functions(&test_db).await, BTreeSet::new());
@@ -777,13 +830,13 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 5
+            Migrator::migrations().len() - 7
         );
 
         Migrator::up(&test_db.db, None)
             .await
             .expect("apply them again");
-        assert_eq!(plain_indexes(&test_db).await, all_indexes);
+        assert_eq!(plain_indexes(&test_db).await, every_index);
         assert_eq!(tables(&test_db).await, all_tables());
         assert_eq!(triggers_and_functions(&test_db).await, everything);
         test_db.close().await.expect("drop the test database");

@@ -16,8 +16,8 @@ use app::server::auth::{AuthConfig, token_hash};
 use app::server::tokens;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use common::{
-    APAC_REVENUE, CO_BRAND, CONVERSION, EMILY, MIKE, SARAH, TestServer, key_result_titled,
-    no_redirects, person, status_and_json,
+    APAC_REVENUE, CO_BRAND, CONVERSION, DEMO_PASSWORD, EMILY, MIKE, SARAH, TestServer,
+    key_result_titled, no_redirects, person, status_and_json,
 };
 use domain::access::Member;
 use domain::{ConfidenceLevel, Role};
@@ -1040,20 +1040,16 @@ migration::backend_test!(
 // The access tokens page's server functions.
 // ---------------------------------------------------------------------------
 
-/// `POST /api/create_token` as the tokens page sends it, signed in with `cookie`.
+/// A token made on the tokens page, signed in with `cookie`.
 async fn create_token(
     server: &TestServer,
     cookie: &str,
     name: &str,
     expires_in_days: &str,
 ) -> (StatusCode, Value) {
-    let fields = [("name", name), ("expires_in_days", expires_in_days)];
-    status_and_json(
-        server
-            .post("/api/create_token", Some(cookie), &fields)
-            .await,
-    )
-    .await
+    server
+        .create_token(cookie, name, expires_in_days, Some(DEMO_PASSWORD))
+        .await
 }
 
 /// `GET /api/tokens`, signed in with `cookie`.

@@ -761,16 +761,88 @@ async fn every_response_carries_the_security_headers_and_hsts_behind_https() {
             assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
             assert_eq!(header("x-frame-options"), "DENY", "{path}");
             assert_eq!(header("referrer-policy"), "same-origin", "{path}");
-            assert!(
-                header("content-security-policy").contains("frame-ancestors 'none'"),
-                "{path}"
-            );
+            let policy = header("content-security-policy");
+            for directive in [
+                "default-src 'self'",
+                "script-src 'self' 'wasm-unsafe-eval'",
+                "style-src 'self';",
+                "object-src 'none'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(
+                    policy.contains(directive),
+                    "{path}: {directive} in {policy}"
+                );
+            }
+            assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
             assert_eq!(
                 headers.contains_key("strict-transport-security"),
                 hsts,
                 "{path}: HSTS only behind https"
             );
+            // Server functions and the API may answer a secret: never cached.
+            assert_eq!(
+                header("cache-control") == "no-store",
+                path.starts_with("/api/") && !path.starts_with("/api/v1/openapi"),
+                "{path}: {}",
+                header("cache-control")
+            );
         }
+    }
+    // A page's policy names the nonce of its own inline scripts, and only
+    // that page's: each page gets a new one.
+    let nonce_of = |policy: &str| {
+        policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .map(str::to_owned)
+    };
+    let page = plain.get("/sign-in").await;
+    let policy = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let nonce = nonce_of(&policy).expect("the page's policy names a nonce");
+    let html = page.text().await.expect("the page");
+    assert!(
+        html.contains(&format!("<script nonce=\"{nonce}\">")),
+        "{html}"
+    );
+    let again = plain.get("/sign-in").await;
+    let again = again
+        .headers()
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .and_then(nonce_of);
+    assert_ne!(
+        again.as_deref(),
+        Some(nonce.as_str()),
+        "a new nonce each page"
+    );
+
+    // The pages that show a secret are never cached, signed out or not.
+    for path in [
+        "/settings/tokens",
+        "/admin/people",
+        "/invite/abc",
+        "/reset/abc",
+    ] {
+        let response = common::no_redirects()
+            .get(plain.url(path))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .and_then(|value| value.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
     }
     drop((plain, https));
     test_db.close().await.expect("drop the test database");

@@ -4,12 +4,11 @@
 //! and the server killed (SIGKILL) during its first start.
 
 use crate::common;
+use crate::common::process::Process;
+use crate::common::report;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::server::AppState;
@@ -31,12 +30,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-
-/// Writes past the test harness's capture, so the figures show in the log
-/// of a passing run too.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
 
 /// A log line without its terminal colours.
 fn plain(line: &str) -> String {
@@ -139,17 +132,20 @@ fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> 
 /// The tables of the latest migrations: sign-in roles, then the API's
 /// tokens and idempotency keys. The newest one adds only an index
 /// (`checkin_kr_created_idx`, for the sparklines), no table.
-const LATEST_TABLES: [&str; 4] = [
+const LATEST_TABLES: [&str; 7] = [
     "person_role",
     "api_token",
     "api_idempotency",
     "key_result_trend",
+    "rate_limit_hit",
+    "import_upload",
+    "periodic_job",
 ];
 
 /// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
 /// (with the two index-only ones and the session and OKR notices'
 /// triggers).
-const LATEST_MIGRATIONS: u32 = 7;
+const LATEST_MIGRATIONS: u32 = 9;
 
 /// Every key result's sparkline trend, by key result.
 async fn trends(db: &DatabaseConnection) -> Vec<(uuid::Uuid, Option<String>)> {
@@ -192,7 +188,7 @@ migration::backend_test!(
             .expect("demo sign-ins");
         app::server::auth::sign_in(
             db,
-            &app::server::auth::SignInLimiter::default(),
+            &app::server::limits::Limiter::default(),
             EMILY,
             app::server::auth::DEMO_PASSWORD,
             &app::server::auth::ClientInfo::default(),
@@ -758,82 +754,6 @@ async fn a_check_in_stuck_behind_a_lock_answers_503_while_health_answers_200() {
 // kill -9 during the first start.
 // ---------------------------------------------------------------------------
 
-/// The real server binary, on `url` and `port`, logging to a file in `dir`
-/// (which is also its working directory, so no `.env` is read).
-struct Process {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    fn spawn(url: &str, port: u16, dir: &Path, name: &str) -> Process {
-        let log = dir.join(format!("{name}.log"));
-        let file = std::fs::File::create(&log).expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_OUTPUT_NAME", "runway-okr")
-            .env("SEED_DEMO", "1")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("the log file"))
-            .stderr(file)
-            .spawn()
-            .expect("start the server binary");
-        Process { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no cleanup of any kind.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Polls `/api/health` until 200; panics with the log if the process exits
-/// or `bound` passes.
-async fn wait_healthy(process: &mut Process, port: u16, bound: Duration) -> Duration {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("a client");
-    let started = Instant::now();
-    loop {
-        if let Ok(Some(exit)) = process.child.try_wait() {
-            panic!("the server exited ({exit}):\n{}", process.log());
-        }
-        if let Ok(response) = client
-            .get(format!("http://127.0.0.1:{port}/api/health"))
-            .send()
-            .await
-            && response.status() == StatusCode::OK
-        {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < bound,
-            "not healthy within {} s:\n{}",
-            bound.as_secs(),
-            process.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The tables after each number of applied migrations, the bookkeeping
 /// table aside.
 async fn tables_by_step(backend: Backend) -> Vec<BTreeSet<String>> {
@@ -951,7 +871,7 @@ migration::backend_test!(
 
             let port = free_port();
             let mut second = Process::spawn(&url, port, &dir, &format!("second-{delay}"));
-            let took = wait_healthy(&mut second, port, Duration::from_secs(60)).await;
+            let took = second.healthy_within(port, Duration::from_secs(60)).await;
 
             let db = Database::connect(&url).await.expect("open the database");
             assert_eq!(
@@ -1036,18 +956,13 @@ async fn health_answers_503_while_the_schema_is_pending_or_failed() {
 
 /// Waits for the process to exit, at most `bound`.
 async fn exit_of(process: &mut Process, bound: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Ok(Some(exit)) = process.child.try_wait() {
-            return exit;
-        }
-        assert!(
-            started.elapsed() < bound,
+    match process.exit_within(bound).await {
+        Some(exit) => exit,
+        None => panic!(
             "still running after {} s:\n{}",
             bound.as_secs(),
             process.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        ),
     }
 }
 

@@ -9,6 +9,8 @@ mod filters;
 mod http;
 mod lifecycle;
 mod planning;
+mod replicas;
 mod robustness;
+mod security;
 mod statements;
 mod transfer;

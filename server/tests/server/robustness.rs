@@ -8,10 +8,10 @@
 //! `app::server::db::connect` opens with the default settings.
 
 use crate::common;
+use crate::common::report;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,12 +44,6 @@ const CASES: u32 = 2_400;
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 const SQL: &str = "'; drop table check_in; --";
-
-/// Writes past the test harness's capture, so the figures show in the log
-/// of a passing run too.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
 
 // ---------------------------------------------------------------------------
 // The server and what must not change.
@@ -1096,6 +1090,13 @@ fn fields_of(endpoint: Endpoint, ids: &Ids) -> Vec<Field> {
                 select(vec!["", "7", "-30", "forever", "36500", "９０"])
                     .prop_map(Bytes::text)
                     .boxed(),
+            ),
+            // The right one, or none: wrong ones would soon lock the
+            // account.
+            write_field(
+                "password",
+                Just(Bytes::text(DEMO_PASSWORD)).boxed(),
+                Just(Bytes::text("")).boxed(),
             ),
         ],
         // No token exists: every id is unknown or not an id.

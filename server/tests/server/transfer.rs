@@ -7,10 +7,10 @@
 //! middle of a 50,000-row commit.
 
 use crate::common;
+use crate::common::process::{Process, at};
+use crate::common::report;
+use app::server::transfer::uploads::LEASE;
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use app::model::{Dashboard, ImportCounts, ImportPreview, ImportProblem, ImportState};
@@ -22,7 +22,7 @@ use common::{
 };
 use domain::{Direction, Role, Unit};
 use entity::{check_in, import_record, key_result, objective, quarter};
-use migration::testing::TestDb;
+use migration::testing::{Backend, TestDb};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
 use sea_orm::prelude::{Decimal, Uuid};
@@ -73,12 +73,6 @@ const NEW_CHECK_IN: [&str; 9] = [
     "Steady",
     MIKE,
 ];
-
-/// Writes past the test harness's capture, so the figures show in the log
-/// of a passing run too.
-fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
 
 /// One CSV line of `fields`, quoted where they need it.
 fn line(fields: &[&str]) -> String {
@@ -1640,96 +1634,31 @@ migration::backend_test!(
 );
 
 // ---------------------------------------------------------------------------
-// 6. kill -9 in the middle of a 50,000-row commit.
+// 6. Two servers on one database, and kill -9 in the middle of a
+//    50,000-row commit.
 // ---------------------------------------------------------------------------
 
-/// The real server binary on `url` and `port`, keeping uploads in
-/// `dir/imports` and logging to a file in `dir` (its working directory, so
-/// no `.env` is read).
-struct Process {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    fn spawn(url: &str, port: u16, dir: &Path, name: &str) -> Process {
-        let log = dir.join(format!("{name}.log"));
-        let file = std::fs::File::create(&log).expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_OUTPUT_NAME", "runway-okr")
-            .env("RUNWAY_IMPORT_DIR", dir.join("imports"))
-            .env("SEED_DEMO", "1")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("the log file"))
-            .stderr(file)
-            .spawn()
-            .expect("start the server binary");
-        Process { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no cleanup of any kind.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Waits for `/api/health` to answer 200; panics with the log if the
-    /// process exits or a minute passes.
-    async fn healthy(&mut self, port: u16) {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .expect("a client");
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(exit)) = self.child.try_wait() {
-                panic!("the server exited ({exit}):\n{}", self.log());
-            }
-            if let Ok(response) = client
-                .get(format!("http://127.0.0.1:{port}/api/health"))
-                .send()
-                .await
-                && response.status() == StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "not healthy within 60 s:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+/// Polls the preview of `id` on `server` until `done` says its state is
+/// reached, for at most `bound`; the last state seen.
+async fn state_until(
+    server: &TestServer,
+    cookie: &str,
+    id: Uuid,
+    bound: Duration,
+    done: impl Fn(&ImportState) -> bool,
+) -> ImportState {
+    let started = Instant::now();
+    loop {
+        let state = preview(server, cookie, id).await.state;
+        if done(&state) || started.elapsed() >= bound {
+            return state;
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The server binary's router at `127.0.0.1:port`, through the shared helpers.
-fn at(port: u16) -> TestServer {
-    TestServer::running(
-        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        tokio::spawn(async {}),
-    )
 }
 
 migration::backend_test!(
-    killing_the_server_during_a_large_commit_leaves_all_or_nothing,
+    an_upload_on_one_server_is_committed_on_another_and_a_killed_commit_leaves_nothing,
     |backend| async move {
         let Some(test_db) = TestDb::seeded(backend).await else {
             return;
@@ -1740,88 +1669,148 @@ migration::backend_test!(
             std::env::temp_dir().join(format!("runway_import_kill_{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("a working directory");
 
-        let port = free_port();
-        let mut first = Process::spawn(&test_db.url, port, &dir, "first");
-        first.healthy(port).await;
-        let server = at(port);
-        let emily = server.sign_in_demo(EMILY).await;
+        // Two servers on one database, as behind a load balancer. SQLite
+        // has one writing process: there, A is also B, and is started again
+        // after it is killed.
+        let two_servers = backend == Backend::Postgres;
+        let port_a = free_port();
+        let mut a = Process::spawn(&test_db.url, port_a, &dir, "a");
+        a.healthy(port_a).await;
+        let (mut b, port_b) = if two_servers {
+            let port_b = free_port();
+            let mut b = Process::spawn(&test_db.url, port_b, &dir, "b");
+            b.healthy(port_b).await;
+            (Some(b), port_b)
+        } else {
+            (None, port_a)
+        };
+        let (mut server_a, server_b) = (at(port_a), at(port_b));
+        let emily = server_a.sign_in_demo(EMILY).await;
+
+        // Uploaded on A, previewed on B.
         let rows = MAX_ROWS;
-        let id = upload(&server, Some(&emily), "okrs", "bulk.csv", bulk_okrs(rows))
+        let id = upload(&server_a, Some(&emily), "okrs", "bulk.csv", bulk_okrs(rows))
             .await
             .expect("a 50,000-row upload");
-        let shown = preview(&server, &emily, id).await;
+        let shown = preview(&server_b, &emily, id).await;
         assert!(shown.problems.is_empty(), "{:#?}", shown.problems);
         assert_eq!(shown.summary.records, counts(rows as u64, 0, 0));
         assert_eq!(shown.summary.objectives, counts(rows as u64 / 100, 0, 0));
 
-        let (status, body) = post_commit(&server, Some(&emily), id).await;
+        // Committed on B; its progress shows on B and on A.
+        let (status, body) = post_commit(&server_b, Some(&emily), id).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let started = Instant::now();
-        let mut seen = ImportState::Preview;
-        while started.elapsed() < Duration::from_secs(20) {
-            seen = preview(&server, &emily, id).await.state;
-            match seen {
-                ImportState::Running { done, .. } if done > 0 => break,
-                ImportState::Committed { .. } | ImportState::Failed { .. } => break,
-                _ => tokio::time::sleep(Duration::from_millis(10)).await,
-            }
-        }
+        let seen_on_b = state_until(&server_b, &emily, id, Duration::from_secs(20), |state| {
+            !matches!(
+                state,
+                ImportState::Running { done: 0, .. } | ImportState::Preview
+            )
+        })
+        .await;
+        // A reads B's progress from the database, renewed every second.
+        let seen_on_a = state_until(&server_a, &emily, id, Duration::from_secs(5), |state| {
+            !matches!(
+                state,
+                ImportState::Running { done: 0, .. } | ImportState::Preview
+            )
+        })
+        .await;
+        // A second commit meanwhile, on the other server: turned away.
+        let (status, _) = post_commit(&server_a, Some(&emily), id).await;
+        assert_eq!(status, StatusCode::OK);
         // Rows are being written: a few random milliseconds more, so runs
         // kill it at different moments.
         let more = u64::from(Uuid::new_v4().as_bytes()[0]);
         tokio::time::sleep(Duration::from_millis(more)).await;
-        let last = preview(&server, &emily, id).await.state;
-        first.kill();
+        let last = preview(&server_b, &emily, id).await.state;
+        let committer = b.as_mut().unwrap_or(&mut a);
+        committer.kill();
         let ran = started.elapsed();
         assert!(
             !matches!(last, ImportState::Failed { .. }),
             "{last:?}\n{}",
-            first.log()
+            committer.log()
         );
+        if !two_servers {
+            let port = free_port();
+            a = Process::spawn(&test_db.url, port, &dir, "a-again");
+            a.healthy(port).await;
+            server_a = at(port);
+        }
+        // On PostgreSQL, A sees B's rows counted as they are written (on
+        // SQLite, the single writer is busy with the commit itself).
+        if backend == Backend::Postgres {
+            assert!(
+                matches!(
+                    seen_on_a,
+                    ImportState::Running { done: 1.., .. } | ImportState::Committed { .. }
+                ),
+                "A sees B's progress: {seen_on_a:?}"
+            );
+        }
 
-        let port = free_port();
-        let mut second = Process::spawn(&test_db.url, port, &dir, "second");
-        second.healthy(port).await;
+        // A reports how it ended within the lease: committed, or failed
+        // with nothing written.
+        let ended = state_until(
+            &server_a,
+            &emily,
+            id,
+            LEASE + Duration::from_secs(10),
+            |state| {
+                matches!(
+                    state,
+                    ImportState::Committed { .. } | ImportState::Failed { .. }
+                )
+            },
+        )
+        .await;
         let after = snapshot(&db).await;
         let added = after.key_results.len() - seeded.key_results.len();
-        let outcome = if added == rows {
-            assert_eq!(after.objectives.len(), seeded.objectives.len() + rows / 100);
-            assert_eq!(after.imports.len(), 1, "the import is recorded");
-            "all 50,000 key results"
-        } else {
-            assert_eq!(added, 0, "a killed commit leaves all rows or none");
-            assert_eq!(after.okrs(), seeded.okrs(), "nothing of the commit is left");
-            assert!(
-                after.imports.is_empty(),
-                "no import_record without its rows"
-            );
-            "none of the key results"
+        let outcome = match ended {
+            ImportState::Committed { .. } => {
+                assert_eq!(added, rows);
+                assert_eq!(after.objectives.len(), seeded.objectives.len() + rows / 100);
+                assert_eq!(after.imports.len(), 1, "the import is recorded");
+                "all 50,000 key results"
+            }
+            ImportState::Failed { ref message } => {
+                assert!(message.contains("stopped"), "{message}");
+                assert_eq!(added, 0, "a killed commit leaves all rows or none");
+                assert_eq!(after.okrs(), seeded.okrs(), "nothing of the commit is left");
+                assert!(
+                    after.imports.is_empty(),
+                    "no import_record without its rows"
+                );
+                "none of the key results, and A said it failed"
+            }
+            ref other => panic!("A still says {other:?} after the lease\n{}", a.log()),
         };
         let mut line = format!(
-            "kill -9 during a {rows}-row import ({backend:?}): {outcome} after the restart; \
-             the commit had run {:.2} s (first seen {seen:?}, last {last:?})",
+            "kill -9 of the server committing a {rows}-row import ({backend:?}): {outcome}; \
+             the commit had run {:.2} s (B saw {seen_on_b:?}, A saw {seen_on_a:?}, last {last:?})",
             ran.as_secs_f64()
         );
         if added == 0 {
-            // The upload outlived the process: committing it again lands it.
-            let server = at(port);
+            // The upload outlived its server: committing it again on A
+            // lands it.
             let again = Instant::now();
-            let state = commit(&server, &emily, id).await;
+            let state = commit(&server_a, &emily, id).await;
             line.push_str(&format!(
-                "; committed again in {:.2} s",
+                "; committed again on the other server in {:.2} s",
                 again.elapsed().as_secs_f64()
             ));
             assert!(
                 matches!(state, ImportState::Committed { .. }),
                 "{state:?}\n{}",
-                second.log()
+                a.log()
             );
             let after = snapshot(&db).await;
             assert_eq!(after.key_results.len(), seeded.key_results.len() + rows);
             assert_eq!(after.imports.len(), 1);
         }
         report(&line);
-        second.kill();
+        a.kill();
         drop(db);
         test_db.close().await.expect("drop the test database");
         let _ = std::fs::remove_dir_all(&dir);

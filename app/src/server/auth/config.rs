@@ -1,8 +1,9 @@
 //! Sign-in settings from the environment, and the state the process keeps
-//! for signing in: those settings and the rate limiters.
+//! for signing in. The rate limits themselves are counted in the database
+//! ([`crate::server::limits`]), shared by every server.
 
-use super::SignInLimiter;
-use crate::server::tokens::{DEFAULT_API_REQUESTS_PER_MINUTE, RateLimiter};
+use crate::server::limits::Limiter;
+use crate::server::tokens::DEFAULT_API_REQUESTS_PER_MINUTE;
 
 /// Sign-in settings from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,21 +58,19 @@ impl AuthConfig {
     }
 }
 
-/// Sign-in state kept by the process: the settings and the failure counts.
+/// Sign-in state kept by the process: the settings, and the limiter (the
+/// counts are the database's; it remembers the buckets it saw full).
 #[derive(Debug, Default)]
 pub struct AuthState {
     pub config: AuthConfig,
-    pub limiter: SignInLimiter,
-    /// Requests per personal access token, for the JSON API's rate limit.
-    pub api_limiter: RateLimiter,
+    pub limiter: Limiter,
 }
 
 impl AuthState {
     pub fn new(config: AuthConfig) -> AuthState {
         AuthState {
-            api_limiter: RateLimiter::per_minute(config.api_requests_per_minute),
             config,
-            limiter: SignInLimiter::default(),
+            limiter: Limiter::default(),
         }
     }
 }

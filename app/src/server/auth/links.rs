@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::server::limits::{self, Limit, Limiter};
 use crate::server::secrets::{new_id, new_token, token_hash};
 use domain::access::Viewer;
 
@@ -118,6 +119,7 @@ pub async fn reset_link(
 /// goes on, so two redemptions at once cannot both succeed.
 pub async fn redeem_link(
     db: &DatabaseConnection,
+    limiter: &Limiter,
     kind: LinkKind,
     token: &str,
     password: &str,
@@ -126,15 +128,26 @@ pub async fn redeem_link(
 ) -> Result<NewSession, AppError> {
     check_password(password)?;
     let expired = || AppError::validation("token", "this link has expired or was already used");
+    let refused = |wait: &str| format!("too many failed attempts with links; try again in {wait}");
+    // Counted as failures before any work, per address and then per person
+    // the link is for, and given back once the link has been used.
+    let by_address: Vec<String> = client.ip.iter().map(|ip| format!("ip:{ip}")).collect();
+    let address_hits = limiter
+        .take(db, &Limit::LINKS, &by_address, now, refused)
+        .await?;
     let identifier = kind.identifier(token.trim());
-    let live = verification::Entity::find()
+    let Some(live) = verification::Entity::find()
         .filter(verification::Column::Identifier.eq(identifier.clone()))
         .one(db)
         .await?
-        .is_some_and(|link| link.expires_at > now);
-    if !live {
+        .filter(|link| link.expires_at > now)
+    else {
         return Err(expired());
-    }
+    };
+    let by_account = [format!("account:{}", live.value.trim().to_lowercase())];
+    let account_hits = limiter
+        .take(db, &Limit::LINKS, &by_account, now, refused)
+        .await?;
     let password_hash = hash_password_off_thread(password.to_owned()).await?;
 
     let txn = db.begin().await?;
@@ -174,6 +187,8 @@ pub async fn redeem_link(
     let (session_token, expires_at) = create_session(&txn, &user_id, client, now).await?;
     let member = member_by_email(&txn, &person.email).await?;
     txn.commit().await?;
+    limits::give_back(db, address_hits).await?;
+    limits::give_back(db, account_hits).await?;
     Ok(NewSession {
         token: session_token,
         expires_at,
@@ -183,6 +198,19 @@ pub async fn redeem_link(
             member,
         },
     })
+}
+
+/// Removes invitation and reset links past their expiry.
+pub async fn sweep(db: &impl ConnectionTrait, now: NaiveDateTime) -> Result<u64, DbErr> {
+    let ours = sea_orm::Condition::any()
+        .add(verification::Column::Identifier.starts_with("invite:"))
+        .add(verification::Column::Identifier.starts_with("reset:"));
+    Ok(verification::Entity::delete_many()
+        .filter(ours)
+        .filter(verification::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Gives the `user` of this email (created if missing) a credential account

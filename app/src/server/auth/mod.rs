@@ -16,16 +16,15 @@
 //! One module per idea:
 //! - [`config`]: the settings from the environment and the process's state;
 //! - [`password`]: scrypt hashes and the password rules;
-//! - [`limits`]: the limit on failed sign-ins;
 //! - [`sessions`]: signing in and out, and the session behind a cookie;
 //! - [`links`]: invitation and reset links.
 //!
-//! The tokens themselves come from [`crate::server::secrets`], shared with
+//! The limits on failed attempts are [`crate::server::limits`]'s. The
+//! tokens themselves come from [`crate::server::secrets`], shared with
 //! the API tokens; the people behind the sign-ins are written by
 //! [`crate::server::people`].
 
 pub mod config;
-pub mod limits;
 pub mod links;
 pub mod password;
 pub mod sessions;
@@ -33,7 +32,6 @@ pub mod sessions;
 use sea_orm::sea_query::{Expr, Func};
 
 pub use config::{AuthConfig, AuthState};
-pub use limits::SignInLimiter;
 pub use links::{
     INVITATION_LIFETIME, IssuedLink, LinkKind, RESET_LIFETIME, redeem_link, reset_link,
 };
@@ -43,7 +41,7 @@ pub use password::{
 };
 pub use sessions::{
     ClientInfo, CurrentSession, NewSession, SESSION_COOKIE, SESSION_LIFETIME, SessionLookupFailed,
-    member_by_email, resolve_session, sign_in, sign_out, sign_out_everywhere,
+    confirm_password, member_by_email, resolve_session, sign_in, sign_out, sign_out_everywhere,
 };
 
 // Where these lived before sign-in was split up; callers keep their paths.

@@ -1,8 +1,13 @@
 //! Passwords: Better Auth's scrypt hashes, made and checked off the async
-//! threads, and the rules for a password people may choose.
+//! threads and a few at a time, and the rules for a password people may
+//! choose.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use rand::RngCore;
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::AppError;
@@ -48,19 +53,63 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     bool::from(key.as_slice().ct_eq(expected.as_slice()))
 }
 
-pub async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
+/// How many hashes run at once: `RUNWAY_PASSWORD_HASHES_AT_ONCE`, else one
+/// per core. Each takes 32 MiB while it runs, so this bounds the memory
+/// that signing in can take, whatever the number of requests.
+static HASH_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    Arc::new(Semaphore::new(
+        env_number("RUNWAY_PASSWORD_HASHES_AT_ONCE")
+            .unwrap_or(cores)
+            .max(1),
+    ))
+});
+
+/// How long a request waits for a free hash slot before it is answered 503
+/// with `Retry-After`: `RUNWAY_PASSWORD_HASH_WAIT_MS`, else 2 seconds.
+static HASH_WAIT: LazyLock<Duration> = LazyLock::new(|| {
+    Duration::from_millis(
+        env_number("RUNWAY_PASSWORD_HASH_WAIT_MS")
+            .and_then(|ms| u64::try_from(ms).ok())
+            .unwrap_or(2_000),
+    )
+});
+
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// Runs a hash on a blocking thread once a slot is free; 503 if none comes
+/// free within the wait. The slot goes with the work, so a request whose
+/// client has left still holds it until its hash is done.
+async fn in_a_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let slot = tokio::time::timeout(*HASH_WAIT, Arc::clone(&HASH_SLOTS).acquire_owned())
         .await
-        .map_err(|_| AppError::Internal)
+        .map_err(|_| {
+            tracing::warn!("every password hash slot stayed busy; answered 503");
+            AppError::Busy { retry_after: 1 }
+        })?
+        .map_err(|_| AppError::Internal)?;
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(slot);
+        done
+    })
+    .await
+    .map_err(|_| AppError::Internal)
+}
+
+pub async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
+    in_a_slot(move || hash_password(&password)).await
 }
 
 pub(super) async fn verify_password_off_thread(
     password: String,
     stored: String,
 ) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|_| AppError::Internal)
+    in_a_slot(move || verify_password(&password, &stored)).await
 }
 
 /// Checked against when the email is unknown, so a wrong email takes as long

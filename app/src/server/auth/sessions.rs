@@ -1,8 +1,6 @@
 //! Sessions: signing in with email and password, the session cookie and
 //! its rows, finding the signed-in person behind a cookie, and signing out.
 
-use std::time::Instant;
-
 use chrono::NaiveDateTime;
 use domain::Role;
 use entity::{account, okr_user, person_role, session, user};
@@ -18,9 +16,9 @@ use crate::error::AppError;
 use crate::server::secrets::{new_id, new_token, token_hash};
 use domain::access::{Member, Viewer};
 
-use super::limits::SignInLimiter;
 use super::password::{DUMMY_HASH, verify_password_off_thread};
 use super::{CREDENTIAL, email_is};
+use crate::server::limits::{self, Limit, Limiter};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "runway_session";
@@ -257,12 +255,64 @@ pub(super) async fn create_session(
 /// the same, after the same work, whether or not the email exists.
 pub async fn sign_in(
     db: &DatabaseConnection,
-    limiter: &SignInLimiter,
+    limiter: &Limiter,
     email: &str,
     password: &str,
     client: &ClientInfo,
     now: NaiveDateTime,
 ) -> Result<NewSession, AppError> {
+    let found = check_credentials(db, limiter, email, password, client, now).await?;
+    let (token, expires_at) = create_session(db, &found.id, client, now).await?;
+    let member = member_by_email(db, &found.email).await?;
+    Ok(NewSession {
+        token,
+        expires_at,
+        viewer: Viewer {
+            name: found.name,
+            email: found.email,
+            member,
+        },
+    })
+}
+
+/// Asks a signed-in person for their password again, before an action that
+/// a stolen session must not be enough for (creating an API token). Held
+/// to the same limit as signing in.
+pub async fn confirm_password(
+    db: &DatabaseConnection,
+    limiter: &Limiter,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if password.is_empty() {
+        return Err(AppError::validation(
+            "password",
+            "enter your password to confirm it is you",
+        ));
+    }
+    match check_credentials(db, limiter, email, password, client, now).await {
+        Ok(_) => Ok(()),
+        Err(AppError::Unauthorized(_)) => Err(AppError::validation(
+            "password",
+            "that is not your password",
+        )),
+        Err(error) => Err(error),
+    }
+}
+
+/// The sign-in of this email and password, or 401. The attempt is counted
+/// as a failure before the password is checked, and given back if it
+/// matches, so a burst cannot outrun the count.
+async fn check_credentials(
+    db: &DatabaseConnection,
+    limiter: &Limiter,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+    now: NaiveDateTime,
+) -> Result<user::Model, AppError> {
     let email = email.trim().to_lowercase();
     if email.is_empty() {
         return Err(AppError::validation("email", "enter your email"));
@@ -274,14 +324,15 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::validation("password", "enter your password"));
     }
-    let keys = SignInLimiter::keys(&email, client.ip.as_deref());
-    if let Some(wait) = limiter.locked_for(&keys, Instant::now()) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return Err(AppError::TooManyRequests(format!(
-            "too many failed sign-ins; try again in {minutes} minute{}",
-            if minutes == 1 { "" } else { "s" }
-        )));
-    }
+    let hits = limiter
+        .take(
+            db,
+            &Limit::SIGN_IN,
+            &limits::keys(&email, client.ip.as_deref()),
+            now,
+            |wait| format!("too many failed sign-ins; try again in {wait}"),
+        )
+        .await?;
 
     let found = user::Entity::find()
         .filter(email_is(user::Column::Email, &email))
@@ -303,21 +354,10 @@ pub async fn sign_in(
     )
     .await?;
     let Some(found) = found.filter(|_| matches && has_password) else {
-        limiter.record_failure(&keys, Instant::now());
         return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
-
-    let (token, expires_at) = create_session(db, &found.id, client, now).await?;
-    let member = member_by_email(db, &found.email).await?;
-    Ok(NewSession {
-        token,
-        expires_at,
-        viewer: Viewer {
-            name: found.name,
-            email: found.email,
-            member,
-        },
-    })
+    limits::give_back(db, hits).await?;
+    Ok(found)
 }
 
 /// Ends one session.

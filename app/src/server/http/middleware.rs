@@ -254,9 +254,21 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     let now = chrono::Utc::now().naive_utc();
     let mut renewed = None;
     let mut lookup_failed = false;
+    // A request that may write (any method but GET, HEAD and OPTIONS) reads
+    // its session and role from the database, never from memory: a
+    // demotion holds from the very next write, however late its notice.
+    let may_write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let token = session_token(request.headers()).filter(|_| !is_static(request.uri().path()));
     if let Some(token) = token {
-        match state.remembered.session(&state.db, &token, now).await {
+        let found = if may_write {
+            auth::resolve_session(&state.db, &token, now).await
+        } else {
+            state.remembered.session(&state.db, &token, now).await
+        };
+        match found {
             Ok(Some(current)) => {
                 if current.renewed_until.is_some() {
                     renewed = session_cookie(Some(&token), state.auth.config.secure_cookies());
@@ -295,10 +307,6 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     // role, a person made inactive) or what a dashboard shows: what is
     // remembered is forgotten once it is done, so the next request sees
     // the change. Changes by anyone else arrive as notices.
-    let may_write = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
     let mut response = next.run(request).await;
     if may_write {
         state.remembered.forget_all();
@@ -396,32 +404,98 @@ pub fn site_base(config: &auth::AuthConfig) -> String {
     format!("http://{host}")
 }
 
-/// The headers every response carries, unless it set its own: no MIME
-/// sniffing, no framing by other sites, no full URLs in `Referer`, and,
-/// when the site is served over https (`https`), HSTS.
+/// A request's path as it may be logged: the token of an invitation or
+/// reset link (`/invite/<token>`, `/reset/<token>`) masked, since it grants
+/// the account. Query strings are never logged.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for page in ["/invite/", "/reset/"] {
+        if let Some(token) = path.strip_prefix(page)
+            && !token.is_empty()
+        {
+            return format!("{page}***").into();
+        }
+    }
+    path.into()
+}
+
+/// The Content-Security-Policy: the site's own scripts, styles, images and
+/// connections only, WebAssembly compiled by the browser for the islands,
+/// no plugins, no `<base>` elsewhere, forms posting back here only, and no
+/// framing. A page's two small inline scripts (Leptos's resource
+/// bookkeeping) carry the page's `nonce`, which its policy names; nothing
+/// else inline runs. Under `cargo leptos watch`, whose reload script is
+/// inline and talks to its own port, inline scripts and local websockets
+/// are allowed too.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let watching = *WATCHING;
+    let mut script = "'self' 'wasm-unsafe-eval'".to_owned();
+    if let Some(nonce) = nonce {
+        script.push_str(&format!(" 'nonce-{nonce}'"));
+    }
+    let mut connect = "'self'".to_owned();
+    if watching {
+        script.push_str(" 'unsafe-inline'");
+        connect.push_str(" ws://127.0.0.1:* ws://localhost:*");
+    }
+    format!(
+        "default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Whether the server runs under `cargo leptos watch`.
+static WATCHING: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+
+/// The policy of every response that sets none itself (a page sets its
+/// own, with its nonce).
+static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&content_security_policy(None))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"))
+});
+
+/// Pages and answers that may show a secret (a new API token, an
+/// invitation or reset link, a token in the address): never kept by a
+/// browser's or proxy's cache.
+fn shows_secrets(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1/openapi")
+        || ["/settings/tokens", "/admin", "/invite", "/reset"]
+            .iter()
+            .any(|page| path == *page || path.starts_with(&format!("{page}/")))
+}
+
+/// The headers every response carries, unless it set its own: the
+/// Content-Security-Policy, no MIME sniffing, no framing by other sites, no
+/// full URLs in `Referer`, `Cache-Control: no-store` where a secret may
+/// show and, when the site is served over https (`https`), HSTS.
 pub async fn security_headers(
     axum::extract::State(https): axum::extract::State<bool>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use http::HeaderValue;
     use http::header::{
-        CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+        CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
         X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
     };
+    let no_store = shows_secrets(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let mut set = |name, value: &'static str| {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
+    let mut set = |name, value: HeaderValue| {
+        headers.entry(name).or_insert(value);
     };
-    set(X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(X_FRAME_OPTIONS, "DENY");
-    set(CONTENT_SECURITY_POLICY, "frame-ancestors 'none'");
-    set(REFERRER_POLICY, "same-origin");
+    set(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    set(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    set(CONTENT_SECURITY_POLICY, CSP.clone());
+    set(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if no_store {
+        set(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if https {
-        set(STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+        set(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     response
 }
@@ -434,6 +508,48 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static(value));
         headers
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_script_unless_watching() {
+        let served = content_security_policy(false);
+        assert!(
+            served.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{served}"
+        );
+        assert!(!served.contains("unsafe-inline"), "{served}");
+        assert!(served.contains("frame-ancestors 'none'"), "{served}");
+        assert!(content_security_policy(true).contains("'unsafe-inline'"));
+    }
+
+    #[test]
+    fn link_tokens_are_masked_in_logged_paths() {
+        assert_eq!(loggable_path("/invite/abc123"), "/invite/***");
+        assert_eq!(loggable_path("/reset/abc123"), "/reset/***");
+        assert_eq!(loggable_path("/kr/42"), "/kr/42");
+        assert_eq!(loggable_path("/invite/"), "/invite/");
+    }
+
+    #[test]
+    fn pages_with_secrets_are_not_cached() {
+        for path in [
+            "/settings/tokens",
+            "/admin/people",
+            "/invite/abc",
+            "/reset/abc",
+            "/api/create_token",
+        ] {
+            assert!(shows_secrets(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/pkg/runway-okr.css",
+            "/administrators",
+            "/resets",
+            "/api/v1/openapi.json",
+        ] {
+            assert!(!shows_secrets(path), "{path}");
+        }
     }
 
     #[test]

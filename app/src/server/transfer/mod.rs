@@ -7,7 +7,9 @@
 //! - [`commit`]: the rows written by the same writers, in one transaction
 //!   with its `import_record`;
 //! - [`export`]: a quarter in exactly the import format;
-//! - [`http`]: uploads, progress and downloads.
+//! - [`uploads`]: uploaded files and their commits' state, progress and
+//!   lease, in the database so any server can take any step;
+//! - [`http`]: the upload form's endpoint and the downloads.
 //!
 //! Rows are matched by their natural key: quarter, team, objective title and
 //! key result title (for check-ins, also the day, value and author), so
@@ -18,6 +20,7 @@ pub mod export;
 pub mod http;
 pub mod plan;
 pub mod table;
+pub mod uploads;
 
 use std::collections::{HashMap, HashSet};
 

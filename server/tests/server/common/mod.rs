@@ -2,6 +2,8 @@
 //! the helpers every HTTP test shares: the demo people, signing in, posting
 //! server functions with or without a session, and reading the seed.
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +20,13 @@ use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::Value;
 use tokio::task::JoinHandle;
+
+/// Writes past the test harness's capture, so the figures show in the log
+/// of a passing run too.
+pub fn report(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
 
 /// The password `ensure_demo_sign_ins` gives every demo person.
 pub const DEMO_PASSWORD: &str = "runway-demo";
@@ -325,6 +334,22 @@ impl TestServer {
     /// Signs a demo person in with the demo password.
     pub async fn sign_in_demo(&self, email: &str) -> String {
         self.sign_in(email, DEMO_PASSWORD).await
+    }
+
+    /// `POST /api/create_token` as the tokens page sends it, signed in
+    /// with `cookie`, with the `password` entered again (none: not sent).
+    pub async fn create_token(
+        &self,
+        cookie: &str,
+        name: &str,
+        expires_in_days: &str,
+        password: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut fields = vec![("name", name), ("expires_in_days", expires_in_days)];
+        if let Some(password) = password {
+            fields.push(("password", password));
+        }
+        status_and_json(self.post("/api/create_token", Some(cookie), &fields).await).await
     }
 
     /// `POST path` form-encoded as a fetch (`Accept: application/json`),

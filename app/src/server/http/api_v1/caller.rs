@@ -1,14 +1,12 @@
 //! Who is calling: the personal access token of `Authorization: Bearer
 //! rokr_…`, checked and held to its rate limit before a handler runs.
 
-use std::time::Instant;
-
 use axum::extract::FromRequestParts;
 use http::{header, request::Parts};
 
 use super::error::{ApiError, ApiResult};
-use crate::error::AppError;
 use crate::server::AppState;
+use crate::server::limits::Limit;
 use crate::server::tokens::{self, ApiCaller};
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -22,20 +20,20 @@ impl FromRequestParts<AppState> for ApiCaller {
         let token = tokens::bearer(header)?;
         let now = chrono::Utc::now().naive_utc();
         let caller = tokens::authenticate(&state.db, token, now).await?;
-        if let Err(wait) = state
-            .auth
-            .api_limiter
-            .check(caller.token_id, Instant::now())
-        {
-            let seconds = wait.as_secs().max(1);
-            return Err(ApiError {
-                error: AppError::TooManyRequests(format!(
-                    "this token made more than {} requests this minute; try again in {seconds} s",
-                    state.auth.api_limiter.limit()
-                )),
-                retry_after: Some(seconds),
-            });
-        }
+        let per_minute = state.auth.config.api_requests_per_minute;
+        // Every request counts, kept or not: the hits are never given back.
+        let _counted = state.auth.limiter.take(
+            &state.db,
+            &Limit::api(per_minute),
+            &[format!("token:{}", caller.token_id)],
+            now,
+            |wait| {
+                format!(
+                    "this token made more than {per_minute} requests this minute; try again in {wait}"
+                )
+            },
+        )
+        .await?;
         Ok(caller)
     }
 }

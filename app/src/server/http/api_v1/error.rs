@@ -59,15 +59,11 @@ fn code_of(status: StatusCode) -> &'static str {
 #[derive(Debug)]
 pub struct ApiError {
     pub(super) error: AppError,
-    pub(super) retry_after: Option<u64>,
 }
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
-        ApiError {
-            error,
-            retry_after: None,
-        }
+        ApiError { error }
     }
 }
 
@@ -103,7 +99,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut response = error_response(status, message, field);
-        if let Some(seconds) = self.retry_after
+        if let Some(seconds) = self.error.retry_after()
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
