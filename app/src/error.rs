@@ -36,9 +36,9 @@ pub enum AppError {
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again in a moment")]
     Unavailable,
-    /// Every password check the server runs at once is taken, and none
-    /// came free in time: 503 with `Retry-After`.
-    #[error("the server is busy checking passwords; try again in {retry_after} s")]
+    /// Every slot of a bounded resource (password hashing, link uses) is
+    /// taken, and none came free in time: 503 with `Retry-After`.
+    #[error("the server is busy; try again in {retry_after} s")]
     Busy { retry_after: u64 },
     /// Anything unexpected: logged on the server, never detailed to the user.
     #[error("something went wrong on our side; it has been logged")]

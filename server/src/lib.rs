@@ -68,6 +68,12 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             app::server::http::api_v1::json_errors,
         ))
         .layer(CompressionLayer::new())
+        // Outside all but the headers and the trace: a request it sheds
+        // costs next to nothing.
+        .layer(from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(middleware::LINK_USES_AT_ONCE)),
+            middleware::shed_link_floods,
+        ))
         .layer(from_fn_with_state(
             state.auth.config.secure_cookies(),
             middleware::security_headers,

@@ -14,7 +14,7 @@ use crate::server::auth::{self, CurrentSession, SESSION_COOKIE, SessionLookupFai
 fn refusal(error: AppError) -> Response {
     let status = error.status_code();
     let body = serde_json::to_string(&error).unwrap_or_default();
-    (
+    let mut response = (
         status,
         [(
             header::CONTENT_TYPE,
@@ -22,7 +22,39 @@ fn refusal(error: AppError) -> Response {
         )],
         body,
     )
-        .into_response()
+        .into_response();
+    if let Some(seconds) = error.retry_after() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// How many uses of invitation and reset links one server handles at
+/// once. A person uses a link once; more at once than this is a flood of
+/// guessed tokens, and each waiting request holds memory.
+pub const LINK_USES_AT_ONCE: usize = 16;
+
+/// Answers uses of invitation and reset links beyond [`LINK_USES_AT_ONCE`]
+/// in flight with 503 and `Retry-After` at once, before any work: a flood
+/// of bad tokens then costs the server a few kilobytes a request, however
+/// many arrive together.
+pub async fn shed_link_floods(
+    State(slots): State<std::sync::Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !matches!(
+        request.uri().path(),
+        "/api/accept_invite" | "/api/reset_password"
+    ) {
+        return next.run(request).await;
+    }
+    match slots.try_acquire() {
+        Ok(_slot) => next.run(request).await,
+        Err(_) => refusal(AppError::Busy { retry_after: 1 }),
+    }
 }
 
 /// `scheme://host[:port]` of a URL, lower-cased: what an `Origin` header holds.
@@ -511,15 +543,19 @@ mod tests {
     }
 
     #[test]
-    fn the_policy_allows_no_inline_script_unless_watching() {
-        let served = content_security_policy(false);
+    fn the_policy_allows_only_the_pages_own_inline_scripts() {
+        let served = content_security_policy(None);
         assert!(
             served.contains("script-src 'self' 'wasm-unsafe-eval';"),
             "{served}"
         );
         assert!(!served.contains("unsafe-inline"), "{served}");
         assert!(served.contains("frame-ancestors 'none'"), "{served}");
-        assert!(content_security_policy(true).contains("'unsafe-inline'"));
+        let page = content_security_policy(Some("abc_-1"));
+        assert!(
+            page.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-abc_-1';"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -28,6 +28,16 @@ pub fn report(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// A new working directory for server processes, removed by the caller.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "runway_{name}_{}",
+        sea_orm::prelude::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("a working directory");
+    dir
+}
+
 /// The password `ensure_demo_sign_ins` gives every demo person.
 pub const DEMO_PASSWORD: &str = "runway-demo";
 /// Corporate Sales, admin.

@@ -134,34 +134,6 @@ impl Process {
         }
         None
     }
-
-    /// The most memory it has held resident (`VmHWM`), in KiB.
-    pub fn peak_resident_kib(&self) -> u64 {
-        self.status_kib("VmHWM:")
-    }
-
-    /// The memory it holds resident now (`VmRSS`), in KiB.
-    pub fn resident_kib(&self) -> u64 {
-        self.status_kib("VmRSS:")
-    }
-
-    fn status_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
-            .expect("the process's status");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("{field} in the status"))
-    }
-
-    /// Starts its peak memory over from what it holds now (Linux's
-    /// `clear_refs` 5), so a later [`Process::peak_resident_kib`] covers
-    /// only what happened since.
-    pub fn reset_peak(&self) {
-        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5")
-            .expect("reset the peak resident memory");
-    }
 }
 
 impl Drop for Process {
