@@ -9,7 +9,7 @@ use entity::{check_in, key_result, objective, okr_user, person_role, quarter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -304,21 +304,21 @@ pub async fn record_all(
         progress.advance(done, total);
     }
 
-    // A back-dated check-in is not the latest one: take the value of whichever is.
-    for id in ids {
-        if let Some(latest) = check_in::Entity::find()
-            .filter(check_in::Column::KrId.eq(id))
-            .order_by_desc(check_in::Column::CreatedAt)
-            .order_by_desc(check_in::Column::Id)
-            .one(txn)
-            .await?
-        {
-            key_result::Entity::update_many()
-                .col_expr(key_result::Column::CurrentValue, Expr::value(latest.value))
-                .filter(key_result::Column::Id.eq(id))
-                .exec(txn)
-                .await?;
-        }
+    // A back-dated check-in is not the latest one: take the value of
+    // whichever is, for a batch of key results at a time (each has a
+    // check-in now: this batch's). The index on (kr_id, created_at, id)
+    // finds each one's latest.
+    for chunk in ids.chunks(BATCH) {
+        key_result::Entity::update_many()
+            .col_expr(
+                key_result::Column::CurrentValue,
+                Expr::cust(
+                    r#"(SELECT "check_in"."value" FROM "check_in" WHERE "check_in"."kr_id" = "key_result"."id" ORDER BY "check_in"."created_at" DESC, "check_in"."id" DESC LIMIT 1)"#,
+                ),
+            )
+            .filter(key_result::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
     }
     Ok(saved)
 }
