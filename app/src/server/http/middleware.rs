@@ -494,7 +494,10 @@ fn shows_secrets(path: &str) -> bool {
     path.starts_with("/api/") && !path.starts_with("/api/v1/openapi")
         || ["/settings/tokens", "/admin", "/invite", "/reset"]
             .iter()
-            .any(|page| path == *page || path.starts_with(&format!("{page}/")))
+            .any(|page| {
+                path.strip_prefix(page)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
 }
 
 /// The headers every response carries, unless it set its own: the
