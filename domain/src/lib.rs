@@ -5,6 +5,8 @@
 //! - [`rules`]: progress, pace, rollups, forecast, flags and how values read;
 //! - [`access`]: who may check in, plan or administer;
 //! - [`calendar`]: quarter labels and dates, and a check-in's date window;
+//! - [`reminders`]: when check-in reminders and digests are due, and
+//!   their settings;
 //! - [`commands`]: what each write is parsed into, with the failing field
 //!   named ([`Invalid`]).
 //!
@@ -16,6 +18,7 @@ pub mod calendar;
 pub mod commands;
 pub mod enums;
 pub mod invalid;
+pub mod reminders;
 pub mod rules;
 pub mod text;
 

@@ -17,14 +17,17 @@ pub mod prelude {
     pub use crate::entities::import_upload::Entity as ImportUpload;
     pub use crate::entities::key_result::Entity as KeyResult;
     pub use crate::entities::key_result_trend::Entity as KeyResultTrend;
+    pub use crate::entities::notification_setting::Entity as NotificationSetting;
     pub use crate::entities::objective::Entity as Objective;
     pub use crate::entities::okr_user::Entity as OkrUser;
+    pub use crate::entities::outbox_message::Entity as OutboxMessage;
     pub use crate::entities::periodic_job::Entity as PeriodicJob;
     pub use crate::entities::person_role::Entity as PersonRole;
     pub use crate::entities::quarter::Entity as Quarter;
     pub use crate::entities::rate_limit_hit::Entity as RateLimitHit;
     pub use crate::entities::session::Entity as Session;
     pub use crate::entities::team::Entity as Team;
+    pub use crate::entities::team_message_setting::Entity as TeamMessageSetting;
     pub use crate::entities::user::Entity as User;
     pub use crate::entities::verification::Entity as Verification;
 }

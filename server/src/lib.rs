@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use app::server::AppState;
 use app::server::http::middleware;
+use app::server::messages::MessagesConfig;
 use app::server::transfer::http as transfer;
 use app::{App, shell};
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let small_bodies = Router::new()
         .merge(app::server::http::api_v1::router())
         .merge(transfer::export_router())
+        .merge(app::server::messages::unsubscribe::router())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
@@ -93,13 +95,15 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
 /// How often each server looks for periodic work that is due.
 const JOBS_TICK: Duration = Duration::from_secs(5);
 
-/// The periodic work, for as long as the server runs: each job runs once
-/// per period across every server on the database (see
-/// [`app::server::jobs`]).
-pub async fn run_jobs(db: DatabaseConnection) {
+/// The periodic work, for as long as the server runs (housekeeping, and
+/// deciding and delivering reminders and digests): each job runs once per
+/// period across every server on the database (see [`app::server::jobs`]).
+pub async fn run_jobs(db: DatabaseConnection, messages: std::sync::Arc<MessagesConfig>) {
+    let mut jobs = app::server::jobs::housekeeping();
+    jobs.extend(app::server::messages::jobs(messages));
     app::server::jobs::run(
         db,
-        app::server::jobs::housekeeping(),
+        jobs,
         app::server::jobs::this_server(),
         JOBS_TICK,
     )

@@ -139,12 +139,20 @@ async fn run() -> Result<(), StartError> {
 
     tracing::info!(database = %redact(&db_config.url), "opening the database pool");
     let db = connect(&db_config).await?;
-    let state = AppState::remembering(
-        leptos_options,
-        db.clone(),
-        AuthConfig::from_env(),
-        db_config.remember_reads,
-    );
+    let auth = AuthConfig::from_env();
+    let public_url = auth
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let messages = app::server::messages::MessagesConfig::from_env(public_url);
+    if messages.mail_enabled() {
+        tracing::info!(from = %messages.mail_from, "reminders and digests by email are on");
+    } else {
+        tracing::info!("SMTP_URL is not set: no reminders or digests by email");
+    }
+    let state = AppState::remembering(leptos_options, db.clone(), auth, db_config.remember_reads)
+        .with_messages(messages);
+    let messages = state.messages.clone();
     let schema = state.schema.clone();
     let app = server::router_with(state, &limits);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -171,7 +179,7 @@ async fn run() -> Result<(), StartError> {
     server::prepare_database(db.clone(), seed_demo, schema)
         .await
         .map_err(|server::Unfixable(error)| StartError::Database(error))?;
-    let housekeeping = tokio::spawn(server::run_jobs(db.clone()));
+    let housekeeping = tokio::spawn(server::run_jobs(db.clone(), messages));
     let served = serving
         .await
         .map_err(|error| StartError::Serve(std::io::Error::other(error)));

@@ -9,6 +9,7 @@ use leptos_router::path;
 use super::admin::PeoplePage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
+use super::notifications::{MessagesAdminPage, NotificationSettingsPage};
 use super::okr_forms::{KeyResultFormPage, ObjectiveFormPage};
 use super::planning::{QuartersPage, RollOverPage, TeamsPage};
 use super::review::ReviewPage;
@@ -104,6 +105,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/import/:id") view=ImportPreviewPage ssr=SsrMode::Async />
                 <Route path=path!("/imports") view=ImportHistoryPage ssr=SsrMode::Async />
                 <Route path=path!("/settings/tokens") view=TokensPage ssr=SsrMode::Async />
+                <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/messages") view=MessagesAdminPage ssr=SsrMode::Async />
                 <Route path=path!("/docs/api") view=ApiReferencePage ssr=SsrMode::Async />
                     </Routes>
                 </main>
@@ -182,8 +185,10 @@ fn UserMenu(viewer: Viewer) -> impl IntoView {
                         <a href="/admin/quarters">"Quarters"</a>
                         <a href="/admin/teams">"Teams"</a>
                         <a href="/admin/people">"People"</a>
+                        <a href="/admin/messages">"Messages"</a>
                     }
                 })}
+            <a href="/settings/notifications">"Notifications"</a>
             <a href="/settings/tokens">"Access tokens"</a>
             <form method="post" action="/api/sign_out" class="inline-form">
                 <button type="submit" class="secondary">"Sign out"</button>

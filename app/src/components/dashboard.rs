@@ -9,7 +9,7 @@ use super::check_in_form::{CheckInDialog, CheckInPostError};
 use super::dashboard_rows::Rows;
 use super::widgets::ErrorPanel;
 use crate::dashboard_query::DashboardQuery;
-use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView, TeamView};
+use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView};
 use crate::server_fns::auth::get_viewer;
 use crate::server_fns::dashboard_for;
 use domain::access::Viewer;
@@ -41,6 +41,8 @@ pub fn DashboardPage() -> impl IntoView {
 fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView {
     let query = use_query_map();
     let query = DashboardQuery::read(|name| query.read_untracked().get(name));
+    let overall = dashboard.progress();
+    let ncs = dashboard.net_confidence_score();
     let Dashboard {
         quarters,
         quarter,
@@ -92,8 +94,6 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         .flat_map(|team| &team.objectives)
         .flat_map(|objective| &objective.key_results)
         .collect();
-    let overall = rules::rollup(teams.iter().filter_map(TeamView::progress));
-    let ncs = rules::net_confidence_score(key_results.iter().filter_map(|kr| kr.confidence()));
     let count = key_results.len();
     let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
 

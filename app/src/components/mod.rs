@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod dashboard_rows;
 pub mod form;
 pub mod key_result_page;
+pub mod notifications;
 pub mod okr_forms;
 pub mod planning;
 pub mod review;

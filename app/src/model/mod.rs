@@ -3,10 +3,12 @@
 
 mod admin;
 mod import;
+mod messages;
 mod okrs;
 mod planning;
 
 pub use admin::*;
 pub use import::*;
+pub use messages::*;
 pub use okrs::*;
 pub use planning::*;

@@ -76,6 +76,41 @@ impl Dashboard {
             .flat_map(|team| &team.objectives)
             .flat_map(|objective| &objective.key_results)
     }
+
+    /// The quarter's progress: the mean of its teams' rollups.
+    pub fn progress(&self) -> Option<f64> {
+        rules::rollup(self.teams.iter().filter_map(TeamView::progress))
+    }
+
+    /// The Net Confidence Score of its key results' latest confidence.
+    pub fn net_confidence_score(&self) -> Option<f64> {
+        rules::net_confidence_score(self.key_results().filter_map(KeyResultView::confidence))
+    }
+
+    /// The same OKRs as they stood just before `cutoff`: each key result
+    /// without the check-ins made since, at the value of its last earlier
+    /// one (its start value if every check-in it has came since). A key
+    /// result with no check-ins at all keeps its value.
+    pub fn rewound(&self, cutoff: NaiveDateTime) -> Dashboard {
+        let mut before = self.clone();
+        for key_result in before
+            .teams
+            .iter_mut()
+            .flat_map(|team| &mut team.objectives)
+            .flat_map(|objective| &mut objective.key_results)
+        {
+            if key_result.check_ins.is_empty() {
+                continue;
+            }
+            key_result
+                .check_ins
+                .retain(|point| point.created_at < cutoff);
+            key_result.current_value = key_result
+                .latest()
+                .map_or(key_result.start_value, |point| point.value);
+        }
+        before
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -416,5 +451,83 @@ mod flag_tests {
         );
         assert_eq!(Flag::Outcome(Outcome::Missed).words(), "Missed");
         assert_eq!(Flag::AtRisk.class(), "flag flag-risk");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(value: i64) -> Decimal {
+        Decimal::from(value)
+    }
+
+    fn at(day: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2025, 3, day)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    }
+
+    fn key_result(points: &[(u32, Decimal, ConfidenceLevel)], current: Decimal) -> KeyResultView {
+        KeyResultView {
+            id: Uuid::new_v4(),
+            title: "Direct share".into(),
+            owner: "Ana".into(),
+            owner_id: Uuid::nil(),
+            unit: Unit::Percent,
+            direction: Direction::Up,
+            start_value: dec(0),
+            target_value: dec(100),
+            current_value: current,
+            check_ins: points
+                .iter()
+                .map(|(day, value, confidence)| CheckInPoint {
+                    value: *value,
+                    confidence: *confidence,
+                    created_at: at(*day),
+                })
+                .collect(),
+        }
+    }
+
+    fn dashboard(key_results: Vec<KeyResultView>) -> Dashboard {
+        Dashboard {
+            quarters: vec![],
+            quarter: None,
+            teams: vec![TeamView {
+                id: Uuid::nil(),
+                name: "Sales".into(),
+                objectives: vec![ObjectiveView {
+                    id: Uuid::nil(),
+                    title: "Grow".into(),
+                    owner: "Ana".into(),
+                    key_results,
+                }],
+            }],
+            team_options: vec![],
+            owner_options: vec![],
+            as_of: at(10).date(),
+            today: at(10).date(),
+        }
+    }
+
+    #[test]
+    fn rewinding_drops_later_check_ins_and_takes_the_last_earlier_value() {
+        use ConfidenceLevel::{Green, Red};
+        let now = dashboard(vec![
+            key_result(&[(1, dec(20), Green), (8, dec(60), Red)], dec(60)),
+            key_result(&[(9, dec(40), Green)], dec(40)),
+            key_result(&[], dec(10)),
+        ]);
+        assert_eq!(now.progress(), Some((0.6 + 0.4 + 0.1) / 3.0));
+        assert_eq!(now.net_confidence_score(), Some(0.0));
+        let before = now.rewound(at(7));
+        let values: Vec<Decimal> = before.key_results().map(|kr| kr.current_value).collect();
+        assert_eq!(values, vec![dec(20), dec(0), dec(10)]);
+        assert_eq!(before.progress(), Some((0.2 + 0.0 + 0.1) / 3.0));
+        assert_eq!(before.net_confidence_score(), Some(100.0));
+        // Rewinding to after every check-in changes nothing.
+        assert_eq!(now.rewound(at(11)), now);
     }
 }

@@ -7,6 +7,8 @@
 //! - `transfer`: the CSV import (an adapter over `commands`) and export;
 //! - `auth`, `people`, `tokens`, `limits`: sign-in, sessions and links,
 //!   people, API tokens, and the rate limits every server shares;
+//! - `messages`: check-in reminders and digests, by email and webhook,
+//!   through an outbox;
 //! - `db`, `remembered`, `health`, `jobs`: the pool, what PostgreSQL lets
 //!   the server remember, the health check, and periodic work run once
 //!   whatever the number of servers; and the state every request reaches.
@@ -18,6 +20,7 @@ pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod messages;
 pub mod people;
 pub mod queries;
 pub mod remembered;
@@ -42,6 +45,8 @@ pub struct AppState {
     pub remembered: Arc<remembered::Remembered>,
     /// Whether the schema is up to date; `/api/health` says 503 until it is.
     pub schema: Arc<SchemaStatus>,
+    /// How reminders and digests go out (no mail unless `SMTP_URL`).
+    pub messages: Arc<messages::MessagesConfig>,
 }
 
 /// Where the migrations at start stand, and whether the server is
@@ -115,6 +120,15 @@ impl AppState {
             db,
             auth: Arc::new(auth::AuthState::new(auth)),
             schema: Arc::default(),
+            messages: Arc::default(),
+        }
+    }
+
+    /// The same state, sending messages as `config` says.
+    pub fn with_messages(self, config: messages::MessagesConfig) -> AppState {
+        AppState {
+            messages: Arc::new(config),
+            ..self
         }
     }
 }

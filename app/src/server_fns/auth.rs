@@ -99,7 +99,7 @@ pub async fn sign_out_everywhere() -> Result<u64, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn require_admin() -> Result<crate::server::auth::CurrentSession, AppError> {
+pub(crate) fn require_admin() -> Result<crate::server::auth::CurrentSession, AppError> {
     let (current, member) = crate::server::http::middleware::current_member()?;
     if !member.is_admin() {
         return Err(AppError::forbidden("admins only"));

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::model::{Dashboard, HealthReport, KeyResultDetail};
 
 pub mod auth;
+pub mod messages;
 pub mod planning;
 pub mod tokens;
 pub mod transfer;

@@ -27,7 +27,7 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 7] = [
+const ADDED_TABLES: [&str; 10] = [
     "person_role",
     "api_token",
     "api_idempotency",
@@ -35,6 +35,9 @@ const ADDED_TABLES: [&str; 7] = [
     "rate_limit_hit",
     "import_upload",
     "periodic_job",
+    "notification_setting",
+    "team_message_setting",
+    "outbox_message",
 ];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
@@ -193,11 +196,41 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("periodic_job", "last_run_at", "timestamp without time zone", false, None),
     ("periodic_job", "last_runner", "uuid", false, None),
     ("periodic_job", "runs", "bigint", true, Some("0")),
+    ("notification_setting", "person_id", "uuid", true, None),
+    ("notification_setting", "reminders", "boolean", true, Some("true")),
+    ("notification_setting", "digests", "boolean", true, Some("true")),
+    ("notification_setting", "time_zone", "character varying(64)", true, Some("'UTC'::character varying")),
+    ("notification_setting", "hour", "smallint", true, Some("9")),
+    ("notification_setting", "unsubscribe_key", "character varying(64)", true, None),
+    ("notification_setting", "updated_at", "timestamp without time zone", true, Some("now()")),
+    ("team_message_setting", "team_id", "uuid", true, None),
+    ("team_message_setting", "check_in_day", "smallint", true, Some("1")),
+    ("team_message_setting", "time_zone", "character varying(64)", true, Some("'UTC'::character varying")),
+    ("team_message_setting", "webhook_url", "text", false, None),
+    ("team_message_setting", "updated_at", "timestamp without time zone", true, Some("now()")),
+    ("outbox_message", "id", "uuid", true, Some("gen_random_uuid()")),
+    ("outbox_message", "dedupe_key", "character varying(200)", true, None),
+    ("outbox_message", "kind", "character varying(16)", true, None),
+    ("outbox_message", "channel", "character varying(16)", true, None),
+    ("outbox_message", "person_id", "uuid", false, None),
+    ("outbox_message", "team_id", "uuid", false, None),
+    ("outbox_message", "recipient", "text", true, None),
+    ("outbox_message", "subject", "text", true, None),
+    ("outbox_message", "body_text", "text", true, None),
+    ("outbox_message", "body_rich", "text", true, None),
+    ("outbox_message", "state", "character varying(16)", true, Some("'pending'::character varying")),
+    ("outbox_message", "attempts", "integer", true, Some("0")),
+    ("outbox_message", "next_attempt_at", "timestamp without time zone", true, None),
+    ("outbox_message", "last_error", "text", false, None),
+    ("outbox_message", "runner", "uuid", false, None),
+    ("outbox_message", "lease_until", "timestamp without time zone", false, None),
+    ("outbox_message", "created_at", "timestamp without time zone", true, None),
+    ("outbox_message", "sent_at", "timestamp without time zone", false, None),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 16] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 20] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -214,20 +247,25 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 16] = [
     ("api_idempotency", "token_id", "api_token", "id", "CASCADE"),
     ("key_result_trend", "kr_id", "key_result", "id", "CASCADE"),
     ("import_upload", "person_id", "okr_user", "id", "CASCADE"),
+    ("notification_setting", "person_id", "okr_user", "id", "CASCADE"),
+    ("team_message_setting", "team_id", "team", "id", "CASCADE"),
+    ("outbox_message", "person_id", "okr_user", "id", "CASCADE"),
+    ("outbox_message", "team_id", "team", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
-const UNIQUE: [(&str, &str); 4] = [
+const UNIQUE: [(&str, &str); 5] = [
     ("user", "email"),
     ("session", "token"),
     ("okr_user", "email"),
     ("api_token", "token_hash"),
+    ("outbox_message", "dedupe_key"),
 ];
 
 /// The spec's performance indexes and those added since: (index, table,
 /// columns in index order).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &[&str]); 14] = [
+const INDEXES: [(&str, &str, &[&str]); 16] = [
     ("team_org_idx", "team", &["organization_id"]),
     ("user_team_idx", "okr_user", &["team_id"]),
     ("obj_quarter_idx", "objective", &["quarter_id"]),
@@ -248,6 +286,10 @@ const INDEXES: [(&str, &str, &[&str]); 14] = [
     ("rate_limit_hit_hit_at_idx", "rate_limit_hit", &["hit_at"]),
     // Added for the sweep of old uploads.
     ("import_upload_uploaded_at_idx", "import_upload", &["uploaded_at"]),
+    // Added for the outbox: the sender's queue, and the admin's list of
+    // recent messages (one message per person, kind and period is UNIQUE).
+    ("outbox_message_state_next_attempt_at_idx", "outbox_message", &["state", "next_attempt_at"]),
+    ("outbox_message_created_at_idx", "outbox_message", &["created_at"]),
 ];
 
 /// How [`plain_indexes`] names a column of an index that is an expression.
@@ -707,11 +749,19 @@ migration::backend_test!(
         let Some(test_db) = TestDb::migrated(backend).await else {
             return;
         };
-        // The newest: the uploads and periodic jobs every server shares,
+        // The newest: the message settings and outbox, then the uploads
+        // and periodic jobs every server shares,
         // then the rate-limit hits: a table or two each, nothing else.
         let every_index = plain_indexes(&test_db).await;
         let every_trigger = triggers_and_functions(&test_db).await;
         let mut base_tables = all_tables();
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back the message settings and outbox");
+        base_tables.remove("notification_setting");
+        base_tables.remove("team_message_setting");
+        base_tables.remove("outbox_message");
+        assert_eq!(tables(&test_db).await, base_tables);
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the uploads and periodic jobs");

@@ -132,7 +132,7 @@ fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> 
 /// The tables of the latest migrations: sign-in roles, then the API's
 /// tokens and idempotency keys. The newest one adds only an index
 /// (`checkin_kr_created_idx`, for the sparklines), no table.
-const LATEST_TABLES: [&str; 7] = [
+const LATEST_TABLES: [&str; 10] = [
     "person_role",
     "api_token",
     "api_idempotency",
@@ -140,12 +140,15 @@ const LATEST_TABLES: [&str; 7] = [
     "rate_limit_hit",
     "import_upload",
     "periodic_job",
+    "notification_setting",
+    "team_message_setting",
+    "outbox_message",
 ];
 
 /// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
 /// (with the two index-only ones and the session and OKR notices'
 /// triggers).
-const LATEST_MIGRATIONS: u32 = 9;
+const LATEST_MIGRATIONS: u32 = 10;
 
 /// Every key result's sparkline trend, by key result.
 async fn trends(db: &DatabaseConnection) -> Vec<(uuid::Uuid, Option<String>)> {
