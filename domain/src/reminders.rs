@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc, Weekday,
+};
 
 use crate::Invalid;
 
@@ -192,8 +194,14 @@ mod tests {
         // Monday 09:00 in São Paulo is 12:00 UTC; Tokyo is still in its
         // Monday, the same period as before.
         let sao_paulo_nine = Utc.with_ymd_and_hms(2025, 3, 10, 12, 0, 0).unwrap();
-        assert_eq!(local_day(sao_paulo_nine, &sao_paulo, Weekday::Mon, 9), Some(monday));
-        assert_eq!(local_day(sao_paulo_nine, &tokyo, Weekday::Mon, 9), Some(monday));
+        assert_eq!(
+            local_day(sao_paulo_nine, &sao_paulo, Weekday::Mon, 9),
+            Some(monday)
+        );
+        assert_eq!(
+            local_day(sao_paulo_nine, &tokyo, Weekday::Mon, 9),
+            Some(monday)
+        );
         // Tokyo's Tuesday starts at 15:00 UTC: no Monday message any more.
         let tokyo_tuesday = Utc.with_ymd_and_hms(2025, 3, 10, 15, 0, 0).unwrap();
         assert_eq!(local_day(tokyo_tuesday, &tokyo, Weekday::Mon, 9), None);
@@ -241,7 +249,11 @@ mod tests {
             "http://127.0.0.1.evil.example/",
             "https://exa mple.com",
         ] {
-            assert_eq!(check_webhook_url(bad).unwrap_err().field, "webhook_url", "{bad}");
+            assert_eq!(
+                check_webhook_url(bad).unwrap_err().field,
+                "webhook_url",
+                "{bad}"
+            );
         }
     }
 

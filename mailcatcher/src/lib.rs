@@ -60,7 +60,10 @@ impl MailCatcher {
 
     /// As [`MailCatcher::start`], calling `on_mail` with each message as
     /// it arrives (the terminal printer of `cargo xtask dev`).
-    pub async fn start_with(address: &str, on_mail: Option<OnMail>) -> std::io::Result<MailCatcher> {
+    pub async fn start_with(
+        address: &str,
+        on_mail: Option<OnMail>,
+    ) -> std::io::Result<MailCatcher> {
         let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -185,7 +188,9 @@ async fn converse(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()>
             "MAIL" => {
                 let refuse = shared
                     .refuse
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                        left.checked_sub(1)
+                    })
                     .is_ok();
                 if refuse {
                     shared.refused.fetch_add(1, Ordering::SeqCst);
@@ -202,7 +207,9 @@ async fn converse(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()>
             }
             "RCPT" => b"503 5.5.1 MAIL first\r\n",
             "DATA" if from.is_some() && !to.is_empty() => {
-                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
                 let Some(data) = read_data(&mut lines).await? else {
                     write.write_all(b"552 5.3.4 Message too big\r\n").await?;
                     from = None;
@@ -296,9 +303,21 @@ mod tests {
         let read = stream.read(&mut greeting).await.unwrap();
         assert!(greeting[..read].starts_with(b"220"));
         assert!(say(&mut stream, "EHLO test\r\n").await.starts_with("250-"));
-        assert!(say(&mut stream, "MAIL FROM:<a@example.com>\r\n").await.starts_with("451"));
-        assert!(say(&mut stream, "MAIL FROM:<a@example.com>\r\n").await.starts_with("250"));
-        assert!(say(&mut stream, "RCPT TO:<b@example.com>\r\n").await.starts_with("250"));
+        assert!(
+            say(&mut stream, "MAIL FROM:<a@example.com>\r\n")
+                .await
+                .starts_with("451")
+        );
+        assert!(
+            say(&mut stream, "MAIL FROM:<a@example.com>\r\n")
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            say(&mut stream, "RCPT TO:<b@example.com>\r\n")
+                .await
+                .starts_with("250")
+        );
         assert!(say(&mut stream, "DATA\r\n").await.starts_with("354"));
         let done = say(&mut stream, "Subject: hi\r\n\r\n..dot\r\nline\r\n.\r\n").await;
         assert!(done.starts_with("250"), "{done}");

@@ -120,7 +120,11 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     // reminder, follow_up or digest.
-                    .col(ColumnDef::new(OutboxMessage::Kind).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(OutboxMessage::Kind)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     // email or webhook.
                     .col(
                         ColumnDef::new(OutboxMessage::Channel)
@@ -155,7 +159,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(OutboxMessage::LastError).text().null())
                     .col(ColumnDef::new(OutboxMessage::Runner).uuid().null())
                     .col(ColumnDef::new(OutboxMessage::LeaseUntil).timestamp().null())
-                    .col(ColumnDef::new(OutboxMessage::CreatedAt).timestamp().not_null())
+                    .col(
+                        ColumnDef::new(OutboxMessage::CreatedAt)
+                            .timestamp()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(OutboxMessage::SentAt).timestamp().null())
                     .foreign_key(
                         ForeignKey::create()

@@ -101,13 +101,7 @@ const JOBS_TICK: Duration = Duration::from_secs(5);
 pub async fn run_jobs(db: DatabaseConnection, messages: std::sync::Arc<MessagesConfig>) {
     let mut jobs = app::server::jobs::housekeeping();
     jobs.extend(app::server::messages::jobs(messages));
-    app::server::jobs::run(
-        db,
-        jobs,
-        app::server::jobs::this_server(),
-        JOBS_TICK,
-    )
-    .await;
+    app::server::jobs::run(db, jobs, app::server::jobs::this_server(), JOBS_TICK).await;
 }
 
 /// Why the database cannot be prepared, even by trying again.

@@ -8,9 +8,12 @@ use leptos_meta::Title;
 
 use super::form::{FormError, error_for};
 use crate::error::AppError;
-use crate::model::{MessagesPage, NotificationSettingsPage, OutboxMessageView, TeamMessageSettings};
+use crate::model::{
+    MessagesPage, NotificationSettingsPage, OutboxMessageView, TeamMessageSettings,
+};
 use crate::server_fns::messages::{
-    ResendMessage, SaveNotificationSettings, SaveTeamMessages, get_messages_page, get_notification_settings,
+    ResendMessage, SaveNotificationSettings, SaveTeamMessages, get_messages_page,
+    get_notification_settings,
 };
 
 /// Time zones offered as suggestions; any IANA name is accepted.
@@ -79,7 +82,10 @@ fn MailOff() -> impl IntoView {
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveNotificationSettings>::new();
-    let page = Resource::new(move || save.version().get(), |_| get_notification_settings());
+    let page = Resource::new(
+        move || save.version().get(),
+        |_| get_notification_settings(),
+    );
     view! {
         <Title text="Notifications · RunwayOKR" />
         <Transition fallback=|| view! { <p class="loading">"Loading your settings…"</p> }>
@@ -263,7 +269,8 @@ fn TeamForm(team: TeamMessageSettings, save: ServerAction<SaveTeamMessages>) -> 
         move || {
             let input_team = save.input().get().map(|input| input.team_id);
             let error = error_for(save, field)()?;
-            (input_team.is_none() || input_team.as_deref() == Some(this_team.as_str())).then_some(error)
+            (input_team.is_none() || input_team.as_deref() == Some(this_team.as_str()))
+                .then_some(error)
         }
     };
     let prefix = format!("team-{id}");
@@ -326,7 +333,10 @@ fn TeamForm(team: TeamMessageSettings, save: ServerAction<SaveTeamMessages>) -> 
 }
 
 #[component]
-fn MessageTable(messages: Vec<OutboxMessageView>, resend: ServerAction<ResendMessage>) -> impl IntoView {
+fn MessageTable(
+    messages: Vec<OutboxMessageView>,
+    resend: ServerAction<ResendMessage>,
+) -> impl IntoView {
     view! {
         <table class="people-table" data-testid="messages">
             <caption class="visually-hidden">"Recent messages"</caption>

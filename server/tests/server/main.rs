@@ -9,6 +9,7 @@ mod filters;
 mod http;
 mod lifecycle;
 mod planning;
+mod reminders;
 mod replicas;
 mod robustness;
 mod security;

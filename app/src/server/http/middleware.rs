@@ -95,10 +95,13 @@ pub async fn refuse_cross_site_writes(
     request: Request,
     next: Next,
 ) -> Response {
+    // An unsubscribe link is its own authority (a signature, not a
+    // cookie), and a mail provider's one-click POST comes from anywhere.
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || request.uri().path().starts_with("/unsubscribe/")
+    {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -186,12 +189,14 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> Option<HeaderValue> 
     HeaderValue::from_str(&cookie.to_string()).ok()
 }
 
-/// Pages anyone may open: signing in, the one-time links, and everything
+/// Pages anyone may open: signing in, the one-time links, unsubscribe
+/// links (signed; see `messages::unsubscribe`), and everything
 /// that is not a page (server functions answer 401 themselves; static files).
 fn is_public(path: &str) -> bool {
     path == "/sign-in"
         || path.starts_with("/invite/")
         || path.starts_with("/reset/")
+        || path.starts_with("/unsubscribe/")
         || path.starts_with("/api/")
         || is_static(path)
 }
@@ -438,9 +443,9 @@ pub fn site_base(config: &auth::AuthConfig) -> String {
 
 /// A request's path as it may be logged: the token of an invitation or
 /// reset link (`/invite/<token>`, `/reset/<token>`) masked, since it grants
-/// the account. Query strings are never logged.
+/// the account, and an unsubscribe link's person and signature. Query strings are never logged.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for page in ["/invite/", "/reset/"] {
+    for page in ["/invite/", "/reset/", "/unsubscribe/"] {
         if let Some(token) = path.strip_prefix(page)
             && !token.is_empty()
         {

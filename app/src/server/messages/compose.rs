@@ -122,7 +122,11 @@ pub fn reminder(
 ) -> Email {
     let follow_up = due.iter().any(|item| item.nudge == Nudge::FollowUp);
     let count = due.len();
-    let plural = if count == 1 { "key result" } else { "key results" };
+    let plural = if count == 1 {
+        "key result"
+    } else {
+        "key results"
+    };
     let subject = if follow_up {
         format!("Second week without a check-in: {count} {plural} in {quarter}")
     } else {
@@ -133,7 +137,9 @@ pub fn reminder(
             "Hi {name}, some of your key results in {quarter} have gone two weeks without a check-in."
         )
     } else {
-        format!("Hi {name}, it is check-in day. These key results in {quarter} have had no check-in this past week.")
+        format!(
+            "Hi {name}, it is check-in day. These key results in {quarter} have had no check-in this past week."
+        )
     };
     let mut text = format!("{lead}\n\n");
     let mut items = String::new();
@@ -223,7 +229,12 @@ pub struct Digest {
 /// The week before `now` of `dashboard` (already narrowed to the teams the
 /// digest covers). Its progress and NCS are the dashboard's own figures,
 /// now and as they stood a week ago.
-pub fn digest(dashboard: &Dashboard, scope: &str, now: NaiveDateTime, base_url: &str) -> Option<Digest> {
+pub fn digest(
+    dashboard: &Dashboard,
+    scope: &str,
+    now: NaiveDateTime,
+    base_url: &str,
+) -> Option<Digest> {
     let quarter: &QuarterView = dashboard.quarter.as_ref()?;
     let since = now - TimeDelta::days(7);
     let week_ago = dashboard.rewound(since);
@@ -289,10 +300,12 @@ pub fn digest(dashboard: &Dashboard, scope: &str, now: NaiveDateTime, base_url: 
                 )));
             }
             if key_result.stale(dashboard.as_of) {
-                digest.stale.push(line(match key_result.last_check_in_date() {
-                    Some(date) => format!("last check-in {}", date.format("%b %-d")),
-                    None => "no check-in yet".to_owned(),
-                }));
+                digest
+                    .stale
+                    .push(line(match key_result.last_check_in_date() {
+                        Some(date) => format!("last check-in {}", date.format("%b %-d")),
+                        None => "no check-in yet".to_owned(),
+                    }));
             }
         }
     }
@@ -337,7 +350,11 @@ impl Digest {
 
     fn sections(&self) -> [(&'static str, &Vec<DigestLine>, &'static str); 4] {
         [
-            ("Check-ins this week", &self.check_ins, "No check-ins this week."),
+            (
+                "Check-ins this week",
+                &self.check_ins,
+                "No check-ins this week.",
+            ),
             (
                 "Confidence that dropped",
                 &self.confidence_dropped,
@@ -352,7 +369,12 @@ impl Digest {
         ]
     }
 
-    pub fn email(&self, settings_link: &str, unsubscribe_link: &str, dashboard_link: &str) -> Email {
+    pub fn email(
+        &self,
+        settings_link: &str,
+        unsubscribe_link: &str,
+        dashboard_link: &str,
+    ) -> Email {
         let subject = self.subject();
         let period = format!(
             "{} – {}",
@@ -409,7 +431,11 @@ impl Digest {
         ));
         text.push_str(&footer_text(settings_link, unsubscribe_link, "digests"));
         Email {
-            html: html_page(&subject, &html, &footer_html(settings_link, unsubscribe_link, "digests")),
+            html: html_page(
+                &subject,
+                &html,
+                &footer_html(settings_link, unsubscribe_link, "digests"),
+            ),
             subject,
             text,
         }
@@ -478,7 +504,11 @@ mod tests {
             .unwrap()
     }
 
-    fn key_result(owner: Uuid, title: &str, points: &[(u32, i64, ConfidenceLevel)]) -> KeyResultView {
+    fn key_result(
+        owner: Uuid,
+        title: &str,
+        points: &[(u32, i64, ConfidenceLevel)],
+    ) -> KeyResultView {
         KeyResultView {
             id: Uuid::new_v4(),
             title: title.into(),
@@ -547,8 +577,16 @@ mod tests {
         assert!(due[0].link.starts_with("https://okr.example/kr/"));
         assert!(due[0].link.ends_with("#check-in"));
         let email = reminder("Ana", "2025-Q1", &due, "https://s", "https://u");
-        assert!(email.subject.starts_with("Second week without a check-in: 2 key results"));
-        assert!(email.text.contains("last check-in 10, Green confidence, on Sun Mar 9"));
+        assert!(
+            email
+                .subject
+                .starts_with("Second week without a check-in: 2 key results")
+        );
+        assert!(
+            email
+                .text
+                .contains("last check-in 10, Green confidence, on Sun Mar 9")
+        );
         assert!(email.html.contains("<html lang=\"en\">"));
         // Titles are escaped in HTML.
         assert!(email.html.contains("Grow &amp; win"));
@@ -560,8 +598,8 @@ mod tests {
         use ConfidenceLevel::*;
         let ana = Uuid::new_v4();
         let board = dashboard(vec![
-            key_result(ana, "Dropped", &[(3, 10, Green), (12, 20, Amber)]),
-            key_result(ana, "Stale", &[(2, 5, Green)]),
+            key_result(ana, "Dropped", &[(3, 10, Green), (12, 30, Amber)]),
+            key_result(ana, "Stale", &[(2, 10, Green)]),
         ]);
         let digest = digest(&board, "Sales <EU>", at(17), "https://okr.example").unwrap();
         assert_eq!(digest.check_ins.len(), 1);
@@ -570,10 +608,10 @@ mod tests {
         assert_eq!(digest.stale.len(), 1);
         assert_eq!(digest.stale[0].key_result, "Stale");
         assert_eq!(digest.progress, board.progress());
-        assert_eq!(digest.progress_week_ago, Some((0.10 + 0.05) / 2.0));
+        assert_eq!(digest.progress_week_ago, Some((0.10 + 0.10) / 2.0));
         assert_eq!(digest.ncs, board.net_confidence_score());
         let email = digest.email("https://s", "https://u", "https://d");
-        assert!(email.text.contains("Progress 15% (a week ago 8%)"));
+        assert!(email.text.contains("Progress 20% (a week ago 10%)"));
         assert!(email.html.contains("Sales &lt;EU&gt;"));
         let post = digest.chat_post("https://d");
         assert!(post["text"].as_str().unwrap().contains("Weekly OKR digest"));

@@ -11,15 +11,21 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::Role;
 use domain::reminders::{self, DEFAULT_HOUR, Nudge};
-use entity::{notification_setting, okr_user, outbox_message, person_role, quarter, team, team_message_setting};
+use entity::{
+    notification_setting, okr_user, outbox_message, person_role, quarter, team,
+    team_message_setting,
+};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
+use super::MessagesConfig;
 use super::compose::{self, Email};
 use super::settings;
 use super::unsubscribe::{self, Topic};
-use super::MessagesConfig;
 use crate::dashboard_query::DashboardQuery;
 use crate::model::{Dashboard, Filters};
 use crate::server::db::write_turn;
@@ -51,7 +57,11 @@ enum Planned {
 
 /// Decides every message due at `now` and writes the new ones to the
 /// outbox; answers how many were new.
-pub async fn decide(db: &DatabaseConnection, config: &MessagesConfig, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn decide(
+    db: &DatabaseConnection,
+    config: &MessagesConfig,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let today = now.date_naive();
     let quarters = quarter::Entity::find()
         .filter(quarter::Column::Archived.eq(false))
@@ -91,7 +101,12 @@ pub async fn decide(db: &DatabaseConnection, config: &MessagesConfig, now: DateT
         .into_iter()
         .map(|plan| {
             let unsubscribe_link = |person: Uuid, topic: Topic| {
-                unsubscribe::link(base, keys.get(&person).map_or("", String::as_str), person, topic)
+                unsubscribe::link(
+                    base,
+                    keys.get(&person).map_or("", String::as_str),
+                    person,
+                    topic,
+                )
             };
             match plan {
                 Planned::Reminder {
@@ -254,18 +269,20 @@ async fn plan(
 ) -> Result<Vec<Planned>, DbErr> {
     let naive_now = now.naive_utc();
     let base = &config.public_url;
-    let people_settings: HashMap<Uuid, notification_setting::Model> = notification_setting::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.person_id, row))
-        .collect();
-    let team_settings: HashMap<Uuid, team_message_setting::Model> = team_message_setting::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.team_id, row))
-        .collect();
+    let people_settings: HashMap<Uuid, notification_setting::Model> =
+        notification_setting::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.person_id, row))
+            .collect();
+    let team_settings: HashMap<Uuid, team_message_setting::Model> =
+        team_message_setting::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.team_id, row))
+            .collect();
     let roles: HashMap<Uuid, Role> = person_role::Entity::find()
         .all(db)
         .await?
@@ -304,7 +321,8 @@ async fn plan(
                 continue;
             };
             if choices.reminders
-                && let Some(day) = reminders::local_day(now, &zone, schedule.check_in_day, choices.hour)
+                && let Some(day) =
+                    reminders::local_day(now, &zone, schedule.check_in_day, choices.hour)
                 && let Some(board) = boards.get(&quarter.label, local_today).await?
             {
                 let due = compose::due_key_results(&board, person.id, naive_now, base);

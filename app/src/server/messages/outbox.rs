@@ -12,7 +12,10 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use super::MessagesConfig;
@@ -62,7 +65,11 @@ impl Postman {
         Postman { smtp, from, http }
     }
 
-    async fn email(&self, message: &outbox_message::Model, unsubscribe: Option<String>) -> Result<(), String> {
+    async fn email(
+        &self,
+        message: &outbox_message::Model,
+        unsubscribe: Option<String>,
+    ) -> Result<(), String> {
         let smtp = self.smtp.as_ref().map_err(Clone::clone)?;
         let from = self.from.as_ref().map_err(Clone::clone)?;
         let to: Mailbox = message
@@ -75,7 +82,10 @@ impl Postman {
             .subject(&message.subject)
             .message_id(Some(format!("<{}@runway-okr>", message.id)));
         let mut email = {
-            let body = MultiPart::alternative_plain_html(message.body_text.clone(), message.body_rich.clone());
+            let body = MultiPart::alternative_plain_html(
+                message.body_text.clone(),
+                message.body_rich.clone(),
+            );
             builder = builder.header(lettre::message::header::MIME_VERSION_1_0);
             builder
                 .multipart(body)
@@ -169,7 +179,10 @@ pub async fn deliver_due(
         let tries = message.attempts + 1;
         let _turn = write_turn(db).await;
         let mut update = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::Runner, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                outbox_message::Column::Runner,
+                Expr::value(Option::<Uuid>::None),
+            )
             .col_expr(
                 outbox_message::Column::LeaseUntil,
                 Expr::value(Option::<NaiveDateTime>::None),
@@ -184,7 +197,10 @@ pub async fn deliver_due(
                         outbox_message::Column::SentAt,
                         Expr::value(chrono::Utc::now().naive_utc()),
                     )
-                    .col_expr(outbox_message::Column::LastError, Expr::value(Option::<String>::None));
+                    .col_expr(
+                        outbox_message::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    );
             }
             Err(error) => {
                 let gives_up = tries >= config.tries as i32;
@@ -221,7 +237,12 @@ fn topic_of(kind: &str) -> Option<Topic> {
 
 /// Takes message `id` for `runner`, if it is still due: true if this call
 /// took it. Counts the try.
-async fn claim(db: &impl ConnectionTrait, id: Uuid, runner: Uuid, now: NaiveDateTime) -> Result<bool, DbErr> {
+async fn claim(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    runner: Uuid,
+    now: NaiveDateTime,
+) -> Result<bool, DbErr> {
     let _turn = write_turn(db).await;
     let taken = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::State, Expr::value(SENDING))
@@ -240,7 +261,11 @@ async fn claim(db: &impl ConnectionTrait, id: Uuid, runner: Uuid, now: NaiveDate
 
 /// Puts a failed message back in the queue, due now, with its tries
 /// counted afresh (admins only: the caller checks).
-pub async fn resend(db: &impl ConnectionTrait, id: Uuid, now: NaiveDateTime) -> Result<(), AppError> {
+pub async fn resend(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     let _turn = write_turn(db).await;
     let done = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::State, Expr::value(PENDING))
@@ -253,12 +278,18 @@ pub async fn resend(db: &impl ConnectionTrait, id: Uuid, now: NaiveDateTime) -> 
     if done.rows_affected == 1 {
         Ok(())
     } else {
-        Err(AppError::validation("id", "only a failed message can be sent again"))
+        Err(AppError::validation(
+            "id",
+            "only a failed message can be sent again",
+        ))
     }
 }
 
 /// The latest messages, newest first, for the admin.
-pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<OutboxMessageView>, DbErr> {
+pub async fn recent(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<OutboxMessageView>, DbErr> {
     let rows = outbox_message::Entity::find()
         .order_by_desc(outbox_message::Column::CreatedAt)
         .order_by_desc(outbox_message::Column::Id)

@@ -21,12 +21,17 @@ use crate::server::db::write_turn;
 pub fn parse_zone(text: &str) -> Result<Tz, Invalid> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(Invalid::new("time_zone", "enter a time zone, such as Europe/London"));
+        return Err(Invalid::new(
+            "time_zone",
+            "enter a time zone, such as Europe/London",
+        ));
     }
     Tz::from_str(text).map_err(|_| {
         Invalid::new(
             "time_zone",
-            format!("“{text}” is not a time zone; use a name such as Europe/London or America/Sao_Paulo"),
+            format!(
+                "“{text}” is not a time zone; use a name such as Europe/London or America/Sao_Paulo"
+            ),
         )
     })
 }
@@ -55,8 +60,13 @@ pub fn person_or_default(row: Option<&notification_setting::Model>) -> Notificat
     )
 }
 
-pub async fn person(db: &impl ConnectionTrait, person: Uuid) -> Result<NotificationSettings, DbErr> {
-    let row = notification_setting::Entity::find_by_id(person).one(db).await?;
+pub async fn person(
+    db: &impl ConnectionTrait,
+    person: Uuid,
+) -> Result<NotificationSettings, DbErr> {
+    let row = notification_setting::Entity::find_by_id(person)
+        .one(db)
+        .await?;
     Ok(person_or_default(row.as_ref()))
 }
 
@@ -142,7 +152,10 @@ pub async fn turn_off(db: &impl ConnectionTrait, person: Uuid, topic: Topic) -> 
 }
 
 /// The key that signs a person's unsubscribe links, if they have one.
-pub async fn unsubscribe_key(db: &impl ConnectionTrait, person: Uuid) -> Result<Option<String>, DbErr> {
+pub async fn unsubscribe_key(
+    db: &impl ConnectionTrait,
+    person: Uuid,
+) -> Result<Option<String>, DbErr> {
     Ok(notification_setting::Entity::find_by_id(person)
         .one(db)
         .await?
@@ -226,7 +239,10 @@ pub async fn save_team(
     let zone = parse_zone(time_zone)?;
     let webhook = reminders::check_webhook_url(webhook_url)?;
     if team::Entity::find_by_id(team_id).one(db).await?.is_none() {
-        return Err(AppError::validation("team_id", "choose a team from the list"));
+        return Err(AppError::validation(
+            "team_id",
+            "choose a team from the list",
+        ));
     }
     let _turn = write_turn(db).await;
     team_message_setting::Entity::insert(team_message_setting::ActiveModel {
@@ -258,7 +274,10 @@ mod tests {
     #[test]
     fn time_zones_are_iana_names_and_errors_name_the_field() {
         assert_eq!(parse_zone(" Asia/Tokyo ").unwrap().name(), "Asia/Tokyo");
-        assert_eq!(parse_zone("America/Sao_Paulo").unwrap().name(), "America/Sao_Paulo");
+        assert_eq!(
+            parse_zone("America/Sao_Paulo").unwrap().name(),
+            "America/Sao_Paulo"
+        );
         assert_eq!(parse_zone("Mars/Olympus").unwrap_err().field, "time_zone");
         assert_eq!(parse_zone("").unwrap_err().field, "time_zone");
         assert_eq!(stored_zone("Nowhere/Gone"), Tz::UTC);

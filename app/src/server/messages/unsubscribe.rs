@@ -98,7 +98,12 @@ fn not_valid() -> Response {
 }
 
 /// The person and topic of a link, if its signature holds.
-async fn checked(state: &AppState, person: &str, topic: &str, signature: &str) -> Option<(Uuid, Topic)> {
+async fn checked(
+    state: &AppState,
+    person: &str,
+    topic: &str,
+    signature: &str,
+) -> Option<(Uuid, Topic)> {
     let person = Uuid::parse_str(person).ok()?;
     let topic = Topic::parse(topic)?;
     if signature.len() != 64 {
@@ -162,11 +167,18 @@ mod tests {
         let person = Uuid::new_v4();
         let link = link("https://okr.example", "key-1", person, Topic::Reminders);
         let signature = link.rsplit('/').next().unwrap();
-        assert!(link.starts_with(&format!("https://okr.example/unsubscribe/{person}/reminders/")));
+        assert!(link.starts_with(&format!(
+            "https://okr.example/unsubscribe/{person}/reminders/"
+        )));
         assert!(verify("key-1", person, Topic::Reminders, signature));
         assert!(!verify("key-2", person, Topic::Reminders, signature));
         assert!(!verify("key-1", person, Topic::Digests, signature));
-        assert!(!verify("key-1", Uuid::new_v4(), Topic::Reminders, signature));
+        assert!(!verify(
+            "key-1",
+            Uuid::new_v4(),
+            Topic::Reminders,
+            signature
+        ));
         assert!(!verify("key-1", person, Topic::Reminders, "zz"));
     }
 }
