@@ -2,7 +2,8 @@
 // hydrated dashboard (signed in as Emily Davis, an admin, so every check-in
 // disclosure is on the page), on the sign-in page, in light or dark mode,
 // and on the admin's planning pages, the review, the access tokens page and
-// the API reference and the import pages.
+// the API reference, the import pages, and the notification and messages
+// pages.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { EMILY, signIn, waitForHydration } from './helpers.mjs';
@@ -59,6 +60,8 @@ const ADMIN_PAGES = [
   ['import', async () => '/import'],
   ['import-history', async () => '/imports'],
   ['api-reference', async () => '/docs/api'],
+  ['notifications', async () => '/settings/notifications'],
+  ['messages', async () => '/admin/messages'],
   ['review', async () => '/quarters/2025-Q1/review'],
   ['roll-over', async () => '/quarters/2025-Q1/roll-over'],
   ['new-objective', async () => '/objectives/new?quarter=2025-Q1'],

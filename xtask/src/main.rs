@@ -303,14 +303,36 @@ fn ensure_chromium() -> Result {
 
 fn dev() -> Result {
     let tools = setup()?;
+    // Reminders and digests go to a mail catcher that prints them here,
+    // unless SMTP_URL names a real server.
+    let catcher = if std::env::var_os("SMTP_URL").is_none() {
+        step(&format!(
+            "mail catcher on 127.0.0.1:{MAIL_CATCHER_PORT}: reminders and digests print here"
+        ));
+        Some(Running::spawn(
+            tools
+                .cargo()
+                .args(["run", "--quiet", "-p", "mailcatcher", "--", "--port"])
+                .arg(MAIL_CATCHER_PORT.to_string()),
+            MAIL_CATCHER_PORT,
+        )?)
+    } else {
+        None
+    };
     step("cargo leptos watch: http://127.0.0.1:3000 (Ctrl-C to stop)");
     let mut command = tools.cargo();
     command.args(["leptos", "watch"]);
     if std::env::var_os("SEED_DEMO").is_none() {
         command.env("SEED_DEMO", "1");
     }
+    if catcher.is_some() {
+        command.env("SMTP_URL", format!("smtp://127.0.0.1:{MAIL_CATCHER_PORT}"));
+    }
     run(&mut command)
 }
+
+/// Where `cargo xtask dev`'s mail catcher listens.
+const MAIL_CATCHER_PORT: u16 = 1025;
 
 /// Times importing 10,000 key results from CSV on PostgreSQL against
 /// `COPY`ing the same rows, and prints both and their ratio (a benchmark, not

@@ -5,6 +5,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::form::{FormError, error_for};
 use crate::error::AppError;
@@ -110,7 +111,10 @@ fn NotificationSettingsForm(
         gets_digests,
         mail_enabled,
     } = page;
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let query = use_query_map();
+    let saved = move || {
+        matches!(save.value().get(), Some(Ok(()))) || query.read().get("saved").is_some()
+    };
     view! {
         <section class="panel" aria-labelledby="notifications-heading">
             <h2 id="notifications-heading">"Notifications"</h2>
@@ -127,11 +131,11 @@ fn NotificationSettingsForm(
             <ActionForm action=save attr:class="check-in-form" attr:data-testid="notifications-form">
                 <fieldset class="field">
                     <legend>"Emails"</legend>
-                    <label class="checkbox">
+                    <label class="check">
                         <input type="checkbox" name="reminders" value="1" checked=settings.reminders data-testid="reminders-on" />
                         " Check-in reminders"
                     </label>
-                    <label class="checkbox">
+                    <label class="check">
                         <input type="checkbox" name="digests" value="1" checked=settings.digests data-testid="digests-on" />
                         {if gets_digests {
                             " Weekly digest, the day after check-in day"
@@ -158,19 +162,23 @@ fn NotificationSettingsForm(
                 </div>
                 <div class="field">
                     <label for="notification-hour">"Hour"</label>
-                    <input
+                    <select
                         id="notification-hour"
                         name="hour"
-                        type="number"
-                        min="0"
-                        max="23"
-                        step="1"
-                        required
-                        value=settings.hour.to_string()
                         aria-describedby="notification-hour-hint"
                         data-testid="hour"
-                    />
-                    <p id="notification-hour-hint" class="hint">"0 to 23, in your time zone: 9 sends at 09:00."</p>
+                    >
+                        {(0u8..24)
+                            .map(|hour| {
+                                view! {
+                                    <option value=hour.to_string() selected=hour == settings.hour>
+                                        {format!("{hour:02}:00")}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p id="notification-hour-hint" class="hint">"In your time zone."</p>
                     <p class="field-error" role="alert">{error_for(save, "hour")}</p>
                 </div>
                 <div class="form-actions">
@@ -219,6 +227,7 @@ fn Messages(
     save: ServerAction<SaveTeamMessages>,
     resend: ServerAction<ResendMessage>,
 ) -> impl IntoView {
+    let query = use_query_map();
     let MessagesPage {
         mail_enabled,
         teams,
@@ -233,7 +242,7 @@ fn Messages(
             </p>
             <FormError action=save fields=&["check_in_day", "time_zone", "webhook_url"] />
             {move || {
-                matches!(save.value().get(), Some(Ok(())))
+                (matches!(save.value().get(), Some(Ok(()))) || query.read().get("saved").is_some())
                     .then(|| view! { <p class="banner banner-ok" role="status" data-testid="team-messages-saved">"Saved."</p> })
             }}
             <ZoneSuggestions />
@@ -242,9 +251,11 @@ fn Messages(
         <section class="panel" aria-labelledby="outbox-heading">
             <h2 id="outbox-heading">"Recent messages"</h2>
             {move || {
-                resend
-                    .value()
-                    .get()
+                query
+                    .read()
+                    .get("resent")
+                    .map(|_| Ok(()))
+                    .or_else(|| resend.value().get())
                     .map(|outcome| match outcome {
                         Ok(()) => view! { <p class="banner banner-ok" role="status">"Queued to be sent again."</p> }.into_any(),
                         Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),

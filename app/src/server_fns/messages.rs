@@ -61,6 +61,7 @@ pub async fn save_notification_settings(
         )
         .await?;
         tracing::info!(person = %member.person_id, "notification settings saved");
+        super::go_to("/settings/notifications?saved=1");
         Ok(())
     })
     .await
@@ -108,6 +109,7 @@ pub async fn save_team_messages(
         )
         .await?;
         tracing::info!(%team, by = %current.viewer.email, "team message settings saved");
+        super::go_to("/admin/messages?saved=1");
         Ok(())
     })
     .await
@@ -124,6 +126,7 @@ pub async fn resend_message(id: String) -> Result<(), AppError> {
             .map_err(|_| AppError::validation("id", "choose a message from the list"))?;
         outbox::resend(&server::db()?, id, chrono::Utc::now().naive_utc()).await?;
         tracing::info!(%id, "message queued again");
+        super::go_to("/admin/messages?resent=1");
         Ok(())
     })
     .await
