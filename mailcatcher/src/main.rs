@@ -49,13 +49,14 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let catcher = match MailCatcher::start_with(&format!("127.0.0.1:{port}"), Some(Box::new(print))).await {
-        Ok(catcher) => catcher,
-        Err(error) => {
-            eprintln!("mailcatcher: cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let catcher =
+        match MailCatcher::start_with(&format!("127.0.0.1:{port}"), Some(Box::new(print))).await {
+            Ok(catcher) => catcher,
+            Err(error) => {
+                eprintln!("mailcatcher: cannot listen on 127.0.0.1:{port}: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
     println!(
         "mailcatcher: catching mail on {} (SMTP_URL={}); Ctrl-C to stop",
         catcher.address(),

@@ -112,9 +112,8 @@ fn NotificationSettingsForm(
         mail_enabled,
     } = page;
     let query = use_query_map();
-    let saved = move || {
-        matches!(save.value().get(), Some(Ok(()))) || query.read().get("saved").is_some()
-    };
+    let saved =
+        move || matches!(save.value().get(), Some(Ok(()))) || query.read().get("saved").is_some();
     view! {
         <section class="panel" aria-labelledby="notifications-heading">
             <h2 id="notifications-heading">"Notifications"</h2>
