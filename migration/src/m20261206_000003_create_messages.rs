@@ -114,10 +114,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(OutboxMessage::Table)
                     .col(uuid_pk(backend, OutboxMessage::Id))
+                    // One message per person (or team), kind and period.
                     .col(
                         ColumnDef::new(OutboxMessage::DedupeKey)
                             .string_len(200)
-                            .not_null(),
+                            .not_null()
+                            .unique_key(),
                     )
                     // reminder, follow_up or digest.
                     .col(
@@ -181,16 +183,6 @@ impl MigrationTrait for Migration {
                             .on_delete(ForeignKeyAction::Cascade)
                             .on_update(ForeignKeyAction::NoAction),
                     )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("outbox_message_dedupe_key_idx")
-                    .table(OutboxMessage::Table)
-                    .col(OutboxMessage::DedupeKey)
-                    .unique()
                     .to_owned(),
             )
             .await?;

@@ -880,7 +880,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 7
+            Migrator::migrations().len() - 8
         );
 
         Migrator::up(&test_db.db, None)

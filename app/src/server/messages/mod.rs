@@ -91,7 +91,7 @@ impl MessagesConfig {
 pub const DECIDE_EVERY: Duration = Duration::from_secs(60);
 pub const DELIVER_EVERY: Duration = Duration::from_secs(5);
 
-/// The two periodic jobs: deciding and delivering.
+/// The periodic jobs: deciding, delivering, and sweeping old messages.
 pub fn jobs(config: Arc<MessagesConfig>) -> Vec<Job> {
     let postman = Arc::new(outbox::Postman::new(&config));
     let deciding = Arc::clone(&config);
@@ -105,5 +105,10 @@ pub fn jobs(config: Arc<MessagesConfig>) -> Vec<Job> {
             let postman = Arc::clone(&postman);
             async move { outbox::deliver_due(&db, &config, &postman, this_server(), now).await }
         }),
+        Job::new(
+            "sweep-old-messages",
+            Duration::from_secs(6 * 60 * 60),
+            |db, now| async move { outbox::sweep(&db, now).await },
+        ),
     ]
 }

@@ -324,3 +324,19 @@ fn webhook_host(url: &str) -> String {
         .and_then(|url| url.host_str().map(|host| format!("webhook at {host}")))
         .unwrap_or_else(|| "webhook".to_owned())
 }
+
+/// How long sent and failed messages stay listed before the sweep.
+pub const KEPT_FOR: TimeDelta = TimeDelta::days(90);
+
+/// Removes messages sent or failed more than [`KEPT_FOR`] ago, so the
+/// outbox does not grow without end. (Their keys are of past days: nothing
+/// decides them again.)
+pub async fn sweep(db: &impl ConnectionTrait, now: NaiveDateTime) -> Result<u64, DbErr> {
+    let _turn = write_turn(db).await;
+    let swept = outbox_message::Entity::delete_many()
+        .filter(outbox_message::Column::State.is_in([SENT, FAILED]))
+        .filter(outbox_message::Column::CreatedAt.lt(now - KEPT_FOR))
+        .exec(db)
+        .await?;
+    Ok(swept.rows_affected)
+}
