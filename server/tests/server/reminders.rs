@@ -652,11 +652,11 @@ migration::backend_test!(
             )
             .await;
         assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        // Old messages are swept after 90 days, not before.
-        let now = Utc::now().naive_utc();
-        assert_eq!(outbox::sweep(db, now).await.expect("sweep"), 0);
-        let later = now + chrono::TimeDelta::days(91);
-        assert_eq!(outbox::sweep(db, later).await.expect("sweep"), 2);
+        // Old messages are swept 90 days after they were decided (Mar 10
+        // and 17), not before.
+        let sweep_at = |at: &str| outbox::sweep(db, utc(at).naive_utc());
+        assert_eq!(sweep_at("2025-06-01 00:00").await.expect("sweep"), 0);
+        assert_eq!(sweep_at("2025-06-20 00:00").await.expect("sweep"), 2);
         world.finish().await;
     }
 );
@@ -837,7 +837,9 @@ async fn current_quarter(db: &DatabaseConnection) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_servers_on_one_database_deliver_each_reminder_exactly_once() {
-    let Some(test_db) = TestDb::empty(Backend::Postgres).await else {
+    // Migrated and seeded before any server starts, so each one's first
+    // round of jobs already finds the quarter below.
+    let Some(test_db) = TestDb::seeded(Backend::Postgres).await else {
         eprintln!("skipped: PostgreSQL is not configured");
         return;
     };
@@ -851,12 +853,6 @@ async fn three_servers_on_one_database_deliver_each_reminder_exactly_once() {
         ("SMTP_URL", smtp.as_str()),
         ("MAIL_FROM", "RunwayOKR <okr@example.com>"),
     ];
-    // The first migrates and seeds; then today is everyone's check-in
-    // day, from midnight.
-    let first_port = free_port();
-    let mut first = Process::spawn_with(&test_db.url, first_port, &dir, "s0", &env);
-    first.healthy(first_port).await;
-    first.kill();
     let db = app_pool(&test_db.url).await;
     current_quarter(&db).await;
     let weekday = Utc::now().date_naive().format("%u").to_string();
