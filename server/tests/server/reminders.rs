@@ -46,6 +46,16 @@ fn config(catcher: &MailCatcher, server: &TestServer) -> MessagesConfig {
     }
 }
 
+/// The seeded world, a mail catcher, and the settings that send to it.
+async fn start(backend: Backend) -> Option<(World, MailCatcher, MessagesConfig)> {
+    let world = World::start(backend).await?;
+    let catcher = MailCatcher::start("127.0.0.1:0")
+        .await
+        .expect("the mail catcher");
+    let config = config(&catcher, &world.server);
+    Some((world, catcher, config))
+}
+
 /// A delivered message as a mail client reads it.
 struct Read {
     to: String,
@@ -154,14 +164,10 @@ fn recipients(mails: &[Mail]) -> BTreeSet<String> {
 migration::backend_test!(
     reminders_reach_the_owners_of_quiet_key_results_at_nine_in_their_own_time_zone,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((world, catcher, config)) = start(backend).await else {
             return;
         };
         let db = world.db();
-        let catcher = MailCatcher::start("127.0.0.1:0")
-            .await
-            .expect("the mail catcher");
-        let config = config(&catcher, &world.server);
         choose(db, MIKE, true, "Asia/Tokyo", "9").await;
         choose(db, SARAH, true, "America/Sao_Paulo", "9").await;
         // Lisa turned reminders off; James has left.
@@ -266,14 +272,10 @@ migration::backend_test!(
 migration::backend_test!(
     the_unsubscribe_link_works_without_signing_in_and_stops_the_reminders,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((world, catcher, config)) = start(backend).await else {
             return;
         };
         let db = world.db();
-        let catcher = MailCatcher::start("127.0.0.1:0")
-            .await
-            .expect("the mail catcher");
-        let config = config(&catcher, &world.server);
         decide::decide(db, &config, utc("2025-03-10 09:00"))
             .await
             .expect("decide");
@@ -401,14 +403,10 @@ fn figure(html: &str, label: &str) -> String {
 migration::backend_test!(
     digests_show_the_dashboards_figures_by_email_and_in_the_teams_channel,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((world, catcher, config)) = start(backend).await else {
             return;
         };
         let db = world.db();
-        let catcher = MailCatcher::start("127.0.0.1:0")
-            .await
-            .expect("the mail catcher");
-        let config = config(&catcher, &world.server);
         let (hook, posts) = webhook_receiver().await;
         let direct = team_named(db, "Direct Channel Sales").await.id;
         settings::save_team(db, direct, "1", "UTC", &hook, Utc::now().naive_utc())
@@ -558,7 +556,7 @@ migration::backend_test!(
 migration::backend_test!(
     a_refused_message_arrives_once_on_the_third_try_and_a_failed_one_can_be_sent_again,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((world, catcher, config)) = start(backend).await else {
             return;
         };
         let db = world.db();
@@ -566,11 +564,7 @@ migration::backend_test!(
         for other in [SARAH, LISA, EMILY, JAMES] {
             choose(db, other, false, "UTC", "9").await;
         }
-        let catcher = MailCatcher::start("127.0.0.1:0")
-            .await
-            .expect("the mail catcher");
         let port = catcher.port();
-        let config = config(&catcher, &world.server);
         catcher.refuse_next(2);
         decide::decide(db, &config, utc("2025-03-10 09:00"))
             .await

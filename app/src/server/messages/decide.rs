@@ -228,6 +228,11 @@ fn row(
     }
 }
 
+/// Rows by their id.
+fn by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, T> {
+    rows.into_iter().map(|row| (id(&row), row)).collect()
+}
+
 /// The dashboards read so far, by quarter label and day.
 struct Boards<'a, C> {
     db: &'a C,
@@ -269,20 +274,12 @@ async fn plan(
 ) -> Result<Vec<Planned>, DbErr> {
     let naive_now = now.naive_utc();
     let base = &config.public_url;
-    let people_settings: HashMap<Uuid, notification_setting::Model> =
-        notification_setting::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|row| (row.person_id, row))
-            .collect();
-    let team_settings: HashMap<Uuid, team_message_setting::Model> =
-        team_message_setting::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|row| (row.team_id, row))
-            .collect();
+    let people_settings = by_id(notification_setting::Entity::find().all(db).await?, |row| {
+        row.person_id
+    });
+    let team_settings = by_id(team_message_setting::Entity::find().all(db).await?, |row| {
+        row.team_id
+    });
     let roles: HashMap<Uuid, Role> = person_role::Entity::find()
         .all(db)
         .await?
