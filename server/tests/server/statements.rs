@@ -28,7 +28,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Every statement the pool runs, in order.
+/// The statement of `remembered`'s heartbeat.
+const HEARTBEAT_STATEMENT: &str = "SELECT pg_notify($1, $2)";
+
+/// Every statement the pool runs, in order (the heartbeat's aside).
 #[derive(Clone, Default)]
 struct StatementLog(Arc<Mutex<Vec<String>>>);
 
@@ -49,6 +52,12 @@ impl StatementLog {
         let log = self.0.clone();
         counted.set_metric_callback(move |info| {
             first(&info.statement.sql);
+            // The server's heartbeat to itself (every second, on
+            // PostgreSQL) runs on the pool whatever the requests do: not
+            // a statement of any request.
+            if info.statement.sql == HEARTBEAT_STATEMENT {
+                return;
+            }
             log.lock()
                 .expect("the statement log")
                 .push(info.statement.sql.clone());
