@@ -20,6 +20,8 @@ pub struct DashboardQuery {
     pub owner: Option<String>,
     pub at_risk: bool,
     pub stale: bool,
+    /// A company objective's id: it and what supports it.
+    pub supports: Option<String>,
 }
 
 /// What turns a filter on: the checkbox's `1`, or `true`, `on`, `yes`.
@@ -50,6 +52,7 @@ impl DashboardQuery {
             owner: present(get("owner")),
             at_risk: is_on(get("at_risk").as_deref()),
             stale: is_on(get("stale").as_deref()),
+            supports: present(get("supports")),
         }
     }
 
@@ -77,6 +80,7 @@ impl DashboardQuery {
             ("owner", self.owner.as_deref()),
             ("at_risk", self.at_risk.then_some("1")),
             ("stale", self.stale.then_some("1")),
+            ("supports", self.supports.as_deref()),
         ];
         for (name, value) in fields {
             if let Some(value) = value {
@@ -96,7 +100,11 @@ impl DashboardQuery {
 
     /// Whether any filter narrows the quarter.
     pub fn is_filtered(&self) -> bool {
-        self.team.is_some() || self.owner.is_some() || self.at_risk || self.stale
+        self.team.is_some()
+            || self.owner.is_some()
+            || self.at_risk
+            || self.stale
+            || self.supports.is_some()
     }
 
     /// The filters, with the team and owner ids checked: a malformed one is
@@ -113,6 +121,7 @@ impl DashboardQuery {
             owner: id("owner", &self.owner)?,
             at_risk: self.at_risk,
             stale: self.stale,
+            supports: id("supports", &self.supports)?,
         })
     }
 }

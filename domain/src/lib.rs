@@ -4,6 +4,8 @@
 //! - [`text`]: reading typed numbers, emails, names and notes;
 //! - [`rules`]: progress, pace, rollups, forecast, flags and how values read;
 //! - [`access`]: who may check in, plan or administer;
+//! - [`alignment`]: progress and confidence up the tree of aligned
+//!   objectives;
 //! - [`calendar`]: quarter labels and dates, and a check-in's date window;
 //! - [`reminders`]: when check-in reminders and digests are due, and
 //!   their settings;
@@ -14,6 +16,7 @@
 //! use it, so a rule has one home.
 
 pub mod access;
+pub mod alignment;
 pub mod calendar;
 pub mod commands;
 pub mod enums;

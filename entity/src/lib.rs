@@ -13,11 +13,13 @@ pub mod prelude {
     pub use crate::entities::api_idempotency::Entity as ApiIdempotency;
     pub use crate::entities::api_token::Entity as ApiToken;
     pub use crate::entities::check_in::Entity as CheckIn;
+    pub use crate::entities::company_team::Entity as CompanyTeam;
     pub use crate::entities::import_record::Entity as ImportRecord;
     pub use crate::entities::import_upload::Entity as ImportUpload;
     pub use crate::entities::key_result::Entity as KeyResult;
     pub use crate::entities::key_result_trend::Entity as KeyResultTrend;
     pub use crate::entities::notification_setting::Entity as NotificationSetting;
+    pub use crate::entities::objective_alignment::Entity as ObjectiveAlignment;
     pub use crate::entities::objective::Entity as Objective;
     pub use crate::entities::okr_user::Entity as OkrUser;
     pub use crate::entities::outbox_message::Entity as OutboxMessage;

@@ -18,6 +18,7 @@ mod m20261127_000003_create_okr_change_notices;
 mod m20261206_000001_create_rate_limit_hits;
 mod m20261206_000002_create_import_uploads_and_periodic_jobs;
 mod m20261206_000003_create_messages;
+mod m20261207_000001_create_alignment;
 mod notices;
 pub mod seed;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_create_rate_limit_hits::Migration),
             Box::new(m20261206_000002_create_import_uploads_and_periodic_jobs::Migration),
             Box::new(m20261206_000003_create_messages::Migration),
+            Box::new(m20261207_000001_create_alignment::Migration),
         ]
     }
 }

@@ -18,15 +18,29 @@ pub async fn create(
     if manager.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
-    let db = manager.get_connection();
-    db.execute_unprepared(&format!(
-        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN
              PERFORM pg_notify('{channel}', '');
              RETURN NULL;
          END $$"
-    ))
-    .await?;
+        ))
+        .await?;
+    add_triggers(manager, function, triggers).await
+}
+
+/// Creates `triggers` running `function`, which already exists.
+pub async fn add_triggers(
+    manager: &SchemaManager<'_>,
+    function: &str,
+    triggers: &[Trigger<'_>],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let db = manager.get_connection();
     for (trigger, table, events) in triggers {
         db.execute_unprepared(&format!(
             "CREATE TRIGGER {trigger} AFTER {events} ON {table}
@@ -46,12 +60,26 @@ pub async fn drop(
     if manager.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
+    drop_triggers(manager, triggers).await?;
+    manager
+        .get_connection()
+        .execute_unprepared(&format!("DROP FUNCTION IF EXISTS {function}()"))
+        .await
+        .map(|_| ())
+}
+
+/// Drops `triggers`, leaving their function.
+pub async fn drop_triggers(
+    manager: &SchemaManager<'_>,
+    triggers: &[Trigger<'_>],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
     let db = manager.get_connection();
     for (trigger, table, _) in triggers {
         db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
             .await?;
     }
-    db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {function}()"))
-        .await
-        .map(|_| ())
+    Ok(())
 }

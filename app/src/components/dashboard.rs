@@ -51,6 +51,7 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
         owner_options,
         as_of,
         today,
+        alignment,
     } = dashboard;
     let Some(quarter) = quarter else {
         let is_admin = viewer.as_ref().is_some_and(Viewer::is_admin);
@@ -140,7 +141,13 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
             <QuarterSwitcher quarters current=quarter.label.clone() />
         </section>
         <QuarterActions quarter=quarter.clone() is_planner />
-        <FilterBar quarter=quarter.label.clone() query=query.clone() team_options owner_options />
+        <FilterBar
+            quarter=quarter.label.clone()
+            query=query.clone()
+            team_options
+            owner_options
+            company_options=alignment.company_objectives.clone()
+        />
         {if teams.is_empty() {
             let message = if query.is_filtered() {
                 "No key results match these filters."
@@ -155,6 +162,7 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
                 quarter: &quarter,
                 as_of,
                 today,
+                alignment: &alignment,
             };
             InertElement::new(rows.teams(&teams)).into_any()
         }}
@@ -172,6 +180,7 @@ fn QuarterActions(quarter: QuarterView, is_planner: bool) -> impl IntoView {
     view! {
         <nav class="quarter-actions" aria-label="Quarter actions">
             <a href=format!("/quarters/{label}/review")>"Quarterly review"</a>
+            <a href=format!("/quarters/{label}/alignment")>"Alignment"</a>
             {(is_planner && open)
                 .then(|| {
                     view! {
@@ -208,6 +217,7 @@ fn FilterBar(
     query: DashboardQuery,
     team_options: Vec<FilterOption>,
     owner_options: Vec<FilterOption>,
+    company_options: Vec<FilterOption>,
 ) -> impl IntoView {
     let options = move |choices: Vec<FilterOption>, selected: Option<String>| {
         let selected = selected.unwrap_or_default();
@@ -237,6 +247,18 @@ fn FilterBar(
                     {options(owner_options, query.owner.clone())}
                 </select>
             </div>
+            {(!company_options.is_empty())
+                .then(|| {
+                    view! {
+                        <div class="field">
+                            <label for="filter-supports">"Company objective"</label>
+                            <select id="filter-supports" name="supports">
+                                <option value="">"Any"</option>
+                                {options(company_options, query.supports.clone())}
+                            </select>
+                        </div>
+                    }
+                })}
             <label class="check">
                 <input type="checkbox" name="at_risk" value="1" checked=query.at_risk />
                 "At risk (Red or behind pace)"

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use domain::ConfidenceLevel;
 
 use super::sparkline::write_sparkline;
-use crate::model::{KeyResultView, ObjectiveView, QuarterView, TeamView};
+use crate::model::{Alignment, KeyResultView, ObjectiveView, QuarterView, TeamView};
 use domain::access::Viewer;
 use domain::rules;
 
@@ -25,6 +25,8 @@ pub struct Rows<'a> {
     /// The server's date: once the quarter is over, rows say reached or
     /// missed instead of at risk and stale.
     pub today: chrono::NaiveDate,
+    /// What supports what, and the aligned figures.
+    pub alignment: &'a Alignment,
 }
 
 impl Rows<'_> {
@@ -50,6 +52,9 @@ impl Rows<'_> {
             r#"<section class="team" aria-labelledby="team-{index}"><header class="team-header"><h2 id="team-{index}" class="team-name">"#
         );
         text(out, &team.name);
+        if self.alignment.is_company(team.id) {
+            out.push_str(r#" <span class="company-tag">Company</span>"#);
+        }
         out.push_str(r#"</h2><div class="team-rollup"><span class="figure">"#);
         percent(out, team.progress());
         out.push_str("</span>");
@@ -65,7 +70,11 @@ impl Rows<'_> {
         let may_plan =
             !self.quarter.archived && self.viewer.is_some_and(|viewer| viewer.may_plan(team_id));
         let count = objective.key_results.len();
-        out.push_str(r#"<article class="objective"><header class="objective-header"><h3 class="objective-title">"#);
+        let _ = write!(
+            out,
+            r#"<article class="objective" id="objective-{}"><header class="objective-header"><h3 class="objective-title">"#,
+            objective.id
+        );
         text(out, &objective.title);
         out.push_str(r#"</h3><p class="objective-meta">Owner "#);
         text(out, &objective.owner);
@@ -76,13 +85,20 @@ impl Rows<'_> {
                 r#" · <a href="/objectives/{id}/edit">Edit</a> · <a href="/objectives/{id}/key-results/new">Add key result</a>"#
             );
         }
-        out.push_str(r#"</p><div class="objective-rollup">"#);
+        out.push_str("</p>");
+        self.alignment_line(out, objective);
+        out.push_str(r#"<div class="objective-rollup">"#);
         let progress = objective.progress();
         progress_bar(out, progress, "Objective progress");
         out.push_str(r#"<span class="figure">"#);
         percent(out, progress);
         out.push_str("</span>");
         badge(out, objective.confidence());
+        if let Some(aligned) = self.alignment.differs(objective) {
+            out.push_str(r#"<span class="aligned-figure">With supporting objectives "#);
+            percent(out, Some(aligned));
+            out.push_str("</span>");
+        }
         // A native disclosure: folds with and without JavaScript.
         let _ = write!(
             out,
@@ -93,6 +109,42 @@ impl Rows<'_> {
             self.key_result(out, key_result, team_id);
         }
         out.push_str("</ul></details></article>");
+    }
+
+    /// "Supports: <team · title>" (to the tree) and "N supporting
+    /// objectives" (the dashboard filtered to them), when there are.
+    fn alignment_line(&self, out: &mut String, objective: &ObjectiveView) {
+        let parent = self.alignment.supports(objective.id);
+        let supporters = self.alignment.supporters(objective);
+        if parent.is_none() && supporters == 0 {
+            return;
+        }
+        let label: String =
+            form_urlencoded::byte_serialize(self.quarter.label.as_bytes()).collect();
+        out.push_str(r#"<p class="objective-alignment">"#);
+        if let Some(link) = parent {
+            let _ = write!(
+                out,
+                r#"Supports: <a href="/quarters/{label}/alignment#objective-{}">"#,
+                link.parent.objective_id
+            );
+            text(out, &link.team);
+            out.push_str(" · ");
+            text(out, &link.title);
+            out.push_str("</a>");
+        }
+        if supporters > 0 {
+            if parent.is_some() {
+                out.push_str(" · ");
+            }
+            let _ = write!(
+                out,
+                r#"<a href="/?quarter={label}&amp;supports={}">{supporters} supporting objective{}</a>"#,
+                objective.id,
+                if supporters == 1 { "" } else { "s" }
+            );
+        }
+        out.push_str("</p>");
     }
 
     /// Only the title and the check-in link have classes (the dialog finds

@@ -212,7 +212,7 @@ fn Teams(teams: Vec<TeamAdminRow>, refresh: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="teams-heading">
             <h2 id="teams-heading">"Teams"</h2>
-            <p class="muted">"An archived team leaves the pickers but keeps its objectives, key results and people."</p>
+            <p class="muted">"An archived team leaves the pickers but keeps its objectives, key results and people. A team at the company level holds the company's objectives, which only admins plan and other teams' objectives support."</p>
             <table class="people-table" data-testid="teams-table">
                 <thead>
                     <tr>
@@ -251,8 +251,15 @@ fn Teams(teams: Vec<TeamAdminRow>, refresh: RwSignal<u32>) -> impl IntoView {
 fn TeamRow(team: TeamAdminRow, refresh: RwSignal<u32>) -> impl IntoView {
     let rename = ServerAction::<UpdateTeam>::new();
     let archive = ServerAction::<UpdateTeam>::new();
+    let company = ServerAction::<UpdateTeam>::new();
     refresh_after(rename, refresh);
     refresh_after(archive, refresh);
+    refresh_after(company, refresh);
+    let company_label = if team.company {
+        format!("Make {} a team again", team.name)
+    } else {
+        format!("Make {} the company level", team.name)
+    };
     let name_id = format!("team-{}-name", team.id);
     let archive_label = if team.archived {
         format!("Restore {}", team.name)
@@ -264,7 +271,10 @@ fn TeamRow(team: TeamAdminRow, refresh: RwSignal<u32>) -> impl IntoView {
             <th scope="row">{team.name.clone()}</th>
             <td>{team.people}</td>
             <td>{team.objectives}</td>
-            <td data-testid="team-status">{if team.archived { "Archived" } else { "Active" }}</td>
+            <td data-testid="team-status">
+                {if team.archived { "Archived" } else { "Active" }}
+                {team.company.then_some(" · company level")}
+            </td>
             <td class="row-actions">
                 <details class="row-edit">
                     <summary>{format!("Rename {}", team.name)}</summary>
@@ -287,6 +297,14 @@ fn TeamRow(team: TeamAdminRow, refresh: RwSignal<u32>) -> impl IntoView {
                     </button>
                 </ActionForm>
                 <FormError action=archive fields=&[] />
+                <ActionForm action=company attr:class="inline-form">
+                    <input type="hidden" name="id" value=team.id.to_string() />
+                    <input type="hidden" name="company" value=(!team.company).to_string() />
+                    <button type="submit" class="secondary" data-testid="company-team">
+                        {company_label}
+                    </button>
+                </ActionForm>
+                <FormError action=company fields=&[] />
             </td>
         </tr>
     }

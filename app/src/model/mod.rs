@@ -2,12 +2,14 @@
 //! one module per page family.
 
 mod admin;
+mod alignment;
 mod import;
 mod messages;
 mod okrs;
 mod planning;
 
 pub use admin::*;
+pub use alignment::*;
 pub use import::*;
 pub use messages::*;
 pub use okrs::*;

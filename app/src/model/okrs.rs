@@ -41,6 +41,9 @@ pub struct Dashboard {
     pub as_of: NaiveDate,
     /// The server's date, so the browser never needs its own clock.
     pub today: NaiveDate,
+    /// What supports what, and the aligned figures, of the whole quarter
+    /// (filtering leaves it whole).
+    pub alignment: super::Alignment,
 }
 
 impl Dashboard {
@@ -54,11 +57,25 @@ impl Dashboard {
             return;
         }
         let as_of = self.as_of;
+        let alignment = &self.alignment;
+        // Only the company objective filter: it keeps whole objectives,
+        // those without key results too.
+        let whole_objectives = Filters {
+            supports: None,
+            ..filters.clone()
+        } == Filters::default();
         for team in &mut self.teams {
             let snapshot = TeamView {
                 objectives: vec![],
                 ..team.clone()
             };
+            if let Some(root) = filters.supports {
+                team.objectives
+                    .retain(|objective| alignment.is_under(objective.id, root));
+            }
+            if whole_objectives {
+                continue;
+            }
             for objective in &mut team.objectives {
                 objective
                     .key_results
@@ -287,6 +304,8 @@ pub struct Filters {
     pub owner: Option<Uuid>,
     pub at_risk: bool,
     pub stale: bool,
+    /// A company objective: only it and the objectives under it.
+    pub supports: Option<Uuid>,
 }
 
 impl Filters {
@@ -493,6 +512,7 @@ mod tests {
 
     fn dashboard(key_results: Vec<KeyResultView>) -> Dashboard {
         Dashboard {
+            alignment: Default::default(),
             quarters: vec![],
             quarter: None,
             teams: vec![TeamView {

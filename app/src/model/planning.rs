@@ -39,6 +39,8 @@ pub struct TeamAdminRow {
     pub id: Uuid,
     pub name: String,
     pub archived: bool,
+    /// It stands for the company: its objectives are company objectives.
+    pub company: bool,
     /// Active people in the team.
     pub people: u64,
     pub objectives: u64,

@@ -199,12 +199,14 @@ pub async fn create_team(name: String) -> Result<Saved, AppError> {
     .await
 }
 
-/// Renames a team, or archives or restores it (admins only).
+/// Renames a team, archives or restores it, or marks it as the company's
+/// or a team again (admins only).
 #[server(prefix = "/api", endpoint = "update_team")]
 pub async fn update_team(
     id: String,
     #[server(default)] name: Option<String>,
     #[server(default)] archived: Option<String>,
+    #[server(default)] company: Option<String>,
 ) -> Result<Saved, AppError> {
     use crate::server::{self, commands};
     respond(async {
@@ -214,7 +216,11 @@ pub async fn update_team(
             .as_deref()
             .map(|text| yes_or_no("archived", text))
             .transpose()?;
-        if name.is_none() && archived.is_none() {
+        let company = company
+            .as_deref()
+            .map(|text| yes_or_no("company", text))
+            .transpose()?;
+        if name.is_none() && archived.is_none() && company.is_none() {
             return Err(AppError::validation("name", "enter the team's new name"));
         }
         let team = commands::teams::update_team(
@@ -223,6 +229,7 @@ pub async fn update_team(
             id,
             name.as_deref(),
             archived,
+            company,
             now(),
         )
         .await?;

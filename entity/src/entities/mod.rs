@@ -16,9 +16,11 @@ pub mod team;
 // Added by later migrations; the spec's tables keep exactly their columns.
 pub mod api_idempotency;
 pub mod api_token;
+pub mod company_team;
 pub mod import_upload;
 pub mod key_result_trend;
 pub mod notification_setting;
+pub mod objective_alignment;
 pub mod outbox_message;
 pub mod periodic_job;
 pub mod person_role;

@@ -77,10 +77,12 @@ fn check_parent(
     actor: &Member,
     parent: Option<&objective::Model>,
     quarters: &HashMap<Uuid, quarter::Model>,
+    companies: &std::collections::HashSet<Uuid>,
 ) -> Result<(), AppError> {
     let parent =
         parent.ok_or_else(|| AppError::validation("objective_id", "choose an objective"))?;
     may_plan(actor, parent.team_id)?;
+    alignment::company_admins_only(actor, parent.team_id, companies)?;
     check_open(quarters.get(&parent.quarter_id))
 }
 
@@ -123,6 +125,7 @@ pub async fn create_all(
         |found| found.id,
     )
     .await?;
+    let companies = alignment::company_teams(txn).await?;
     let quarters = by_ids::<quarter::Entity, _>(
         txn,
         quarter::Column::Id,
@@ -140,7 +143,12 @@ pub async fn create_all(
     let mut created = Vec::with_capacity(commands.len());
     for (index, command) in commands.into_iter().enumerate() {
         let check = || -> Result<domain::Direction, AppError> {
-            check_parent(actor, parents.get(&command.objective_id), &quarters)?;
+            check_parent(
+                actor,
+                parents.get(&command.objective_id),
+                &quarters,
+                &companies,
+            )?;
             check_owner("owner_id", people.get(&command.owner_id))?;
             Ok(rules::direction_of(
                 command.start_value,
@@ -193,7 +201,7 @@ pub async fn update_in(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::validation("objective_id", "choose an objective"))?;
-    may_plan(actor, parent.team_id)?;
+    alignment::may_plan_team(txn, actor, parent.team_id).await?;
     let quarter = open_quarter(txn, parent.quarter_id).await?;
     active_person(txn, "owner_id", input.owner_id).await?;
     let existing = key_result::Entity::find_by_id(id)
@@ -206,8 +214,13 @@ pub async fn update_in(
             .one(txn)
             .await?
             .ok_or(AppError::Internal)?;
-        may_plan(actor, from.team_id)?;
+        alignment::may_plan_team(txn, actor, from.team_id).await?;
         open_quarter(txn, from.quarter_id).await?;
+        // Objectives that supported it supported its old objective.
+        entity::objective_alignment::Entity::delete_many()
+            .filter(entity::objective_alignment::Column::ParentKeyResultId.eq(id))
+            .exec(txn)
+            .await?;
         if from.quarter_id != quarter.id {
             let outside = check_ins_outside(
                 txn,
@@ -273,7 +286,7 @@ pub async fn delete_key_result(
         .one(&txn)
         .await?
         .ok_or(AppError::Internal)?;
-    may_plan(actor, parent.team_id)?;
+    alignment::may_plan_team(&txn, actor, parent.team_id).await?;
     open_quarter(&txn, parent.quarter_id).await?;
     let check_ins = check_in::Entity::find()
         .filter(check_in::Column::KrId.eq(id))

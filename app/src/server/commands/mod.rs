@@ -5,6 +5,7 @@
 //! transaction, against what the database says now; and writes the rows.
 //! A rule that needs the database therefore has one home, next to its write.
 
+pub mod alignment;
 pub mod check_ins;
 pub mod key_results;
 pub mod objectives;

@@ -66,10 +66,12 @@ pub async fn create_all(
         |found| found.id,
     )
     .await?;
+    let companies = alignment::company_teams(txn).await?;
     let mut created = Vec::with_capacity(commands.len());
     for (index, command) in commands.into_iter().enumerate() {
         let check = || -> Result<(), AppError> {
             check_team(actor, command.team_id, teams.get(&command.team_id))?;
+            alignment::company_admins_only(actor, command.team_id, &companies)?;
             check_owner("owner_id", people.get(&command.owner_id))?;
             check_open(quarters.get(&command.quarter_id))
         };
@@ -107,13 +109,14 @@ pub async fn update_in(
 ) -> Result<objective::Model, AppError> {
     let team = team::Entity::find_by_id(input.team_id).one(txn).await?;
     check_team(actor, input.team_id, team.as_ref())?;
+    alignment::may_plan_team(txn, actor, input.team_id).await?;
     active_person(txn, "owner_id", input.owner_id).await?;
     let quarter = open_quarter(txn, input.quarter_id).await?;
     let existing = objective::Entity::find_by_id(id)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound("objective".into()))?;
-    may_plan(actor, existing.team_id)?;
+    alignment::may_plan_team(txn, actor, existing.team_id).await?;
     open_quarter(txn, existing.quarter_id).await?;
     if existing.quarter_id != quarter.id {
         let outside = check_ins_outside(
@@ -127,17 +130,24 @@ pub async fn update_in(
             return Err(outside_error("quarter_id", "objective", outside, &quarter));
         }
     }
+    let moved_quarter = existing.quarter_id != input.quarter_id;
+    let moved_team = existing.team_id != input.team_id;
     let mut model = existing.into_active_model();
     model.title = Set(input.title);
     model.team_id = Set(input.team_id);
     model.quarter_id = Set(input.quarter_id);
     model.owner_id = Set(input.owner_id);
     model.updated_at = Set(now);
-    Ok(model.update(txn).await?)
+    let updated = model.update(txn).await?;
+    if moved_quarter || moved_team {
+        alignment::unalign_broken(txn, id, moved_quarter).await?;
+    }
+    Ok(updated)
 }
 
 /// Deletes an objective with its key results and their check-ins (the
-/// spec's cascade), when `confirmed_check_ins` is how many go with it.
+/// spec's cascade), when `confirmed_check_ins` is how many go with it. The
+/// objectives that supported it stay, unaligned.
 pub async fn delete_objective(
     db: &DatabaseConnection,
     actor: &Member,
@@ -150,7 +160,7 @@ pub async fn delete_objective(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound("objective".into()))?;
-    may_plan(actor, existing.team_id)?;
+    alignment::may_plan_team(&txn, actor, existing.team_id).await?;
     open_quarter(&txn, existing.quarter_id).await?;
     let check_ins = check_in::Entity::find()
         .inner_join(key_result::Entity)

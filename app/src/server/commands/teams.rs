@@ -55,14 +55,16 @@ pub async fn create_team(
     Ok(created)
 }
 
-/// Renames a team, or archives or restores it: an archived team leaves the
-/// pickers but keeps its objectives and people.
+/// Renames a team, archives or restores it, or marks it as the company's
+/// (its objectives are company objectives) or a team again: an archived
+/// team leaves the pickers but keeps its objectives and people.
 pub async fn update_team(
     db: &DatabaseConnection,
     actor: &Member,
     id: Uuid,
     name: Option<&str>,
     archived: Option<bool>,
+    company: Option<bool>,
     now: NaiveDateTime,
 ) -> Result<team::Model, AppError> {
     admins_only(actor)?;
@@ -93,6 +95,9 @@ pub async fn update_team(
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    if let Some(company) = company {
+        alignment::set_company(&txn, id, company, now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }

@@ -532,6 +532,7 @@ mod tests {
 
     fn dashboard(key_results: Vec<KeyResultView>) -> Dashboard {
         Dashboard {
+            alignment: Default::default(),
             quarters: vec![],
             quarter: Some(QuarterView {
                 id: Uuid::nil(),

@@ -6,7 +6,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use domain::{ConfidenceLevel, Direction, Unit};
-use entity::{key_result, key_result_trend, objective, okr_user, quarter, team};
+use entity::{
+    company_team, key_result, key_result_trend, objective, objective_alignment, okr_user, quarter,
+    team,
+};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{
@@ -15,8 +18,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use std::collections::{HashMap, HashSet};
+
+use domain::alignment::ParentRef;
+
 use crate::model::{
-    CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView,
+    Alignment, CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView,
     as_of,
 };
 
@@ -77,6 +84,11 @@ pub(super) struct ObjectiveRow {
     team_id: Uuid,
     team_name: String,
     owner_name: String,
+    /// Its `objective_alignment` row's parent, if it is aligned.
+    parent_objective_id: Option<Uuid>,
+    parent_key_result_id: Option<Uuid>,
+    /// Its team's `company_team` row: set when the team is the company's.
+    company_team_id: Option<Uuid>,
 }
 
 /// A quarter's columns in a [`DashboardRow`].
@@ -219,7 +231,16 @@ pub async fn dashboard(
         .column_as(
             Expr::col((objective_owner.clone(), okr_user::Column::Name)),
             "o_owner_name",
-        );
+        )
+        .column_as(
+            objective_alignment::Column::ParentObjectiveId,
+            "o_parent_objective_id",
+        )
+        .column_as(
+            objective_alignment::Column::ParentKeyResultId,
+            "o_parent_key_result_id",
+        )
+        .column_as(company_team::Column::TeamId, "o_company_team_id");
     let rows = key_result_columns(select)
         .column_as(
             Expr::col((key_result_owner.clone(), okr_user::Column::Name)),
@@ -241,6 +262,14 @@ pub async fn dashboard(
                 }),
         )
         .join(JoinType::LeftJoin, objective::Relation::Team.def())
+        .join(
+            JoinType::LeftJoin,
+            company_team::Relation::Team.def().rev(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            objective_alignment::Relation::Objective.def().rev(),
+        )
         .join_as(
             JoinType::LeftJoin,
             objective::Relation::Owner.def(),
@@ -277,6 +306,8 @@ pub async fn dashboard(
     let mut shown: Option<QuarterView> = None;
     let mut owner_options: Vec<FilterOption> = Vec::new();
     let mut teams: Vec<TeamView> = Vec::new();
+    let mut companies = HashSet::new();
+    let mut parents = HashMap::new();
     for DashboardRow {
         quarter,
         shown: is_shown,
@@ -294,6 +325,16 @@ pub async fn dashboard(
         let Some(objective) = objective else {
             continue;
         };
+        companies.extend(objective.company_team_id);
+        if let Some(objective_id) = objective.parent_objective_id {
+            parents.insert(
+                objective.id,
+                ParentRef {
+                    objective_id,
+                    key_result_id: objective.parent_key_result_id,
+                },
+            );
+        }
         let team = match teams.last_mut() {
             Some(team) if team.id == objective.team_id => team,
             _ => {
@@ -349,9 +390,13 @@ pub async fn dashboard(
             owner_options: vec![],
             as_of: today,
             today,
+            alignment: Alignment::default(),
         }));
     };
     owner_options.sort_by(|a, b| a.name.cmp(&b.name));
+    // The company first, then the teams by name.
+    teams.sort_by_key(|team| !companies.contains(&team.id));
+    let alignment = Alignment::of(&teams, companies, parents);
     let team_options = teams
         .iter()
         .map(|team| FilterOption {
@@ -367,6 +412,7 @@ pub async fn dashboard(
         teams,
         team_options,
         owner_options,
+        alignment,
     }))
 }
 

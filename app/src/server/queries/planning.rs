@@ -86,6 +86,7 @@ pub async fn teams_admin(db: &impl ConnectionTrait) -> Result<Vec<TeamAdminRow>,
         .await?
         .into_iter()
         .collect();
+    let companies = crate::server::commands::alignment::company_teams(db).await?;
     Ok(team::Entity::find()
         .order_by_asc(team::Column::Archived)
         .order_by_asc(team::Column::Name)
@@ -93,6 +94,7 @@ pub async fn teams_admin(db: &impl ConnectionTrait) -> Result<Vec<TeamAdminRow>,
         .await?
         .into_iter()
         .map(|found| TeamAdminRow {
+            company: companies.contains(&found.id),
             people: people.get(&found.id).copied().unwrap_or(0) as u64,
             objectives: objectives.get(&found.id).copied().unwrap_or(0) as u64,
             id: found.id,
