@@ -156,6 +156,7 @@ mod tests {
             owner: Some(Uuid::from_u128(u128::MAX).to_string()),
             at_risk: true,
             stale: true,
+            supports: Some(Uuid::from_u128(7).to_string()),
         };
         let text = query.query_string();
         assert!(!text.contains(' ') && !text.contains("&D"), "{text}");
@@ -196,7 +197,10 @@ mod tests {
                 owner: Some(Uuid::nil()),
                 at_risk: true,
                 stale: false,
+                supports: None,
             }
         );
+        let error = DashboardQuery::parse("supports=x").filters().unwrap_err();
+        assert_eq!(error.field(), Some("supports"));
     }
 }
