@@ -12,6 +12,7 @@ use super::key_result_page::KeyResultPage;
 use super::notifications::{MessagesAdminPage, NotificationSettingsPage};
 use super::okr_forms::{KeyResultFormPage, ObjectiveFormPage};
 use super::planning::{QuartersPage, RollOverPage, TeamsPage};
+use super::alignment::AlignmentPage;
 use super::review::ReviewPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/kr/:kr/edit") view=KeyResultFormPage ssr=SsrMode::Async />
                 <Route path=path!("/quarters/:label/roll-over") view=RollOverPage ssr=SsrMode::Async />
                 <Route path=path!("/quarters/:label/review") view=ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/quarters/:label/alignment") view=AlignmentPage ssr=SsrMode::Async />
                 <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/import/:id") view=ImportPreviewPage ssr=SsrMode::Async />
                 <Route path=path!("/imports") view=ImportHistoryPage ssr=SsrMode::Async />

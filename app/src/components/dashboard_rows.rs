@@ -209,7 +209,7 @@ impl Rows<'_> {
 
 /// A native progress bar (a share of 1, clamped to 0–1); the figure beside
 /// it tells the true value.
-fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
+pub(super) fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
     let share = super::widgets::bar_share(progress);
     let _ = write!(
         out,
@@ -217,7 +217,7 @@ fn progress_bar(out: &mut String, progress: Option<f64>, label: &str) {
     );
 }
 
-fn percent(out: &mut String, progress: Option<f64>) {
+pub(super) fn percent(out: &mut String, progress: Option<f64>) {
     match progress {
         Some(progress) => out.push_str(&rules::format_percent(progress)),
         None => out.push('—'),
@@ -225,7 +225,7 @@ fn percent(out: &mut String, progress: Option<f64>) {
 }
 
 /// The confidence in words, as [`super::widgets::ConfidenceBadge`] shows it.
-fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
+pub(super) fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
     let (class, words) = super::widgets::badge_class_and_words(level);
     let _ = write!(out, r#"<span class="{class}">{words}</span>"#);
 }

@@ -1,6 +1,7 @@
 //! The pages, one module each, and the pieces they share (`widgets`, `form`).
 
 pub mod admin;
+pub mod alignment;
 pub mod app;
 pub mod check_in_form;
 pub mod dashboard;

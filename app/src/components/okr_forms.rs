@@ -11,9 +11,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::form::{FieldError, FormError, Submit, choices, error_for, follow};
 use super::widgets::page_error;
 use crate::dashboard_query::DashboardQuery;
-use crate::model::{KeyResultEditor, ObjectiveEditor};
+use crate::model::{AlignmentChoices, KeyResultEditor, ObjectiveEditor};
 use crate::server_fns::planning::{
-    DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective, get_key_result_editor,
+    AlignObjective, DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective, get_key_result_editor,
     get_objective_editor,
 };
 
@@ -48,7 +48,11 @@ const OBJECTIVE_FIELDS: &[&str] = &["title", "team_id", "owner_id", "quarter_id"
 fn ObjectiveForm(editor: ObjectiveEditor) -> impl IntoView {
     let save = ServerAction::<SaveObjective>::new();
     follow(save);
-    let ObjectiveEditor { draft, options } = editor;
+    let ObjectiveEditor {
+        draft,
+        options,
+        alignment,
+    } = editor;
     let is_new = draft.id.is_none();
     let back = options
         .quarters
@@ -124,22 +128,38 @@ fn ObjectiveForm(editor: ObjectiveEditor) -> impl IntoView {
                             </a>
                         </p>
                     </section>
-                    <DeleteObjectiveForm id key_results=draft.key_results check_ins=draft.check_ins />
+                    {alignment.clone().map(|choices| view! { <SupportsForm id choices /> })}
+                    <DeleteObjectiveForm
+                        id
+                        key_results=draft.key_results
+                        check_ins=draft.check_ins
+                        supporters=draft.supporters
+                    />
                 }
             })}
     }
 }
 
 #[component]
-fn DeleteObjectiveForm(id: uuid::Uuid, key_results: u64, check_ins: u64) -> impl IntoView {
+fn DeleteObjectiveForm(
+    id: uuid::Uuid,
+    key_results: u64,
+    check_ins: u64,
+    supporters: u64,
+) -> impl IntoView {
     let delete = ServerAction::<DeleteObjective>::new();
     follow(delete);
+    let unaligned = match supporters {
+        0 => String::new(),
+        1 => " The 1 objective that supports it stays, and supports nothing.".to_owned(),
+        n => format!(" The {n} objectives that support it stay, and support nothing."),
+    };
     view! {
         <section class="panel danger-zone" aria-labelledby="delete-objective-heading">
             <h2 id="delete-objective-heading">"Delete this objective"</h2>
             <p data-testid="delete-consequence">
                 {format!(
-                    "Its {key_results} key results and their {check_ins} check-ins are deleted with it. This cannot be undone."
+                    "Its {key_results} key results and their {check_ins} check-ins are deleted with it.{unaligned} This cannot be undone."
                 )}
             </p>
             <ActionForm action=delete attr:class="inline-form">
@@ -154,6 +174,85 @@ fn DeleteObjectiveForm(id: uuid::Uuid, key_results: u64, check_ins: u64) -> impl
                 />
             </ActionForm>
             <FormError action=delete fields=&[] />
+        </section>
+    }
+}
+
+/// "Supports": the company or other team objective (or key result) this
+/// objective moves, in a plain form: a native select with a group per
+/// objective, posted without JavaScript.
+#[component]
+fn SupportsForm(id: uuid::Uuid, choices: AlignmentChoices) -> impl IntoView {
+    let align = ServerAction::<AlignObjective>::new();
+    follow(align);
+    let AlignmentChoices {
+        current,
+        quarter_label,
+        read_only,
+        groups,
+    } = choices;
+    let label: String = form_urlencoded::byte_serialize(quarter_label.as_bytes()).collect();
+    let tree = format!("/quarters/{label}/alignment");
+    let option = move |(value, words): (String, String), current: &str| {
+        let selected = value == current;
+        view! { <option value=value selected=selected>{words}</option> }
+    };
+    let empty = groups.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="supports-heading">
+            <h2 id="supports-heading">"Supports"</h2>
+            <p class="muted">
+                "The company or other team objective this one moves, or one of its key results. "
+                <a href=tree>{format!("See {quarter_label}'s alignment")}</a>
+            </p>
+            {if read_only {
+                view! { <p>"This quarter is archived: its alignment is read-only."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=align attr:class="planning-form" attr:data-testid="supports-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <div class="field">
+                            <label for="objective-parent">"Supports"</label>
+                            <select id="objective-parent" name="parent">
+                                <option value="" selected=current.is_empty()>"Nothing (not aligned)"</option>
+                                {groups
+                                    .into_iter()
+                                    .map(|group| {
+                                        let current = current.clone();
+                                        view! {
+                                            <optgroup label=group.label>
+                                                {option(group.objective, &current)}
+                                                {group
+                                                    .key_results
+                                                    .into_iter()
+                                                    .map(|choice| option(choice, &current))
+                                                    .collect_view()}
+                                            </optgroup>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            {empty
+                                .then(|| {
+                                    view! {
+                                        <p class="muted">"No other team has an objective in this quarter yet."</p>
+                                    }
+                                })}
+                            <FieldError message=Signal::derive(error_for(align, "parent")) />
+                        </div>
+                        <FormError action=align fields=&["parent"] />
+                        <div class="form-actions">
+                            <Submit
+                                pending=align.pending()
+                                label="Save alignment"
+                                busy="Saving…"
+                                testid="save-alignment"
+                            />
+                        </div>
+                    </ActionForm>
+                }
+                    .into_any()
+            }}
         </section>
     }
 }

@@ -11,7 +11,9 @@ use leptos_router::hooks::use_params_map;
 use super::form::{FormError, error_for};
 use super::widgets::{ConfidenceBadge, ErrorPanel};
 use crate::dashboard_query::DashboardQuery;
-use crate::model::{KeyResultView, QuarterReview, QuarterView, TeamView};
+use crate::model::{
+    Alignment, KeyResultView, ObjectiveView, QuarterReview, QuarterView, TeamView,
+};
 use crate::server_fns::planning::{SaveReviewNotes, get_review};
 use domain::rules::{self, Outcome};
 use domain::text;
@@ -129,10 +131,20 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
                     <dd data-testid="review-missed">{total - reached}</dd>
                 </div>
             </dl>
+            <ReviewAlignment teams=dashboard.teams.clone() alignment=dashboard.alignment.clone() />
             {dashboard
                 .teams
                 .iter()
-                .map(|team| view! { <ReviewTeam team=team.clone() quarter=quarter.clone() ended /> })
+                .map(|team| {
+                    view! {
+                        <ReviewTeam
+                            team=team.clone()
+                            quarter=quarter.clone()
+                            ended
+                            alignment=dashboard.alignment.clone()
+                        />
+                    }
+                })
                 .collect_view()}
             <Notes quarter=quarter.clone() notes may_edit=may_edit_notes save />
         </article>
@@ -140,8 +152,102 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
     .into_any()
 }
 
+/// The company's objectives, each with the team objectives under it
+/// (supporting it or one of its key results, directly or further down),
+/// then the team objectives under none. Nothing when the quarter has no
+/// company objectives.
 #[component]
-fn ReviewTeam(team: TeamView, quarter: QuarterView, ended: bool) -> impl IntoView {
+fn ReviewAlignment(teams: Vec<TeamView>, alignment: Alignment) -> impl IntoView {
+    let all: Vec<(&TeamView, &ObjectiveView)> = teams
+        .iter()
+        .flat_map(|team| team.objectives.iter().map(move |objective| (team, objective)))
+        .collect();
+    let (company, rest): (Vec<_>, Vec<_>) = all
+        .iter()
+        .copied()
+        .partition(|(team, _)| alignment.is_company(team.id));
+    if company.is_empty() {
+        return ().into_any();
+    }
+    let line = |team: &TeamView, objective: &ObjectiveView| {
+        let aligned = alignment
+            .differs(objective)
+            .map(|aligned| format!(" · with supporting objectives {}", percent(Some(aligned))))
+            .unwrap_or_default();
+        view! {
+            <li data-testid="review-aligned-objective">
+                <span class="tree-team">{team.name.clone()}</span>
+                " "
+                {objective.title.clone()}
+                <span class="muted">{format!(" · {}{aligned}", percent(objective.progress()))}</span>
+            </li>
+        }
+    };
+    let loose: Vec<_> = rest
+        .iter()
+        .filter(|(_, objective)| {
+            !company
+                .iter()
+                .any(|(_, root)| alignment.is_under(objective.id, root.id))
+        })
+        .map(|(team, objective)| line(team, objective))
+        .collect();
+    view! {
+        <section class="review-alignment" data-testid="review-alignment" aria-labelledby="review-alignment-heading">
+            <h3 id="review-alignment-heading">"Company objectives and the team objectives under them"</h3>
+            {company
+                .iter()
+                .map(|(_, root)| {
+                    let aligned = alignment.objective(root.id);
+                    let under: Vec<_> = rest
+                        .iter()
+                        .filter(|(_, objective)| alignment.is_under(objective.id, root.id))
+                        .map(|(team, objective)| line(team, objective))
+                        .collect();
+                    view! {
+                        <div class="review-objective" data-testid="review-company-objective">
+                            <h4>
+                                {root.title.clone()}
+                                <span class="muted">
+                                    {format!(
+                                        " · own {} · with supporting objectives {}",
+                                        percent(root.progress()),
+                                        percent(aligned.progress),
+                                    )}
+                                </span>
+                                " "
+                                <ConfidenceBadge level=aligned.confidence testid="review-company-confidence" />
+                            </h4>
+                            {if under.is_empty() {
+                                view! { <p class="muted">"No team objective supports it yet."</p> }.into_any()
+                            } else {
+                                view! { <ul>{under}</ul> }.into_any()
+                            }}
+                        </div>
+                    }
+                })
+                .collect_view()}
+            {(!loose.is_empty())
+                .then(|| {
+                    view! {
+                        <div class="review-objective" data-testid="review-not-aligned">
+                            <h4>"Not under a company objective"</h4>
+                            <ul>{loose}</ul>
+                        </div>
+                    }
+                })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReviewTeam(
+    team: TeamView,
+    quarter: QuarterView,
+    ended: bool,
+    alignment: Alignment,
+) -> impl IntoView {
     let team_ncs = rules::net_confidence_score(
         team.objectives
             .iter()
@@ -166,7 +272,14 @@ fn ReviewTeam(team: TeamView, quarter: QuarterView, ended: bool) -> impl IntoVie
                         <div class="review-objective" data-testid="review-objective">
                             <h4>
                                 {objective.title.clone()}
-                                <span class="muted">{format!(" · {} · {}", objective.owner, percent(objective.progress()))}</span>
+                                <span class="muted">
+                                    {format!(" · {} · {}", objective.owner, percent(objective.progress()))}
+                                    {alignment
+                                        .differs(objective)
+                                        .map(|aligned| {
+                                            format!(" · with supporting objectives {}", percent(Some(aligned)))
+                                        })}
+                                </span>
                                 " "
                                 <ConfidenceBadge level=objective.confidence() testid="review-objective-confidence" />
                             </h4>

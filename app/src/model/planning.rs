@@ -74,6 +74,9 @@ pub struct ObjectiveDraft {
     /// What deleting it takes along.
     pub key_results: u64,
     pub check_ins: u64,
+    /// The objectives that support it (or one of its key results), which
+    /// deleting it leaves unaligned.
+    pub supporters: u64,
 }
 
 /// A key result being created or edited; `id` is `None` for a new one.
@@ -96,6 +99,30 @@ pub struct KeyResultDraft {
 pub struct ObjectiveEditor {
     pub draft: ObjectiveDraft,
     pub options: PlanningOptions,
+    /// What an existing objective may support; `None` for a new one.
+    pub alignment: Option<AlignmentChoices>,
+}
+
+/// The "Supports" picker of an objective: its current parent (a form value,
+/// `objective:<id>` or `key_result:<id>`, empty when unaligned) and the
+/// objectives of other teams in its quarter, each with its key results,
+/// the company's first. Its own supporters, which would make a cycle, are
+/// left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlignmentChoices {
+    pub current: String,
+    pub quarter_label: String,
+    /// The quarter is archived: nothing changes.
+    pub read_only: bool,
+    pub groups: Vec<ParentGroup>,
+}
+
+/// One objective a picker offers, with its key results: (form value, words).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParentGroup {
+    pub label: String,
+    pub objective: (String, String),
+    pub key_results: Vec<(String, String)>,
 }
 
 /// The key result form: the draft, its objective and the owners to pick.

@@ -297,8 +297,16 @@ pub async fn get_objective_editor(
                     quarter_id,
                     key_results: 0,
                     check_ins: 0,
+                    supporters: 0,
                 }
             }
+        };
+        let alignment = match draft.id {
+            Some(id) => Some(
+                queries::planning::alignment_choices(&db, id, draft.team_id, draft.quarter_id)
+                    .await?,
+            ),
+            None => None,
         };
         let mut options = options;
         // A team archived or an owner deactivated since stays shown as it is,
@@ -312,7 +320,11 @@ pub async fn get_objective_editor(
             });
         }
         keep_current_person(&db, &mut options.people, draft.owner_id).await?;
-        Ok(ObjectiveEditor { draft, options })
+        Ok(ObjectiveEditor {
+            draft,
+            options,
+            alignment,
+        })
     })
     .await
 }
@@ -337,6 +349,34 @@ pub async fn save_objective(
         let objective = commands::objectives::save_objective(&db, &actor, id, input, now()).await?;
         let next = dashboard_of(&db, objective.quarter_id).await?;
         Ok(saved(objective.id, next))
+    })
+    .await
+}
+
+/// Makes objective `id` support `parent` (`objective:<id>` or
+/// `key_result:<id>`), or nothing (empty); then the quarter's alignment
+/// tree, at the objective.
+#[server(prefix = "/api", endpoint = "align_objective")]
+pub async fn align_objective(
+    id: String,
+    #[server(default)] parent: Option<String>,
+) -> Result<Saved, AppError> {
+    use crate::server::commands::alignment::{self, ParentChoice};
+    use crate::server::{self};
+    respond(async {
+        let actor = member()?;
+        let id = parse_id("id", &id, "an objective")?;
+        let parent = ParentChoice::parse("parent", parent.as_deref().unwrap_or(""))?;
+        let db = server::db()?;
+        let objective = alignment::align(&db, &actor, id, parent, now()).await?;
+        let label = server::queries::planning::quarter_label(&db, objective.quarter_id)
+            .await?
+            .unwrap_or_default();
+        let label: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
+        Ok(saved(
+            objective.id,
+            format!("/quarters/{label}/alignment#objective-{}", objective.id),
+        ))
     })
     .await
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use entity::{key_result, objective, quarter, team};
+use entity::{key_result, objective, objective_alignment, quarter, team};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -137,7 +137,8 @@ pub async fn roll_over_plan(
 /// new start is the old current value; target, owner and unit stay; no
 /// check-ins. Key results already reached are left out with
 /// `skip_reached`. An objective (by team and title) or key result (by
-/// title) already in the next quarter is not copied again.
+/// title) already in the next quarter is not copied again. Alignments come
+/// along where both ends do ([`keep_alignments`]).
 pub async fn roll_over(
     db: &DatabaseConnection,
     actor: &Member,
@@ -160,6 +161,9 @@ pub async fn roll_over(
     let _turn = crate::server::db::write_turn(db).await;
     let txn = db.begin().await?;
     quarters_turn(&txn).await?;
+    // Alignments are written below; with their turn, no alignment made at
+    // the same time can close a cycle with them.
+    super::alignment::alignment_turn(&txn).await?;
     let from = quarter::Entity::find()
         .filter(quarter::Column::Label.eq(label))
         .one(&txn)
@@ -183,6 +187,8 @@ pub async fn roll_over(
         left_out_reached: 0,
         already_there: 0,
     };
+    // Each chosen objective and its copy, in the order chosen.
+    let mut copies: Vec<(Uuid, objective::Model)> = Vec::new();
     for id in chosen {
         let source = objective::Entity::find_by_id(*id)
             .one(&txn)
@@ -263,7 +269,99 @@ pub async fn roll_over(
             .await?;
             report.key_results_copied += 1;
         }
+        if !copies.iter().any(|(source_id, _)| *source_id == source.id) {
+            copies.push((source.id, copy));
+        }
     }
+    keep_alignments(&txn, from.id, target.id, &copies, now).await?;
     txn.commit().await?;
     Ok(report)
+}
+
+/// Keeps the alignments of the objectives copied (`copies`: source id and
+/// copy, in the order chosen) where both ends made it to the next quarter:
+/// if a source supported objective P (or its key result k), its copy
+/// supports P's copy, one made in this roll-over or one already in quarter
+/// `to` (by team and title, as "already copied" reads it; so a lead's
+/// copies still reach the company's copied objective). A supported key
+/// result is matched by title within P's copy; one not copied (reached) is
+/// replaced by P's copy itself. A copy already aligned keeps its own
+/// alignment, and one that would close a cycle with the alignments `to`
+/// already has is left unaligned.
+async fn keep_alignments(
+    txn: &impl ConnectionTrait,
+    from: Uuid,
+    to: Uuid,
+    copies: &[(Uuid, objective::Model)],
+    now: NaiveDateTime,
+) -> Result<(), DbErr> {
+    let mut rows: HashMap<Uuid, objective_alignment::Model> = objective_alignment::Entity::find()
+        .filter(
+            objective_alignment::Column::ObjectiveId
+                .is_in(copies.iter().map(|(source_id, _)| *source_id)),
+        )
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.objective_id, row))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut parents = super::alignment::quarter_parents(txn, to).await?;
+    for (source_id, copy) in copies {
+        let Some(row) = rows.remove(source_id) else {
+            continue;
+        };
+        if parents.contains_key(&copy.id) {
+            continue;
+        }
+        let Some(parent) = objective::Entity::find_by_id(row.parent_objective_id)
+            .one(txn)
+            .await?
+            .filter(|parent| parent.quarter_id == from)
+        else {
+            continue;
+        };
+        let parent_copy = match copies.iter().find(|(source_id, _)| *source_id == parent.id) {
+            Some((_, parent_copy)) => parent_copy.clone(),
+            None => match objective::Entity::find()
+                .filter(objective::Column::QuarterId.eq(to))
+                .filter(objective::Column::TeamId.eq(parent.team_id))
+                .filter(objective::Column::Title.eq(parent.title.clone()))
+                .one(txn)
+                .await?
+            {
+                Some(parent_copy) => parent_copy,
+                None => continue,
+            },
+        };
+        if parent_copy.team_id == copy.team_id
+            || domain::alignment::cycle(&parents, copy.id, parent_copy.id).is_some()
+        {
+            continue;
+        }
+        let key_result_id = match row.parent_key_result_id {
+            Some(supported) => match key_result::Entity::find_by_id(supported).one(txn).await? {
+                Some(supported) => key_result::Entity::find()
+                    .filter(key_result::Column::ObjectiveId.eq(parent_copy.id))
+                    .filter(key_result::Column::Title.eq(supported.title))
+                    .one(txn)
+                    .await?
+                    .map(|found| found.id),
+                None => None,
+            },
+            None => None,
+        };
+        objective_alignment::Entity::insert(objective_alignment::ActiveModel {
+            objective_id: Set(copy.id),
+            parent_objective_id: Set(parent_copy.id),
+            parent_key_result_id: Set(key_result_id),
+            created_at: Set(now),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        parents.insert(copy.id, parent_copy.id);
+    }
+    Ok(())
 }

@@ -159,6 +159,7 @@ pub async fn objective_draft(
         .filter(key_result::Column::ObjectiveId.eq(id))
         .count(db)
         .await?;
+    let supporters = crate::server::commands::alignment::supporters_of(db, id).await?;
     Ok(Some(ObjectiveDraft {
         id: Some(found.id),
         title: found.title,
@@ -167,7 +168,102 @@ pub async fn objective_draft(
         quarter_id: found.quarter_id,
         key_results,
         check_ins,
+        supporters,
     }))
+}
+
+/// What objective `id` (of team `team_id`, in quarter `quarter_id`) may
+/// support: every objective of another team in its quarter, with its key
+/// results, the company's first, then by team and title; not those that
+/// support it, directly or further down, which would make a cycle.
+pub async fn alignment_choices(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    team_id: Uuid,
+    quarter_id: Uuid,
+) -> Result<crate::model::AlignmentChoices, DbErr> {
+    use crate::model::{AlignmentChoices, ParentGroup};
+    use crate::server::commands::alignment::{ParentChoice, company_teams, quarter_parents};
+    use entity::objective_alignment;
+    let quarter = quarter::Entity::find_by_id(quarter_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("quarter {quarter_id}")))?;
+    let parents = quarter_parents(db, quarter_id).await?;
+    let below = |candidate: Uuid| domain::alignment::cycle(&parents, id, candidate).is_some();
+    let companies = company_teams(db).await?;
+    let teams: HashMap<Uuid, String> = team::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found.name))
+        .collect();
+    let mut objectives = objective::Entity::find()
+        .filter(objective::Column::QuarterId.eq(quarter_id))
+        .filter(objective::Column::TeamId.ne(team_id))
+        .all(db)
+        .await?;
+    objectives.retain(|candidate| !below(candidate.id));
+    let team_name = |team: Uuid| teams.get(&team).cloned().unwrap_or_default();
+    objectives.sort_by_cached_key(|candidate| {
+        (
+            !companies.contains(&candidate.team_id),
+            team_name(candidate.team_id),
+            candidate.title.clone(),
+        )
+    });
+    let mut key_results: HashMap<Uuid, Vec<key_result::Model>> = HashMap::new();
+    for found in key_result::Entity::find()
+        .filter(key_result::Column::ObjectiveId.is_in(objectives.iter().map(|o| o.id)))
+        .order_by_asc(key_result::Column::CreatedAt)
+        .order_by_asc(key_result::Column::Title)
+        .all(db)
+        .await?
+    {
+        key_results.entry(found.objective_id).or_default().push(found);
+    }
+    let current = objective_alignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|row| match row.parent_key_result_id {
+            Some(key_result) => ParentChoice::KeyResult(key_result).value(),
+            None => ParentChoice::Objective(row.parent_objective_id).value(),
+        })
+        .unwrap_or_default();
+    let groups = objectives
+        .into_iter()
+        .map(|candidate| {
+            let team = if companies.contains(&candidate.team_id) {
+                format!("{} (company)", team_name(candidate.team_id))
+            } else {
+                team_name(candidate.team_id)
+            };
+            ParentGroup {
+                label: format!("{team} · {}", candidate.title),
+                objective: (
+                    ParentChoice::Objective(candidate.id).value(),
+                    format!("The objective: {}", candidate.title),
+                ),
+                key_results: key_results
+                    .remove(&candidate.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|found| {
+                        (
+                            ParentChoice::KeyResult(found.id).value(),
+                            format!("Key result: {}", found.title),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(AlignmentChoices {
+        current,
+        quarter_label: quarter.label,
+        read_only: quarter.archived,
+        groups,
+    })
 }
 
 pub async fn key_result_draft(

@@ -3,19 +3,23 @@
 //! every row again against the database as it is now. Every row lands, or
 //! none does; a row refused now is named by its line and column.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use entity::import_record;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
+use entity::{import_record, objective_alignment};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::plan::{OkrRow, Plan, QuarterRef, check_in_column, okr_column, unchanged};
 use super::{Lookup, existing_check_ins};
 use crate::error::AppError;
 use crate::model::{ImportCounts, ImportKind};
+use crate::server::commands::alignment::{ParentChoice, align_in, alignment_turn};
 use crate::server::commands::{
-    Progress, Refusal, check_ins, key_results, objectives, quarters, quarters_turn,
+    BATCH, Progress, Refusal, check_ins, key_results, objectives, quarters, quarters_turn,
 };
 use domain::access::Member;
 use domain::commands::{NewCheckIn, NewKeyResult, NewObjective};
@@ -128,6 +132,11 @@ async fn write_okrs(
     // The quarters' turn before reading them, as the quarter form takes it:
     // a quarter created meanwhile is found here, not created twice.
     quarters_turn(txn).await?;
+    // And the alignments' turn, before anything is read, when the file
+    // aligns objectives: what it checks is what it writes over.
+    if rows.iter().any(|row| row.parent.is_some()) {
+        alignment_turn(txn).await?;
+    }
     let lookup = Lookup::load(txn).await?;
 
     // Quarters: the new calendar quarters, through the quarter form's writer.
@@ -222,9 +231,112 @@ async fn write_okrs(
             }
         }
     }
-    key_results::create_all(txn, actor, new_key_results, now, progress)
+    let created = key_results::create_all(txn, actor, new_key_results, now, progress)
         .await
         .map_err(|refusal| refused(refusal, &new_lines, |field| okr_column(field, false)))?;
+
+    // Alignments, now that every objective and key result they name is
+    // there. Rows with blank parent columns leave an objective's alignment
+    // as it is: a file never unaligns.
+    let key_result_ids: HashMap<(Uuid, String), Uuid> = lookup
+        .key_results
+        .iter()
+        .map(|(key, found)| (key.clone(), found.id))
+        .chain(
+            created
+                .into_iter()
+                .map(|found| ((found.objective_id, found.title), found.id)),
+        )
+        .collect();
+    let mut wanted = Vec::new();
+    let mut seen = HashSet::new();
+    for row in rows {
+        let Some(parent) = &row.parent else { continue };
+        let child = objective_ids[&(quarter_of(row), row.team, row.objective.clone())];
+        if !seen.insert(child) {
+            continue;
+        }
+        let key = (quarter_of(row), parent.team, parent.objective.clone());
+        let Some(parent_id) = objective_ids
+            .get(&key)
+            .copied()
+            .or_else(|| lookup.objectives.get(&key).map(|found| found.id))
+        else {
+            return Err(at_line(
+                row.line,
+                "parent_objective",
+                AppError::validation("parent", "the parent objective is no longer there"),
+            ));
+        };
+        let choice = match &parent.key_result {
+            None => ParentChoice::Objective(parent_id),
+            Some(title) => match key_result_ids.get(&(parent_id, title.clone())) {
+                Some(id) => ParentChoice::KeyResult(*id),
+                None => {
+                    return Err(at_line(
+                        row.line,
+                        "parent_key_result",
+                        AppError::validation("parent", "the parent key result is no longer there"),
+                    ));
+                }
+            },
+        };
+        wanted.push((row.line, child, parent_id, choice));
+    }
+    align_all(txn, actor, wanted, now).await
+}
+
+/// Aligns each objective to its parent, at the line of its first row
+/// (line, objective, parent objective, choice), through the align form's
+/// writer. Those already so aligned are left alone; the others are all
+/// unaligned first, so that a file moving A from under B and B under A
+/// passes no cycle on its way.
+async fn align_all(
+    txn: &DatabaseTransaction,
+    actor: &Member,
+    wanted: Vec<(u64, Uuid, Uuid, ParentChoice)>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let children: Vec<Uuid> = wanted.iter().map(|(_, child, ..)| *child).collect();
+    let mut stored = HashMap::new();
+    for chunk in children.chunks(BATCH) {
+        for found in objective_alignment::Entity::find()
+            .filter(objective_alignment::Column::ObjectiveId.is_in(chunk.to_vec()))
+            .all(txn)
+            .await?
+        {
+            stored.insert(
+                found.objective_id,
+                (found.parent_objective_id, found.parent_key_result_id),
+            );
+        }
+    }
+    let changed: Vec<_> = wanted
+        .into_iter()
+        .filter(|(_, child, parent, choice)| {
+            let key_result = match choice {
+                ParentChoice::Objective(_) => None,
+                ParentChoice::KeyResult(id) => Some(*id),
+            };
+            stored.get(child) != Some(&(*parent, key_result))
+        })
+        .collect();
+    let at = |line: u64| move |error| at_line(line, "parent_objective", error);
+    for (line, child, ..) in &changed {
+        if stored.contains_key(child) {
+            align_in(txn, actor, *child, None, now)
+                .await
+                .map_err(at(*line))?;
+        }
+    }
+    for (line, child, _, choice) in changed {
+        align_in(txn, actor, child, Some(choice), now)
+            .await
+            .map_err(at(line))?;
+    }
     Ok(())
 }
 

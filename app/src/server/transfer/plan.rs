@@ -4,10 +4,11 @@
 //! refused exactly as the form or the API would refuse it, named by line
 //! and column. Nothing here writes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use entity::{key_result, okr_user, quarter, team};
+use entity::{key_result, objective_alignment, okr_user, quarter, team};
+use sea_orm::EntityTrait;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -20,6 +21,7 @@ use crate::server::commands::check_ins::Facts;
 use crate::server::commands::key_results::check_current;
 use crate::server::commands::{check_open, check_owner, check_team, quarters};
 use domain::access::Member;
+use domain::alignment::{Placement, check_parent};
 use domain::calendar;
 use domain::commands::{
     CheckInForm, KeyResultForm, NewCheckIn, NewKeyResult, NewQuarter, OBJECTIVE_TITLE_MAX_CHARS,
@@ -60,7 +62,23 @@ pub(super) struct OkrRow {
     pub objective_owner: Uuid,
     /// Its `objective_id` is filled in when the objective exists.
     pub key_result: NewKeyResult,
+    /// What the objective supports, when its rows name it; `None` leaves
+    /// its alignment as it is.
+    pub parent: Option<ParentName>,
 }
+
+/// What an objective supports, as the parent columns name it: an objective
+/// of the same quarter by team and title, or one of its key results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ParentName {
+    pub team: Uuid,
+    pub objective: String,
+    pub key_result: Option<String>,
+}
+
+/// The parent columns of an OKR file, in the order exports write them.
+pub(super) const PARENT_COLUMNS: [&str; 3] =
+    ["parent_team", "parent_objective", "parent_key_result"];
 
 /// One valid row of a check-in file, as the command it records.
 #[derive(Debug, Clone)]
@@ -107,6 +125,7 @@ pub(super) fn okr_column(field: Option<&str>, of_objective: bool) -> &'static st
         Some("start_value") => "start",
         Some("target_value") => "target",
         Some("current_value") => "current",
+        Some("parent") => "parent_objective",
         _ => "team",
     }
 }
@@ -212,6 +231,38 @@ impl Row<'_> {
         }
     }
 
+    /// What the parent columns name: `Some(None)` when all three are blank
+    /// (the objective's alignment stays as it is), `None` after a problem.
+    /// The team is found by name in any case, as `team` is; the objective
+    /// and key result are found later, once every row is read.
+    fn parent(&mut self, lookup: &Lookup) -> Option<Option<ParentName>> {
+        let [team, objective, key_result] = PARENT_COLUMNS.map(|column| self.text(column));
+        if team.is_empty() && objective.is_empty() && key_result.is_empty() {
+            return Some(None);
+        }
+        let mut named = true;
+        for (column, value) in [("parent_team", &team), ("parent_objective", &objective)] {
+            if value.is_empty() {
+                named = false;
+                self.fail::<()>(
+                    column,
+                    "is empty; a parent is named by parent_team and parent_objective together",
+                );
+            }
+        }
+        if !named {
+            return None;
+        }
+        let Some(found) = lookup.teams.get(&team.to_lowercase()) else {
+            return self.fail("parent_team", format!("there is no team {}", echo(&team)));
+        };
+        Some(Some(ParentName {
+            team: found.id,
+            objective,
+            key_result: (!key_result.is_empty()).then_some(key_result),
+        }))
+    }
+
     /// The team, found by name, whose OKRs `actor` may plan.
     fn team(&mut self, lookup: &Lookup, actor: &Member) -> Option<team::Model> {
         let name = self.text("team");
@@ -240,13 +291,60 @@ pub async fn plan(
     }
     let lookup = Lookup::load(db).await?;
     match kind {
-        ImportKind::Okrs => Ok(plan_okrs(&lookup, actor, table)),
+        ImportKind::Okrs => {
+            // Read only for a file that can name parents.
+            let alignments = if PARENT_COLUMNS
+                .iter()
+                .any(|column| table.mapping.contains_key(*column))
+            {
+                objective_alignment::Entity::find()
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|found| (found.objective_id, found))
+                    .collect()
+            } else {
+                HashMap::new()
+            };
+            Ok(plan_okrs(&lookup, &alignments, actor, table))
+        }
         ImportKind::CheckIns => plan_check_ins(db, &lookup, actor, table, today).await,
     }
 }
 
-fn plan_okrs(lookup: &Lookup, actor: &Member, table: &Table) -> Plan {
+/// An objective the file names, with what its rows say of its parent.
+struct NamedObjective {
+    /// Its id, or a stand-in for one the file creates.
+    id: Uuid,
+    /// Whether it is in the database already.
+    existing: bool,
+    title: String,
+    team: team::Model,
+    quarter_label: String,
+    /// The quarter's id, or a stand-in for one the file creates.
+    quarter_id: Uuid,
+    archived: bool,
+    /// The titles of its key results in the file.
+    key_results: HashSet<String>,
+    /// The parent its rows name, and the first line naming it.
+    parent: Option<(u64, ParentName)>,
+    /// Counted as unchanged: a new alignment makes it updated.
+    unchanged: bool,
+}
+
+/// (quarter label, team, title): an objective of the file.
+type ObjectiveKey = (String, Uuid, String);
+
+fn plan_okrs(
+    lookup: &Lookup,
+    alignments: &HashMap<Uuid, objective_alignment::Model>,
+    actor: &Member,
+    table: &Table,
+) -> Plan {
     let mut problems = Vec::new();
+    let mut named: Vec<NamedObjective> = Vec::new();
+    let mut named_at: HashMap<ObjectiveKey, usize> = HashMap::new();
+    let mut stand_in_quarters: HashMap<String, Uuid> = HashMap::new();
     let mut quarters_created = Vec::new();
     let mut seen: HashMap<(String, Uuid, String, String), u64> = HashMap::new();
     let mut objectives_seen: HashMap<(String, Uuid, String), Uuid> = HashMap::new();
@@ -268,6 +366,64 @@ fn plan_okrs(lookup: &Lookup, actor: &Member, table: &Table) -> Plan {
         {
             Ok(title) => Some(title),
             Err(error) => row.refuse("objective", error),
+        };
+        let parent = row.parent(lookup);
+        // Every objective the file names, even on a row with other
+        // problems: a parent named by other rows is found, and only the
+        // row's own problems are listed.
+        let named_index = match (&quarter, &team, &objective) {
+            (Some(quarter), Some(team), Some(title)) => {
+                let key = (quarter.label().to_owned(), team.id, title.clone());
+                let at = *named_at.entry(key).or_insert_with(|| {
+                    let quarter_id = quarter.id().unwrap_or_else(|| {
+                        *stand_in_quarters
+                            .entry(quarter.label().to_owned())
+                            .or_insert_with(Uuid::new_v4)
+                    });
+                    let existing = lookup
+                        .objectives
+                        .get(&(quarter_id, team.id, title.clone()))
+                        .map(|found| found.id);
+                    named.push(NamedObjective {
+                        id: existing.unwrap_or_else(Uuid::new_v4),
+                        existing: existing.is_some(),
+                        title: title.clone(),
+                        team: team.clone(),
+                        quarter_label: quarter.label().to_owned(),
+                        quarter_id,
+                        archived: matches!(quarter, QuarterRef::Existing(found) if found.archived),
+                        key_results: HashSet::new(),
+                        parent: None,
+                        unchanged: false,
+                    });
+                    named.len() - 1
+                });
+                let entry = &mut named[at];
+                entry.key_results.insert(row.text("key_result"));
+                if let Some(Some(parent)) = parent {
+                    match &entry.parent {
+                        None => entry.parent = Some((*line, parent)),
+                        Some((first, earlier)) if *earlier != parent => {
+                            let column = if earlier.team != parent.team {
+                                "parent_team"
+                            } else if earlier.objective != parent.objective {
+                                "parent_objective"
+                            } else {
+                                "parent_key_result"
+                            };
+                            row.fail::<()>(
+                                column,
+                                format!(
+                                    "differs from line {first}, an earlier row of the same objective"
+                                ),
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Some(at)
+            }
+            _ => None,
         };
         let objective_owner = row.owner(lookup, "objective_owner_email");
         let owner = row.owner(lookup, "owner_email");
@@ -336,7 +492,12 @@ fn plan_okrs(lookup: &Lookup, actor: &Member, table: &Table) -> Plan {
                 Some(found) if found.owner_id != objective_owner.id => {
                     summary.objectives.updated += 1
                 }
-                Some(_) => summary.objectives.unchanged += 1,
+                Some(_) => {
+                    summary.objectives.unchanged += 1;
+                    if let Some(at) = named_index {
+                        named[at].unchanged = true;
+                    }
+                }
             }
         }
         let existing = existing_objective.and_then(|found| {
@@ -371,8 +532,26 @@ fn plan_okrs(lookup: &Lookup, actor: &Member, table: &Table) -> Plan {
             objective,
             objective_owner: objective_owner.id,
             key_result,
+            parent: None,
         });
     }
+    let parents = plan_parents(lookup, alignments, &named, &named_at, &mut problems);
+    for (at, objective) in named.iter().enumerate() {
+        if objective.unchanged && parents.get(&at).is_some_and(|parent| parent.changes) {
+            summary.objectives.unchanged -= 1;
+            summary.objectives.updated += 1;
+        }
+    }
+    for row in &mut okrs {
+        let key = (row.quarter.label().to_owned(), row.team, row.objective.clone());
+        row.parent = named_at
+            .get(&key)
+            .and_then(|at| parents.get(at))
+            .map(|parent| parent.name.clone());
+    }
+    // Rows' problems come in line order; those of parents, found once every
+    // row was read, go in among them.
+    problems.sort_by_key(|problem| problem.line);
     summary.quarters_created = quarters_created;
     Plan {
         summary,
@@ -381,6 +560,156 @@ fn plan_okrs(lookup: &Lookup, actor: &Member, table: &Table) -> Plan {
         check_ins: vec![],
         kind: ImportKind::Okrs,
     }
+}
+
+/// A parent found and allowed.
+struct PlannedParent {
+    name: ParentName,
+    /// Whether the objective's alignment changes (a new objective's always
+    /// does).
+    changes: bool,
+}
+
+/// Finds the parent the rows of each objective name, among the objectives of
+/// its quarter in the database and in the file, and checks it by
+/// `domain::alignment`'s rules against the alignments as the file would
+/// leave them, so a cycle the file makes (alone or with the database's
+/// alignments) is found before anything is written. The allowed parents, by
+/// index in `named`; each refusal is a problem at the first row naming it.
+fn plan_parents(
+    lookup: &Lookup,
+    alignments: &HashMap<Uuid, objective_alignment::Model>,
+    named: &[NamedObjective],
+    named_at: &HashMap<ObjectiveKey, usize>,
+    problems: &mut Vec<ImportProblem>,
+) -> HashMap<usize, PlannedParent> {
+    let mut fail = |line: u64, column: &str, message: String| {
+        problems.push(ImportProblem {
+            line,
+            column: column.to_owned(),
+            message,
+        })
+    };
+    let teams: HashMap<Uuid, &team::Model> =
+        lookup.teams.values().map(|found| (found.id, found)).collect();
+    // Each objective with its parent found: (its index, the line, the
+    // parent's id, team and title, whether that alignment is new).
+    let mut found = Vec::new();
+    let mut asked: Vec<(usize, u64, &ParentName)> = named
+        .iter()
+        .enumerate()
+        .filter_map(|(at, child)| child.parent.as_ref().map(|(line, name)| (at, *line, name)))
+        .collect();
+    asked.sort_by_key(|(_, line, _)| *line);
+    for (at, line, name) in asked {
+        let child = &named[at];
+        let team_name = teams.get(&name.team).map_or("", |team| team.name.as_str());
+        let in_file = named_at
+            .get(&(child.quarter_label.clone(), name.team, name.objective.clone()))
+            .map(|&parent| &named[parent]);
+        let in_database = lookup
+            .objectives
+            .get(&(child.quarter_id, name.team, name.objective.clone()));
+        let (id, title, existing) = match (in_file, in_database) {
+            (Some(parent), _) => (parent.id, parent.title.as_str(), parent.existing),
+            (None, Some(parent)) => (parent.id, parent.title.as_str(), true),
+            (None, None) => {
+                fail(
+                    line,
+                    "parent_objective",
+                    format!(
+                        "{team_name} has no objective {} in {}",
+                        echo(&name.objective),
+                        child.quarter_label
+                    ),
+                );
+                continue;
+            }
+        };
+        // The key result: one of the objective's, stored or in the file.
+        let key_result_id = match &name.key_result {
+            None => None,
+            Some(key_result) => {
+                let stored = existing
+                    .then(|| lookup.key_results.get(&(id, key_result.clone())))
+                    .flatten();
+                let filed = in_file.is_some_and(|parent| parent.key_results.contains(key_result));
+                if stored.is_none() && !filed {
+                    fail(
+                        line,
+                        "parent_key_result",
+                        format!("“{title}” has no key result {}", echo(key_result)),
+                    );
+                    continue;
+                }
+                Some(stored.map(|stored| stored.id))
+            }
+        };
+        let same = child.existing
+            && existing
+            && alignments.get(&child.id).is_some_and(|stored| {
+                stored.parent_objective_id == id
+                    && match key_result_id {
+                        None => stored.parent_key_result_id.is_none(),
+                        Some(key_result) => {
+                            key_result.is_some() && stored.parent_key_result_id == key_result
+                        }
+                    }
+            });
+        found.push((at, line, id, name, team_name, title, !same));
+    }
+
+    // The quarter's alignments as the file would leave them: those stored,
+    // with each objective the file aligns moved to its new parent.
+    let mut parents: HashMap<Uuid, Uuid> = alignments
+        .values()
+        .map(|stored| (stored.objective_id, stored.parent_objective_id))
+        .collect();
+    for (at, _, parent, ..) in &found {
+        parents.insert(named[*at].id, *parent);
+    }
+    let mut titles: HashMap<Uuid, &str> = lookup
+        .objectives
+        .values()
+        .map(|found| (found.id, found.title.as_str()))
+        .collect();
+    titles.extend(named.iter().map(|found| (found.id, found.title.as_str())));
+    let mut allowed = HashMap::new();
+    for (at, line, parent, name, team_name, title, changes) in found {
+        let child = &named[at];
+        let placed = |id, title, team_id, team| Placement {
+            id,
+            title,
+            team_id,
+            team,
+            quarter_id: child.quarter_id,
+            quarter: &child.quarter_label,
+            archived: child.archived,
+        };
+        let checked = check_parent(
+            &placed(child.id, &child.title, child.team.id, &child.team.name),
+            &placed(parent, title, name.team, team_name),
+            &parents,
+            |id| titles.get(&id).copied().unwrap_or_default().to_owned(),
+        );
+        match checked {
+            Ok(()) => {
+                allowed.insert(
+                    at,
+                    PlannedParent {
+                        name: name.clone(),
+                        changes,
+                    },
+                );
+            }
+            Err(error) => {
+                fail(line, okr_column(error.field(), true), error.message);
+                // Refused: one cycle is named once, not at each of its rows.
+                parents.remove(&child.id);
+            }
+        }
+    }
+    allowed
 }
 
 /// Whether a key result already is as `command` would make it.

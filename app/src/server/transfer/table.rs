@@ -33,7 +33,14 @@ pub fn columns(kind: ImportKind) -> (&'static [&'static str], &'static [&'static
                 "start",
                 "target",
             ],
-            &["current"],
+            // What the row's objective supports (`plan` reads them): blank
+            // leaves its alignment as it is.
+            &[
+                "current",
+                "parent_team",
+                "parent_objective",
+                "parent_key_result",
+            ],
         ),
         ImportKind::CheckIns => (
             &[

@@ -30,7 +30,9 @@ pub use key_results::{Confidence, Forecast, KeyResult, KeyResultDetail, Pace};
 pub use new_check_in::{ConfidenceInput, DecimalInput, NOTE_PATTERN, NewCheckIn, VALUE_PATTERN};
 pub use openapi::{openapi, reference};
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use quarters::{Objective, Quarter, QuarterDetail, QuarterList, Team};
+pub use quarters::{
+    AlignedKeyResult, Objective, ParentObjective, Quarter, QuarterDetail, QuarterList, Team,
+};
 
 /// Where the API lives.
 pub const BASE: &str = "/api/v1";

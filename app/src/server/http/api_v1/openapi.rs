@@ -32,11 +32,11 @@ impl Modify for TokenScheme {
     info(
         title = "RunwayOKR API",
         version = "1",
-        description = "Read quarters, objectives and key results, and record check-ins from scripts and other systems.\n\nEvery request carries `Authorization: Bearer rokr_…`, a personal access token that acts as the person who made it, with their role. Values are decimal strings (`\"9100000.00\"`), dates ISO 8601, confidence `red`, `amber` or `green`. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`. Each token may make 600 requests a minute (the server's `RUNWAY_API_REQUESTS_PER_MINUTE`); beyond, 429 with `Retry-After`."
+        description = "Read quarters, objectives and key results, and record check-ins from scripts and other systems.\n\nEvery request carries `Authorization: Bearer rokr_…`, a personal access token that acts as the person who made it, with their role. Values are decimal strings (`\"9100000.00\"`), dates ISO 8601, confidence `red`, `amber` or `green`. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`. Each token may make 600 requests a minute (the server's `RUNWAY_API_REQUESTS_PER_MINUTE`); beyond, 429 with `Retry-After`.\n\nAlignment: an objective may support another team's (or the company's) objective, or one of its key results. In a quarter's answer each objective has `team_is_company`, its `parent` (what it supports, or null) and its `children` (the ids of the objectives that support it). `progress` is always the own progress: the mean of its key results' progress. `aligned_progress` is the aligned progress: each supporting objective counts as one more item beside the key results, with its own aligned progress; a key result's `aligned_progress` and `supporters` work the same way. These are the figures the dashboard shows."
     ),
     modifiers(&TokenScheme),
     tags(
-        (name = "quarters", description = "Quarters and their OKRs"),
+        (name = "quarters", description = "Quarters and their OKRs, with their alignment"),
         (name = "key results", description = "Key results and their check-ins"),
     )
 )]
@@ -188,6 +188,45 @@ mod tests {
         ] {
             assert!(paths[path][method].is_object(), "{method} {path}");
         }
+    }
+
+    #[test]
+    fn the_alignment_fields_are_described_with_their_types() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let property = |schema: &str, name: &str| {
+            let found = &schemas[schema]["properties"][name];
+            assert!(found.is_object(), "{schema}.{name} is not documented");
+            found.clone()
+        };
+        let description = |schema: &str, name: &str| {
+            property(schema, name)["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(description("Objective", "progress").starts_with("Own progress"));
+        let aligned = description("Objective", "aligned_progress");
+        assert!(aligned.starts_with("Aligned progress"), "{aligned}");
+        assert!(
+            aligned.contains(
+                "each supporting objective counting as one more item beside the key results"
+            ),
+            "{aligned}"
+        );
+        assert!(
+            description("AlignedKeyResult", "aligned_progress").starts_with("Aligned progress")
+        );
+        assert_eq!(property("Objective", "team_is_company")["type"], "boolean");
+        assert_eq!(property("Objective", "children")["items"]["format"], "uuid");
+        assert!(!description("Objective", "parent").is_empty());
+        assert!(!description("Objective", "children").is_empty());
+        assert!(!description("AlignedKeyResult", "supporters").is_empty());
+        for name in ["objective_id", "key_result_id", "title", "team"] {
+            assert!(!description("ParentObjective", name).is_empty(), "{name}");
+        }
+        let info = document["info"]["description"].as_str().unwrap();
+        assert!(info.contains("own progress") && info.contains("aligned progress"));
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Quarters: the list of them, and one with every team's objectives and key
-//! results as the dashboard shows them.
+//! results as the dashboard shows them, with their alignment (what each
+//! objective supports, what supports it, and the aligned figures) taken
+//! from the dashboard's own read model, so the two never disagree.
+
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,7 +16,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::key_results::{Confidence, KeyResult};
 use super::today;
 use crate::error::AppError;
-use crate::model::{KeyResultView, QuarterView};
+use crate::model::{KeyResultView, ParentLink, QuarterView};
 use crate::server::AppState;
 use crate::server::tokens::ApiCaller;
 use domain::rules;
@@ -44,16 +48,79 @@ pub struct QuarterList {
     pub quarters: Vec<Quarter>,
 }
 
+/// What an objective supports: another team's (or the company's)
+/// objective, or one of that objective's key results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ParentObjective {
+    /// The objective it supports; when it supports a key result, that key
+    /// result's objective.
+    pub objective_id: Uuid,
+    /// The key result it supports, or null when it supports the objective
+    /// itself.
+    pub key_result_id: Option<Uuid>,
+    /// The supported objective's title, or the key result's when it
+    /// supports one.
+    #[schema(example = "Become the region's most chosen airline")]
+    pub title: String,
+    /// The team of the supported objective.
+    #[schema(example = "Company")]
+    pub team: String,
+}
+
+impl From<&ParentLink> for ParentObjective {
+    fn from(link: &ParentLink) -> Self {
+        ParentObjective {
+            objective_id: link.parent.objective_id,
+            key_result_id: link.parent.key_result_id,
+            title: link.title.clone(),
+            team: link.team.clone(),
+        }
+    }
+}
+
+/// A key result of a quarter's objective: its figures, and what the
+/// objectives that support it bring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AlignedKeyResult {
+    #[serde(flatten)]
+    pub key_result: KeyResult,
+    /// Aligned progress, from 0 to 1: the mean of its own progress (held to
+    /// 0–1) and the aligned progress of each objective that supports it,
+    /// each supporting objective counting as one more item. Equal to its
+    /// own progress (held to 0–1) when nothing supports it; null when
+    /// there is no item at all.
+    pub aligned_progress: Option<f64>,
+    /// How many objectives support this key result directly.
+    pub supporters: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Objective {
     pub id: Uuid,
     pub title: String,
     pub owner: String,
-    /// The mean of its key results' progress, each held to 0–1.
+    /// Own progress: the mean of its key results' progress, each held to
+    /// 0–1. Supporting objectives do not count here (see
+    /// `aligned_progress`).
     pub progress: Option<f64>,
+    /// Aligned progress, from 0 to 1: the mean of its key results' aligned
+    /// progress plus one item per objective supporting it directly, each
+    /// supporting objective counting as one more item beside the key
+    /// results (with its own aligned progress). Equal to `progress` when
+    /// nothing supports it or its key results; null when there is no item
+    /// at all. The figure the dashboard's alignment tree shows.
+    pub aligned_progress: Option<f64>,
     /// The worst latest confidence of its key results.
     pub confidence: Option<Confidence>,
-    pub key_results: Vec<KeyResult>,
+    /// Whether its team stands for the company (company-level objectives).
+    pub team_is_company: bool,
+    /// What this objective supports; null when it is not aligned.
+    pub parent: Option<ParentObjective>,
+    /// The ids of the objectives that support it, directly or through one
+    /// of its key results, in the order the dashboard lists them (the
+    /// company first, then teams by name). Empty when none does.
+    pub children: Vec<Uuid>,
+    pub key_results: Vec<AlignedKeyResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -167,6 +234,18 @@ pub(super) async fn get_quarter(
             .key_results()
             .filter_map(KeyResultView::confidence),
     );
+    let alignment = &dashboard.alignment;
+    // Each objective's supporters, through it or one of its key results, in
+    // the dashboard's order.
+    let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for objective in dashboard.teams.iter().flat_map(|team| &team.objectives) {
+        if let Some(link) = alignment.supports(objective.id) {
+            children
+                .entry(link.parent.objective_id)
+                .or_default()
+                .push(objective.id);
+        }
+    }
     let teams = dashboard
         .teams
         .iter()
@@ -183,11 +262,22 @@ pub(super) async fn get_quarter(
                     title: objective.title.clone(),
                     owner: objective.owner.clone(),
                     progress: objective.progress(),
+                    aligned_progress: alignment.objective(objective.id).progress,
                     confidence: objective.confidence().map(Confidence::from),
+                    team_is_company: alignment.is_company(team.id),
+                    parent: alignment.supports(objective.id).map(ParentObjective::from),
+                    children: children.get(&objective.id).cloned().unwrap_or_default(),
                     key_results: objective
                         .key_results
                         .iter()
-                        .map(|key_result| KeyResult::new(key_result, &quarter, as_of))
+                        .map(|key_result| {
+                            let rolled = alignment.key_result(key_result.id);
+                            AlignedKeyResult {
+                                key_result: KeyResult::new(key_result, &quarter, as_of),
+                                aligned_progress: rolled.progress,
+                                supporters: rolled.supporters as u64,
+                            }
+                        })
                         .collect(),
                 })
                 .collect(),
