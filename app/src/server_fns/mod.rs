@@ -159,6 +159,7 @@ pub async fn get_dashboard(
     owner: Option<String>,
     at_risk: Option<String>,
     stale: Option<String>,
+    #[server(default)] supports: Option<String>,
 ) -> Result<Dashboard, AppError> {
     use crate::server;
 
@@ -170,6 +171,7 @@ pub async fn get_dashboard(
             "owner" => owner.clone(),
             "at_risk" => at_risk.clone(),
             "stale" => stale.clone(),
+            "supports" => supports.clone(),
             _ => None,
         });
         let filters = query.filters()?;
@@ -201,6 +203,7 @@ pub async fn dashboard_for(query: DashboardQuery) -> Result<Dashboard, AppError>
         query.owner,
         on(query.at_risk),
         on(query.stale),
+        query.supports,
     )
     .await
 }

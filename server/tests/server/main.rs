@@ -1,6 +1,9 @@
 //! The server crate's integration tests, one binary: each module is one
 //! area, and they share their helpers (`common`).
 
+mod alignment;
+mod alignment_api;
+mod alignment_csv;
 mod api_v1;
 mod auth;
 mod check_ins;

@@ -36,14 +36,14 @@ use serde_json::Value;
 // Helpers.
 // ---------------------------------------------------------------------------
 
-const Q1: &str = "2025-Q1";
-const CORPORATE: &str = "Corporate Sales";
-const DIRECT: &str = "Direct Channel Sales";
+pub(crate) const Q1: &str = "2025-Q1";
+pub(crate) const CORPORATE: &str = "Corporate Sales";
+pub(crate) const DIRECT: &str = "Direct Channel Sales";
 /// An objective of the demo seed (Direct Channel Sales, owned by Sarah)
 /// holding `CONVERSION`.
-const DIRECT_REVENUE: &str = "Grow Direct Channel Revenue";
+pub(crate) const DIRECT_REVENUE: &str = "Grow Direct Channel Revenue";
 
-const OKR_HEADER: &str =
+pub(crate) const OKR_HEADER: &str =
     "quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target";
 const CHECK_IN_HEADER: &str =
     "quarter,team,objective,key_result,date,value,confidence,note,author_email";
@@ -75,7 +75,7 @@ const NEW_CHECK_IN: [&str; 9] = [
 ];
 
 /// One CSV line of `fields`, quoted where they need it.
-fn line(fields: &[&str]) -> String {
+pub(crate) fn line(fields: &[&str]) -> String {
     fields
         .iter()
         .map(|field| {
@@ -90,7 +90,7 @@ fn line(fields: &[&str]) -> String {
 }
 
 /// A file of `header` and `rows`, LF line ends.
-fn file(header: &str, rows: &[Vec<&str>]) -> Vec<u8> {
+pub(crate) fn file(header: &str, rows: &[Vec<&str>]) -> Vec<u8> {
     let mut text = format!("{header}\n");
     for row in rows {
         text.push_str(&line(row));
@@ -124,7 +124,7 @@ fn bulk_okrs(rows: usize) -> Vec<u8> {
 /// `POST /import/upload` as the import form sends it. The upload's id when
 /// it is kept (303 to `/import/<id>`); else the status and where it was
 /// sent (or the body).
-async fn upload(
+pub(crate) async fn upload(
     server: &TestServer,
     cookie: Option<&str>,
     kind: &str,
@@ -197,14 +197,18 @@ async fn api_get(server: &TestServer, cookie: Option<&str>, path: &str) -> (Stat
 }
 
 /// The preview of upload `id`, which must be answered.
-async fn preview(server: &TestServer, cookie: &str, id: Uuid) -> ImportPreview {
+pub(crate) async fn preview(server: &TestServer, cookie: &str, id: Uuid) -> ImportPreview {
     let (status, body) = api_get(server, Some(cookie), &format!("import_preview?id={id}")).await;
     assert_eq!(status, StatusCode::OK, "preview of {id}: {body}");
     serde_json::from_value(body.clone()).unwrap_or_else(|error| panic!("{error}: {body}"))
 }
 
 /// `POST /api/commit_import` as a fetch.
-async fn post_commit(server: &TestServer, cookie: Option<&str>, id: Uuid) -> (StatusCode, Value) {
+pub(crate) async fn post_commit(
+    server: &TestServer,
+    cookie: Option<&str>,
+    id: Uuid,
+) -> (StatusCode, Value) {
     let id = id.to_string();
     status_and_json(
         server
@@ -216,7 +220,7 @@ async fn post_commit(server: &TestServer, cookie: Option<&str>, id: Uuid) -> (St
 
 /// Commits upload `id` and follows its preview until it is committed or
 /// failed: that state.
-async fn commit(server: &TestServer, cookie: &str, id: Uuid) -> ImportState {
+pub(crate) async fn commit(server: &TestServer, cookie: &str, id: Uuid) -> ImportState {
     let (status, body) = post_commit(server, Some(cookie), id).await;
     assert_eq!(status, StatusCode::OK, "commit {id}: {body}");
     let started = Instant::now();
@@ -238,7 +242,7 @@ async fn commit(server: &TestServer, cookie: &str, id: Uuid) -> ImportState {
 
 /// Every row an import may write.
 #[derive(Debug, PartialEq)]
-struct Snapshot {
+pub(crate) struct Snapshot {
     quarters: Vec<quarter::Model>,
     objectives: Vec<objective::Model>,
     key_results: Vec<key_result::Model>,
@@ -248,7 +252,7 @@ struct Snapshot {
 
 impl Snapshot {
     /// The OKR rows, the import records aside.
-    fn okrs(&self) -> Snapshot {
+    pub(crate) fn okrs(&self) -> Snapshot {
         Snapshot {
             quarters: self.quarters.clone(),
             objectives: self.objectives.clone(),
@@ -259,7 +263,7 @@ impl Snapshot {
     }
 }
 
-async fn snapshot(db: &DatabaseConnection) -> Snapshot {
+pub(crate) async fn snapshot(db: &DatabaseConnection) -> Snapshot {
     Snapshot {
         quarters: quarter::Entity::find()
             .order_by_asc(quarter::Column::Id)
@@ -298,7 +302,7 @@ async fn key_result_named(db: &DatabaseConnection, title: &str) -> key_result::M
         .unwrap_or_else(|| panic!("no key result {title:?}"))
 }
 
-fn counts(created: u64, updated: u64, unchanged: u64) -> ImportCounts {
+pub(crate) fn counts(created: u64, updated: u64, unchanged: u64) -> ImportCounts {
     ImportCounts {
         created,
         updated,
@@ -311,7 +315,7 @@ fn decimal(text: &str) -> Decimal {
 }
 
 /// `GET /quarters/<label>/export/<what>`: status, content type and body.
-async fn export(
+pub(crate) async fn export(
     server: &TestServer,
     cookie: Option<&str>,
     label: &str,
@@ -1291,7 +1295,9 @@ migration::backend_test!(
         let okr_text = String::from_utf8(okrs.clone()).expect("UTF-8");
         let check_in_text = String::from_utf8(check_ins.clone()).expect("UTF-8");
         assert!(
-            okr_text.starts_with(&format!("{OKR_HEADER},current\r\n")),
+            okr_text.starts_with(&format!(
+                "{OKR_HEADER},current,parent_team,parent_objective,parent_key_result\r\n"
+            )),
             "{okr_text}"
         );
         assert!(
@@ -1300,8 +1306,8 @@ migration::backend_test!(
         );
         assert_eq!(okr_text.lines().count(), 11, "{okr_text}");
         assert!(
-            okr_text.contains(",#,5000.00,8000.00,5900.00\r\n"),
-            "two decimals, no grouping: {okr_text}"
+            okr_text.contains(",#,5000.00,8000.00,5900.00,,,\r\n"),
+            "two decimals, no grouping, no parent: {okr_text}"
         );
         let seeded_check_ins = check_in::Entity::find()
             .count(world.db())

@@ -325,3 +325,83 @@ pub async fn supporters_of(db: &impl ConnectionTrait, id: Uuid) -> Result<u64, D
         .count(db)
         .await
 }
+
+/// The demo's company objectives (`SEED_DEMO`, on a freshly seeded
+/// database): a team "Company" at the company level with two 2025-Q1
+/// objectives owned by the demo admin, and the three demo team objectives
+/// aligned to them, all through the writers. Does nothing when 2025-Q1,
+/// the admin or a team objective is missing, or "Company" exists.
+pub async fn seed_demo_company(db: &DatabaseConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+    use domain::commands::NewObjective;
+    const ADMIN: &str = "emily.davis@airline.com";
+    const COMPANY: [(&str, &[&str]); 2] = [
+        (
+            "Grow direct revenue share to 55%",
+            &["Grow Direct Channel Revenue", "Increase Loyalty Co-brand Revenue"],
+        ),
+        (
+            "Make APAC our second home market",
+            &["Expand Corporate Sales in APAC"],
+        ),
+    ];
+    let Some(admin) = crate::server::auth::member_by_email(db, ADMIN).await? else {
+        return Ok(false);
+    };
+    let Some(quarter) = quarter::Entity::find()
+        .filter(quarter::Column::Label.eq("2025-Q1"))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if team::Entity::find()
+        .filter(lower_eq(team::Column::Name, "Company"))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let company = super::teams::create_team(db, &admin, "Company", now).await?;
+    let _turn = crate::server::db::write_turn(db).await;
+    let txn = db.begin().await?;
+    alignment_turn(&txn).await?;
+    set_company(&txn, company.id, true, now).await?;
+    let created = super::objectives::create_all(
+        &txn,
+        &admin,
+        COMPANY
+            .iter()
+            .map(|(title, _)| NewObjective {
+                title: (*title).to_owned(),
+                team_id: company.id,
+                owner_id: admin.person_id,
+                quarter_id: quarter.id,
+            })
+            .collect(),
+        now,
+    )
+    .await?;
+    for (parent, (_, children)) in created.iter().zip(COMPANY) {
+        for title in children {
+            let Some(child) = objective::Entity::find()
+                .filter(objective::Column::QuarterId.eq(quarter.id))
+                .filter(objective::Column::Title.eq(*title))
+                .one(&txn)
+                .await?
+            else {
+                continue;
+            };
+            align_in(
+                &txn,
+                &admin,
+                child.id,
+                Some(ParentChoice::Objective(parent.id)),
+                now,
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(true)
+}

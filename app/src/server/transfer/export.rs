@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entity::{check_in, key_result, objective, okr_user, quarter, team};
+use entity::{check_in, key_result, objective, objective_alignment, okr_user, quarter, team};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -47,11 +47,15 @@ pub async fn export_okrs(
         return Ok(None);
     };
     let rows = ordered_key_results(db, &quarter).await?;
+    let parents = parent_names(db, &rows).await?;
     let mut out = writer();
     let (required, optional) = table::columns(ImportKind::Okrs);
     out.write_record(required.iter().chain(optional))
         .map_err(|_| AppError::Internal)?;
+    let unaligned = [String::new(), String::new(), String::new()];
     for (team, objective, objective_owner, key_result, owner) in rows {
+        let [parent_team, parent_objective, parent_key_result] =
+            parents.get(&objective.id).unwrap_or(&unaligned);
         out.write_record([
             &safe(&quarter.label),
             &safe(&team),
@@ -63,10 +67,93 @@ pub async fn export_okrs(
             &exported(key_result.start_value),
             &exported(key_result.target_value),
             &exported(key_result.current_value),
+            &safe(parent_team),
+            &safe(parent_objective),
+            &safe(parent_key_result),
         ])
         .map_err(|_| AppError::Internal)?;
     }
     finish(out).map(Some)
+}
+
+/// What each aligned objective of `rows` supports, as the parent columns
+/// name it: team, objective title, and key result title or blank.
+async fn parent_names(
+    db: &impl ConnectionTrait,
+    rows: &[ExportRow],
+) -> Result<HashMap<Uuid, [String; 3]>, DbErr> {
+    let mut objectives: HashMap<Uuid, &objective::Model> = HashMap::new();
+    let mut key_results: HashMap<Uuid, String> = HashMap::new();
+    for (_, objective, _, key_result, _) in rows {
+        objectives.insert(objective.id, objective);
+        key_results.insert(key_result.id, key_result.title.clone());
+    }
+    let ids: Vec<Uuid> = objectives.keys().copied().collect();
+    let mut alignments = Vec::new();
+    for chunk in ids.chunks(BATCH) {
+        alignments.extend(
+            objective_alignment::Entity::find()
+                .filter(objective_alignment::Column::ObjectiveId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    if alignments.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Parents outside the rows (an objective without key results) are read
+    // by id.
+    let mut parents: HashMap<Uuid, objective::Model> = HashMap::new();
+    let missing: Vec<Uuid> = alignments
+        .iter()
+        .map(|found| found.parent_objective_id)
+        .filter(|id| !objectives.contains_key(id))
+        .collect();
+    for chunk in missing.chunks(BATCH) {
+        for found in objective::Entity::find()
+            .filter(objective::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            parents.insert(found.id, found);
+        }
+    }
+    let teams: HashMap<Uuid, String> = team::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found.name))
+        .collect();
+    let mut names = HashMap::new();
+    for alignment in alignments {
+        let Some(parent) = objectives
+            .get(&alignment.parent_objective_id)
+            .copied()
+            .or_else(|| parents.get(&alignment.parent_objective_id))
+        else {
+            continue;
+        };
+        let key_result = match alignment.parent_key_result_id {
+            None => String::new(),
+            Some(id) => match key_results.get(&id) {
+                Some(title) => title.clone(),
+                None => key_result::Entity::find_by_id(id)
+                    .one(db)
+                    .await?
+                    .map(|found| found.title)
+                    .unwrap_or_default(),
+            },
+        };
+        names.insert(
+            alignment.objective_id,
+            [
+                teams.get(&parent.team_id).cloned().unwrap_or_default(),
+                parent.title.clone(),
+                key_result,
+            ],
+        );
+    }
+    Ok(names)
 }
 
 type ExportRow = (String, objective::Model, String, key_result::Model, String);

@@ -8,9 +8,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{key_result, objective_alignment, okr_user, quarter, team};
-use sea_orm::EntityTrait;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::table::Table;
@@ -543,7 +543,11 @@ fn plan_okrs(
         }
     }
     for row in &mut okrs {
-        let key = (row.quarter.label().to_owned(), row.team, row.objective.clone());
+        let key = (
+            row.quarter.label().to_owned(),
+            row.team,
+            row.objective.clone(),
+        );
         row.parent = named_at
             .get(&key)
             .and_then(|at| parents.get(at))
@@ -590,8 +594,11 @@ fn plan_parents(
             message,
         })
     };
-    let teams: HashMap<Uuid, &team::Model> =
-        lookup.teams.values().map(|found| (found.id, found)).collect();
+    let teams: HashMap<Uuid, &team::Model> = lookup
+        .teams
+        .values()
+        .map(|found| (found.id, found))
+        .collect();
     // Each objective with its parent found: (its index, the line, the
     // parent's id, team and title, whether that alignment is new).
     let mut found = Vec::new();
@@ -605,11 +612,16 @@ fn plan_parents(
         let child = &named[at];
         let team_name = teams.get(&name.team).map_or("", |team| team.name.as_str());
         let in_file = named_at
-            .get(&(child.quarter_label.clone(), name.team, name.objective.clone()))
+            .get(&(
+                child.quarter_label.clone(),
+                name.team,
+                name.objective.clone(),
+            ))
             .map(|&parent| &named[parent]);
-        let in_database = lookup
-            .objectives
-            .get(&(child.quarter_id, name.team, name.objective.clone()));
+        let in_database =
+            lookup
+                .objectives
+                .get(&(child.quarter_id, name.team, name.objective.clone()));
         let (id, title, existing) = match (in_file, in_database) {
             (Some(parent), _) => (parent.id, parent.title.as_str(), parent.existing),
             (None, Some(parent)) => (parent.id, parent.title.as_str(), true),
@@ -864,5 +876,394 @@ impl CheckInRow {
             self.command.value,
             self.command.author_id,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::transfer::table;
+    use domain::{Direction, Role, Unit};
+    use entity::objective;
+
+    const HEADER: &str = "quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target,parent_team,parent_objective,parent_key_result";
+
+    /// Company, Sales and Ops in an open 2025-Q1; the company's stored
+    /// objective "Stored goal" (key result "Stored result") supports Ops'
+    /// stored "Ops goal".
+    struct Fixture {
+        lookup: Lookup,
+        alignments: HashMap<Uuid, objective_alignment::Model>,
+        admin: Member,
+    }
+
+    fn fixture() -> Fixture {
+        let now = chrono::NaiveDate::from_ymd_opt(2025, 1, 2)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .unwrap();
+        let team = |name: &str| team::Model {
+            id: Uuid::new_v4(),
+            name: name.to_owned(),
+            organization_id: None,
+            archived: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let (company, sales, ops) = (team("Company"), team("Sales"), team("Ops"));
+        let quarter = quarter::Model {
+            id: Uuid::new_v4(),
+            label: "2025-Q1".to_owned(),
+            start_at: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end_at: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+            organization_id: None,
+            archived: false,
+            notes: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let person = okr_user::Model {
+            id: Uuid::new_v4(),
+            email: "a@x.com".to_owned(),
+            name: "A".to_owned(),
+            team_id: company.id,
+            organization_id: None,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let objective = |title: &str, team: &team::Model| objective::Model {
+            id: Uuid::new_v4(),
+            title: title.to_owned(),
+            team_id: team.id,
+            quarter_id: quarter.id,
+            owner_id: person.id,
+            organization_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let (stored_goal, ops_goal) = (
+            objective("Stored goal", &company),
+            objective("Ops goal", &ops),
+        );
+        let stored_result = key_result::Model {
+            id: Uuid::new_v4(),
+            title: "Stored result".to_owned(),
+            objective_id: stored_goal.id,
+            owner_id: person.id,
+            unit: Unit::Count,
+            direction: Direction::Up,
+            start_value: Decimal::ZERO,
+            target_value: Decimal::ONE,
+            current_value: Decimal::ZERO,
+            created_at: now,
+            updated_at: now,
+        };
+        let alignment = objective_alignment::Model {
+            objective_id: stored_goal.id,
+            parent_objective_id: ops_goal.id,
+            parent_key_result_id: None,
+            created_at: now,
+        };
+        let admin = Member {
+            person_id: person.id,
+            team_id: company.id,
+            role: Role::Admin,
+        };
+        Fixture {
+            admin,
+            alignments: HashMap::from([(alignment.objective_id, alignment)]),
+            lookup: Lookup {
+                quarters: HashMap::from([(quarter.label.clone(), quarter.clone())]),
+                teams: [company, sales, ops]
+                    .into_iter()
+                    .map(|team| (team.name.to_lowercase(), team))
+                    .collect(),
+                people: HashMap::from([(person.email.clone(), person)]),
+                objectives: [stored_goal, ops_goal]
+                    .into_iter()
+                    .map(|found| {
+                        (
+                            (found.quarter_id, found.team_id, found.title.clone()),
+                            found,
+                        )
+                    })
+                    .collect(),
+                key_results: HashMap::from([(
+                    (stored_result.objective_id, stored_result.title.clone()),
+                    stored_result,
+                )]),
+                checked_in: HashSet::new(),
+            },
+        }
+    }
+
+    /// A row of 2025-Q1: team, objective, key result, then the parent's
+    /// team, objective and key result.
+    fn row(cells: [&str; 6]) -> String {
+        let [
+            team,
+            objective,
+            key_result,
+            parent_team,
+            parent_objective,
+            parent_key_result,
+        ] = cells;
+        format!(
+            "2025-Q1,{team},{objective},a@x.com,{key_result},a@x.com,#,0,5,{parent_team},{parent_objective},{parent_key_result}\n"
+        )
+    }
+
+    fn planned(fixture: &Fixture, rows: &[[&str; 6]]) -> Plan {
+        let mut file = format!("{HEADER}\n");
+        for cells in rows {
+            file.push_str(&row(*cells));
+        }
+        let table = table::read(file.as_bytes(), ImportKind::Okrs).expect("a table");
+        plan_okrs(&fixture.lookup, &fixture.alignments, &fixture.admin, &table)
+    }
+
+    fn parent_of<'a>(plan: &'a Plan, objective: &str) -> Option<&'a ParentName> {
+        plan.okrs
+            .iter()
+            .find(|row| row.objective == objective)
+            .and_then(|row| row.parent.as_ref())
+    }
+
+    #[test]
+    fn parents_are_found_in_the_file_in_any_order_and_in_the_database() {
+        let fixture = fixture();
+        let plan = planned(
+            &fixture,
+            &[
+                ["Sales", "Sell more", "Close 5", "company", "Be great", ""],
+                ["Ops", "Run well", "Ship 3", "Company", "Be great", "Grow"],
+                ["Ops", "Run well", "Ship 4", "", "", ""],
+                ["Company", "Be great", "Grow", "", "", ""],
+                [
+                    "Sales",
+                    "Sell stored",
+                    "Close 6",
+                    "Company",
+                    "Stored goal",
+                    "Stored result",
+                ],
+            ],
+        );
+        assert!(plan.problems.is_empty(), "{:#?}", plan.problems);
+        let company = fixture.lookup.teams["company"].id;
+        assert_eq!(
+            parent_of(&plan, "Sell more"),
+            Some(&ParentName {
+                team: company,
+                objective: "Be great".into(),
+                key_result: None
+            })
+        );
+        let run_well: Vec<_> = plan
+            .okrs
+            .iter()
+            .filter(|row| row.objective == "Run well")
+            .map(|row| row.parent.clone())
+            .collect();
+        assert_eq!(run_well.len(), 2);
+        assert!(
+            run_well.iter().all(
+                |parent| parent.as_ref().and_then(|p| p.key_result.as_deref()) == Some("Grow")
+            ),
+            "a blank row of an aligned objective is its parent's too: {run_well:?}"
+        );
+        assert_eq!(parent_of(&plan, "Be great"), None);
+        assert_eq!(
+            parent_of(&plan, "Sell stored").and_then(|p| p.key_result.as_deref()),
+            Some("Stored result")
+        );
+        assert_eq!(plan.summary.objectives.created, 4);
+    }
+
+    #[test]
+    fn an_existing_objective_aligned_anew_counts_as_updated_and_as_it_was_unchanged() {
+        let fixture = fixture();
+        let plan = planned(
+            &fixture,
+            &[
+                [
+                    "Company",
+                    "Stored goal",
+                    "Stored result",
+                    "Sales",
+                    "Sell",
+                    "",
+                ],
+                ["Sales", "Sell", "K", "", "", ""],
+            ],
+        );
+        assert!(plan.problems.is_empty(), "{:#?}", plan.problems);
+        assert_eq!(plan.summary.objectives.updated, 1, "{:?}", plan.summary);
+        assert_eq!(plan.summary.objectives.unchanged, 0, "{:?}", plan.summary);
+        let plan = planned(
+            &fixture,
+            &[[
+                "Company",
+                "Stored goal",
+                "Stored result",
+                "Ops",
+                "Ops goal",
+                "",
+            ]],
+        );
+        assert!(plan.problems.is_empty(), "{:#?}", plan.problems);
+        assert_eq!(plan.summary.objectives.unchanged, 1, "{:?}", plan.summary);
+        let plan = planned(
+            &fixture,
+            &[["Company", "Stored goal", "Stored result", "", "", ""]],
+        );
+        assert!(plan.problems.is_empty(), "{:#?}", plan.problems);
+        assert_eq!(
+            parent_of(&plan, "Stored goal"),
+            None,
+            "blank leaves it as it is"
+        );
+        assert_eq!(plan.summary.objectives.unchanged, 1, "{:?}", plan.summary);
+    }
+
+    #[test]
+    fn each_parent_problem_is_named_by_line_and_column() {
+        let fixture = fixture();
+        let company = ["Company", "Be great", "Grow", "", "", ""];
+        for (what, rows, line, column, says) in [
+            (
+                "an objective without its team",
+                vec![["Sales", "Sell", "K", "", "Be great", ""], company],
+                2,
+                "parent_team",
+                "is empty",
+            ),
+            (
+                "a team without an objective",
+                vec![["Sales", "Sell", "K", "Company", "", "Grow"], company],
+                2,
+                "parent_objective",
+                "is empty",
+            ),
+            (
+                "a team that does not exist",
+                vec![company, ["Sales", "Sell", "K", "Board", "Be great", ""]],
+                3,
+                "parent_team",
+                "there is no team \"Board\"",
+            ),
+            (
+                "an objective that does not exist",
+                vec![company, ["Sales", "Sell", "K", "Company", "Be greater", ""]],
+                3,
+                "parent_objective",
+                "Company has no objective \"Be greater\" in 2025-Q1",
+            ),
+            (
+                "an objective of another case",
+                vec![company, ["Sales", "Sell", "K", "Company", "be great", ""]],
+                3,
+                "parent_objective",
+                "has no objective",
+            ),
+            (
+                "a key result not of that objective",
+                vec![
+                    company,
+                    ["Sales", "Sell", "K", "Company", "Be great", "Stored result"],
+                ],
+                3,
+                "parent_key_result",
+                "“Be great” has no key result \"Stored result\"",
+            ),
+            (
+                "rows of one objective naming different parents",
+                vec![
+                    company,
+                    ["Sales", "Sell", "K", "Company", "Be great", ""],
+                    ["Sales", "Sell", "L", "Company", "Stored goal", ""],
+                ],
+                4,
+                "parent_objective",
+                "differs from line 3",
+            ),
+            (
+                "a parent of the same team",
+                vec![["Company", "Be great", "Grow", "Company", "Stored goal", ""]],
+                2,
+                "parent_objective",
+                "is Company's own",
+            ),
+            (
+                "itself",
+                vec![["Sales", "Sell", "K", "Sales", "Sell", "K"]],
+                2,
+                "parent_objective",
+                "cannot support itself",
+            ),
+            (
+                "a cycle of the file's rows",
+                vec![
+                    ["Sales", "Sell", "K", "Ops", "Run", ""],
+                    ["Ops", "Run", "L", "Company", "Be great", ""],
+                    ["Company", "Be great", "Grow", "Sales", "Sell", "K"],
+                ],
+                2,
+                "parent_objective",
+                "this would make a cycle: “Sell” supports “Run” supports “Be great” supports “Sell”",
+            ),
+            (
+                "a cycle of a row and a stored alignment",
+                vec![["Ops", "Ops goal", "K", "Company", "Stored goal", ""]],
+                2,
+                "parent_objective",
+                "this would make a cycle: “Ops goal” supports “Stored goal” supports “Ops goal”",
+            ),
+        ] {
+            let plan = planned(&fixture, &rows);
+            assert_eq!(plan.problems.len(), 1, "{what}: {:#?}", plan.problems);
+            let problem = &plan.problems[0];
+            assert_eq!(
+                (problem.line, problem.column.as_str()),
+                (line, column),
+                "{what}: {problem:?}"
+            );
+            assert!(
+                problem.message.contains(says),
+                "{what}: {:?} does not say {says:?}",
+                problem.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_cycle_the_file_breaks_is_no_cycle() {
+        // Stored: "Stored goal" supports "Ops goal". The file moves it under
+        // Sales and puts "Ops goal" under it.
+        let fixture = fixture();
+        let plan = planned(
+            &fixture,
+            &[
+                ["Ops", "Ops goal", "K", "Company", "Stored goal", ""],
+                [
+                    "Company",
+                    "Stored goal",
+                    "Stored result",
+                    "Sales",
+                    "Sell",
+                    "",
+                ],
+                ["Sales", "Sell", "L", "", "", ""],
+            ],
+        );
+        assert!(plan.problems.is_empty(), "{:#?}", plan.problems);
+        assert_eq!(
+            parent_of(&plan, "Ops goal").map(|parent| parent.objective.as_str()),
+            Some("Stored goal")
+        );
+        assert_eq!(
+            parent_of(&plan, "Stored goal").map(|parent| parent.objective.as_str()),
+            Some("Sell")
+        );
     }
 }
