@@ -27,7 +27,7 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 10] = [
+const ADDED_TABLES: [&str; 12] = [
     "person_role",
     "api_token",
     "api_idempotency",
@@ -38,6 +38,8 @@ const ADDED_TABLES: [&str; 10] = [
     "notification_setting",
     "team_message_setting",
     "outbox_message",
+    "company_team",
+    "objective_alignment",
 ];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
@@ -226,11 +228,19 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("outbox_message", "lease_until", "timestamp without time zone", false, None),
     ("outbox_message", "created_at", "timestamp without time zone", true, None),
     ("outbox_message", "sent_at", "timestamp without time zone", false, None),
+
+    ("company_team", "team_id", "uuid", true, None),
+    ("company_team", "created_at", "timestamp without time zone", true, Some("now()")),
+
+    ("objective_alignment", "objective_id", "uuid", true, None),
+    ("objective_alignment", "parent_objective_id", "uuid", true, None),
+    ("objective_alignment", "parent_key_result_id", "uuid", false, None),
+    ("objective_alignment", "created_at", "timestamp without time zone", true, Some("now()")),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
 #[rustfmt::skip]
-const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 20] = [
+const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 24] = [
     ("session", "userId", "user", "id", "CASCADE"),
     ("account", "userId", "user", "id", "CASCADE"),
     ("okr_user", "team_id", "team", "id", "NO ACTION"),
@@ -251,6 +261,10 @@ const FOREIGN_KEYS: [(&str, &str, &str, &str, &str); 20] = [
     ("team_message_setting", "team_id", "team", "id", "CASCADE"),
     ("outbox_message", "person_id", "okr_user", "id", "CASCADE"),
     ("outbox_message", "team_id", "team", "id", "CASCADE"),
+    ("company_team", "team_id", "team", "id", "CASCADE"),
+    ("objective_alignment", "objective_id", "objective", "id", "CASCADE"),
+    ("objective_alignment", "parent_objective_id", "objective", "id", "CASCADE"),
+    ("objective_alignment", "parent_key_result_id", "key_result", "id", "CASCADE"),
 ];
 
 /// (table, column) with a UNIQUE constraint; primary keys aside.
@@ -265,7 +279,7 @@ const UNIQUE: [(&str, &str); 5] = [
 /// The spec's performance indexes and those added since: (index, table,
 /// columns in index order).
 #[rustfmt::skip]
-const INDEXES: [(&str, &str, &[&str]); 16] = [
+const INDEXES: [(&str, &str, &[&str]); 18] = [
     ("team_org_idx", "team", &["organization_id"]),
     ("user_team_idx", "okr_user", &["team_id"]),
     ("obj_quarter_idx", "objective", &["quarter_id"]),
@@ -290,6 +304,10 @@ const INDEXES: [(&str, &str, &[&str]); 16] = [
     // recent messages (one message per person, kind and period is UNIQUE).
     ("outbox_message_state_next_attempt_at_idx", "outbox_message", &["state", "next_attempt_at"]),
     ("outbox_message_created_at_idx", "outbox_message", &["created_at"]),
+    // Added for alignment: an objective's supporters, and those of a key
+    // result (its delete takes their rows along).
+    ("objective_alignment_parent_objective_id_idx", "objective_alignment", &["parent_objective_id"]),
+    ("objective_alignment_parent_key_result_id_idx", "objective_alignment", &["parent_key_result_id"]),
 ];
 
 /// How [`plain_indexes`] names a column of an index that is an expression.
@@ -757,6 +775,28 @@ migration::backend_test!(
         let mut base_tables = all_tables();
         Migrator::down(&test_db.db, Some(1))
             .await
+            .expect("roll back the alignment");
+        base_tables.remove("company_team");
+        base_tables.remove("objective_alignment");
+        assert_eq!(tables(&test_db).await, base_tables);
+        let is_alignment_notice = |name: &String| {
+            name == "okr_change_company_team" || name == "okr_change_objective_alignment"
+        };
+        let all_triggers = every_trigger.clone();
+        assert_eq!(
+            all_triggers.iter().filter(|name| is_alignment_notice(name)).count(),
+            match backend {
+                Backend::Sqlite => 0,
+                Backend::Postgres => 2,
+            }
+        );
+        let every_trigger: BTreeSet<String> = every_trigger
+            .into_iter()
+            .filter(|name| !is_alignment_notice(name))
+            .collect();
+        assert_eq!(triggers_and_functions(&test_db).await, every_trigger);
+        Migrator::down(&test_db.db, Some(1))
+            .await
             .expect("roll back the message settings and outbox");
         base_tables.remove("notification_setting");
         base_tables.remove("team_message_setting");
@@ -880,7 +920,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 8
+            Migrator::migrations().len() - 9
         );
 
         Migrator::up(&test_db.db, None)
@@ -888,7 +928,7 @@ migration::backend_test!(
             .expect("apply them again");
         assert_eq!(plain_indexes(&test_db).await, every_index);
         assert_eq!(tables(&test_db).await, all_tables());
-        assert_eq!(triggers_and_functions(&test_db).await, everything);
+        assert_eq!(triggers_and_functions(&test_db).await, all_triggers);
         test_db.close().await.expect("drop the test database");
     }
 );

@@ -132,7 +132,7 @@ fn without_all(tables: &BTreeSet<String>, dropped: &[&str]) -> BTreeSet<String> 
 /// The tables of the latest migrations: sign-in roles, then the API's
 /// tokens and idempotency keys. The newest one adds only an index
 /// (`checkin_kr_created_idx`, for the sparklines), no table.
-const LATEST_TABLES: [&str; 10] = [
+const LATEST_TABLES: [&str; 12] = [
     "person_role",
     "api_token",
     "api_idempotency",
@@ -143,12 +143,14 @@ const LATEST_TABLES: [&str; 10] = [
     "notification_setting",
     "team_message_setting",
     "outbox_message",
+    "company_team",
+    "objective_alignment",
 ];
 
 /// How many migrations, counted from the newest, hold [`LATEST_TABLES`]
 /// (with the two index-only ones and the session and OKR notices'
 /// triggers).
-const LATEST_MIGRATIONS: u32 = 10;
+const LATEST_MIGRATIONS: u32 = 11;
 
 /// Every key result's sparkline trend, by key result.
 async fn trends(db: &DatabaseConnection) -> Vec<(uuid::Uuid, Option<String>)> {
