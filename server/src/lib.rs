@@ -199,16 +199,10 @@ async fn migrate_and_seed(db: &DatabaseConnection, seed_demo: bool) -> Result<()
     migration::Migrator::up(db, None).await?;
     tracing::info!("database schema is up to date");
     if seed_demo {
-        let seeded = match migration::seed::run_if_empty(db).await? {
-            Some(report) => {
-                tracing::info!(%report, "loaded the demo data");
-                true
-            }
-            None => {
-                tracing::info!("database already has data; demo seed skipped");
-                false
-            }
-        };
+        match migration::seed::run_if_empty(db).await? {
+            Some(report) => tracing::info!(%report, "loaded the demo data"),
+            None => tracing::info!("database already has data; demo seed skipped"),
+        }
         match app::server::auth::ensure_demo_sign_ins(db).await {
             Ok(people) if !people.is_empty() => {
                 let mut lines = format!(
@@ -224,13 +218,13 @@ async fn migrate_and_seed(db: &DatabaseConnection, seed_demo: bool) -> Result<()
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not create the demo sign-ins"),
         }
-        if seeded {
-            let now = chrono::Utc::now().naive_utc();
-            match app::server::commands::alignment::seed_demo_company(db, now).await {
-                Ok(true) => tracing::info!("added the demo's company objectives, aligned"),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "could not add the demo's company objectives"),
-            }
+        // After the spec's seed, and on every start: a start killed between
+        // the two adds it the next time.
+        let now = chrono::Utc::now().naive_utc();
+        match app::server::commands::alignment::seed_demo_company(db, now).await {
+            Ok(true) => tracing::info!("added the demo's company objectives, aligned"),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not add the demo's company objectives"),
         }
     }
     Ok(())

@@ -326,12 +326,16 @@ pub async fn supporters_of(db: &impl ConnectionTrait, id: Uuid) -> Result<u64, D
         .await
 }
 
-/// The demo's company objectives (`SEED_DEMO`, on a freshly seeded
-/// database): a team "Company" at the company level with two 2025-Q1
-/// objectives owned by the demo admin, and the three demo team objectives
-/// aligned to them, all through the writers. Does nothing when 2025-Q1,
-/// the admin or a team objective is missing, or "Company" exists.
-pub async fn seed_demo_company(db: &DatabaseConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+/// The demo's company objectives (`SEED_DEMO`): a team "Company" at the
+/// company level with two 2025-Q1 objectives owned by the demo admin, and
+/// the three demo team objectives aligned to them, through the writers, in
+/// one transaction: a start killed halfway leaves none of it, and the next
+/// start adds it. Does nothing when 2025-Q1 or the admin is missing, or a
+/// team "Company" exists (so deleted demo objectives stay deleted).
+pub async fn seed_demo_company(
+    db: &DatabaseConnection,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
     use domain::commands::NewObjective;
     const ADMIN: &str = "emily.davis@airline.com";
     const COMPANY: [(&str, &[&str]); 2] = [
@@ -347,25 +351,34 @@ pub async fn seed_demo_company(db: &DatabaseConnection, now: NaiveDateTime) -> R
     let Some(admin) = crate::server::auth::member_by_email(db, ADMIN).await? else {
         return Ok(false);
     };
+    super::admins_only(&admin)?;
+    let _turn = crate::server::db::write_turn(db).await;
+    let txn = db.begin().await?;
+    alignment_turn(&txn).await?;
     let Some(quarter) = quarter::Entity::find()
         .filter(quarter::Column::Label.eq("2025-Q1"))
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Ok(false);
     };
     if team::Entity::find()
         .filter(lower_eq(team::Column::Name, "Company"))
-        .one(db)
+        .one(&txn)
         .await?
         .is_some()
     {
         return Ok(false);
     }
-    let company = super::teams::create_team(db, &admin, "Company", now).await?;
-    let _turn = crate::server::db::write_turn(db).await;
-    let txn = db.begin().await?;
-    alignment_turn(&txn).await?;
+    let company = team::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set("Company".to_owned()),
+        organization_id: Set(None),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let company = sea_orm::ActiveModelTrait::insert(company, &txn).await?;
     set_company(&txn, company.id, true, now).await?;
     let created = super::objectives::create_all(
         &txn,
