@@ -597,7 +597,7 @@ migration::backend_test!(
 
 /// The `<li>` of objective `id` on the tree page, up to its first nested
 /// list: its own figures.
-fn tree_node<'a>(page: &'a str, id: Uuid) -> &'a str {
+fn tree_node(page: &str, id: Uuid) -> &str {
     let start = page
         .find(&format!("id=\"objective-{id}\""))
         .unwrap_or_else(|| panic!("objective {id} on the tree page"));
