@@ -422,6 +422,14 @@ fn app_rating(objective: &'static str, parent: [&'static str; 3]) -> Vec<&'stati
     ]
 }
 
+type BadParent = (
+    &'static str,
+    Vec<Vec<&'static str>>,
+    u64,
+    &'static str,
+    &'static str,
+);
+
 /// How many rows of the tables an OKR import writes.
 async fn row_counts(db: &DatabaseConnection) -> (u64, u64, u64) {
     (
@@ -454,7 +462,9 @@ migration::backend_test!(
         .await
         .expect("an alignment");
 
-        let cases: Vec<(&str, Vec<Vec<&str>>, u64, &str, &str)> = vec![
+        // What, the rows, and the one problem expected: line, column and
+        // part of its message.
+        let cases: Vec<BadParent> = vec![
             (
                 "a parent objective that does not exist",
                 vec![nordics("Win the Nordics", [DIRECT, "Win the moon", ""])],
