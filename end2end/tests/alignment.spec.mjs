@@ -21,7 +21,7 @@ async function openEditor(page) {
 
 /** Picks `label` in the Supports list and saves; lands on the tree. */
 async function saveAlignment(page, label) {
-  await page.getByLabel('Supports', { exact: true }).selectOption({ label });
+  await page.locator('#objective-parent').selectOption({ label });
   await page.getByTestId('save-alignment').click();
   await page.waitForURL((url) => url.pathname === TREE, { timeout: 15_000 });
 }

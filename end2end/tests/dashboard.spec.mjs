@@ -35,7 +35,7 @@ test.describe('dashboard', () => {
     await signIn(page, MIKE);
   });
 
-  test('shows both teams, the 3 seeded objectives and all 10 key results', async ({ page }) => {
+  test('shows the company and both teams, the 3 seeded and 2 company objectives and all 10 key results', async ({ page }) => {
     const response = await page.goto('/');
     expect(response?.status(), 'GET / status').toBe(200);
 
@@ -78,6 +78,14 @@ test.describe('dashboard', () => {
     for (const objective of await objectives.all()) {
       const title = (await objective.locator('.objective-title').textContent())?.trim();
       await expect(objective.locator('h3.objective-title'), title).toHaveCount(1);
+      if (OBJECTIVES.find((seeded) => seeded.title === title)?.keyResults.length === 0) {
+        // A company objective without key results: no own figure, and its
+        // supporters' figure beside it.
+        await expect(objective.locator('.objective-rollup .figure'), title).toHaveText('—');
+        await expect(objective.locator('.aligned-figure'), title).toHaveText(/With supporting objectives -?\d{1,3}%/);
+        await expect(objective.locator('details.objective-krs'), title).toHaveCount(0);
+        continue;
+      }
       await expect(objective.locator('.objective-rollup .figure'), title).toHaveText(/^\s*-?\d{1,3}%\s*$/);
       expect(CONFIDENCE_LABELS, `objective confidence of "${title}"`).toContain(
         (await objective.locator('.objective-rollup .badge').textContent())?.trim(),

@@ -77,11 +77,11 @@ test.describe.serial('importing OKRs from a spreadsheet', () => {
     expect(exported.headers()['content-type']).toContain('text/csv');
     const lines = (await exported.text()).trim().split('\r\n');
     expect(lines[0]).toBe(
-      'quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target,current',
+      'quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target,current,parent_team,parent_objective,parent_key_result',
     );
     expect(lines).toHaveLength(4);
     expect(lines).toContain(
-      `${QUARTER},Direct Channel Sales,Win the spring; sale,sarah.chen@airline.com,"Lift conversion from 2,5% to 3%",sarah.chen@airline.com,%,2.50,3.00,2.50`,
+      `${QUARTER},Direct Channel Sales,Win the spring; sale,sarah.chen@airline.com,"Lift conversion from 2,5% to 3%",sarah.chen@airline.com,%,2.50,3.00,2.50,,,`,
     );
 
     await upload(page, 'spring.csv', spreadsheet(ROWS));

@@ -12,10 +12,30 @@ export const PEOPLE = [
   'Emily Davis',
 ];
 
-/** Teams in the order the dashboard shows them (alphabetical). */
-export const TEAMS = ['Corporate Sales', 'Direct Channel Sales'];
+/**
+ * Teams in the order the dashboard shows them: the company level first (the
+ * demo's, which SEED_DEMO adds), then alphabetical.
+ */
+export const TEAMS = ['Company', 'Corporate Sales', 'Direct Channel Sales'];
+
+/** The demo's company objectives (SEED_DEMO; not the spec's seed): no key results of their own. */
+export const COMPANY_OBJECTIVES = [
+  {
+    title: 'Grow direct revenue share to 55%',
+    team: 'Company',
+    keyResults: [],
+    supporters: ['Grow Direct Channel Revenue', 'Increase Loyalty Co-brand Revenue'],
+  },
+  {
+    title: 'Make APAC our second home market',
+    team: 'Company',
+    keyResults: [],
+    supporters: ['Expand Corporate Sales in APAC'],
+  },
+];
 
 export const OBJECTIVES = [
+  ...COMPANY_OBJECTIVES,
   {
     title: 'Grow Direct Channel Revenue',
     team: 'Direct Channel Sales',

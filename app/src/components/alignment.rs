@@ -150,13 +150,10 @@ impl Tree<'_> {
             objective.id
         );
         text(out, &team.name);
-        let _ = write!(
-            out,
-            r#"</span> <a class="tree-title" href="/?quarter={}#objective-{}">"#,
-            self.quarter, objective.id
-        );
+        // Plain text: a link inside a summary is a control inside a control.
+        out.push_str(r#"</span> <span class="tree-title">"#);
         text(out, &objective.title);
-        out.push_str(r#"</a> <span class="tree-figures">"#);
+        out.push_str(r#"</span> <span class="tree-figures">"#);
         progress_bar(out, rolled.progress, "Progress with supporters");
         out.push_str(r#"<span class="figure">"#);
         percent(out, rolled.progress);
@@ -167,7 +164,14 @@ impl Tree<'_> {
             out.push_str("</span>");
         }
         badge(out, rolled.confidence);
-        out.push_str("</span></summary><ul>");
+        let _ = write!(
+            out,
+            r#"</span></summary><ul><li class="tree-open"><a href="/?quarter={}#objective-{}">"#,
+            self.quarter, objective.id
+        );
+        out.push_str("On the dashboard<span class=\"visually-hidden\">: ");
+        text(out, &objective.title);
+        out.push_str("</span></a></li>");
         for key_result in &objective.key_results {
             self.key_result(out, objective, key_result, depth);
         }

@@ -99,6 +99,10 @@ impl Rows<'_> {
             percent(out, Some(aligned));
             out.push_str("</span>");
         }
+        if count == 0 {
+            out.push_str(r#"</div></header><p class="objective-empty">No key results of its own.</p></article>"#);
+            return;
+        }
         // A native disclosure: folds with and without JavaScript.
         let _ = write!(
             out,

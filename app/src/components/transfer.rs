@@ -57,6 +57,11 @@ pub fn ImportPage() -> impl IntoView {
             <pre class="code-block">
                 "quarter,team,objective,objective_owner_email,key_result,owner_email,unit,start,target,current\n2025-Q2,Direct Channel Sales,Grow Direct Channel Revenue,sarah.chen@airline.com,Grow mobile app bookings from $12M to $18M,mike.johnson@airline.com,$,12000000,18000000,\n"
             </pre>
+            <p>
+                "Optional " <code>"parent_team"</code> ", " <code>"parent_objective"</code> " and "
+                <code>"parent_key_result"</code>
+                " name what the row's objective supports (another team's or the company's objective in the same quarter, or one of its key results); left blank, the objective's alignment stays as it is."
+            </p>
             <p>"One row per check-in, the key result named by its quarter, team, objective and title; " <code>"note"</code> " may be left out:"</p>
             <pre class="code-block">
                 "quarter,team,objective,key_result,date,value,confidence,note,author_email\n2025-Q2,Direct Channel Sales,Grow Direct Channel Revenue,Grow mobile app bookings from $12M to $18M,2025-04-07,12400000,green,Spring sale,mike.johnson@airline.com\n"
