@@ -227,7 +227,10 @@ pub fn check_parent(
         ));
     }
     if let Some(path) = cycle(parents, child.id, parent.id) {
-        let titles: Vec<String> = path.into_iter().map(|id| format!("“{}”", title_of(id))).collect();
+        let titles: Vec<String> = path
+            .into_iter()
+            .map(|id| format!("“{}”", title_of(id)))
+            .collect();
         return refuse(format!(
             "this would make a cycle: {}",
             titles.join(" supports ")
@@ -276,7 +279,11 @@ mod tests {
         }
     }
 
-    fn objective(n: u128, parent: Option<ParentRef>, key_results: Vec<KeyResultNode>) -> ObjectiveNode {
+    fn objective(
+        n: u128,
+        parent: Option<ParentRef>,
+        key_results: Vec<KeyResultNode>,
+    ) -> ObjectiveNode {
         ObjectiveNode {
             id: id(n),
             parent,
@@ -381,7 +388,10 @@ mod tests {
         let refusals = [
             (placed(1, 100, 500), none.clone(), "itself"),
             (
-                Placement { archived: true, ..placed(2, 200, 500) },
+                Placement {
+                    archived: true,
+                    ..placed(2, 200, 500)
+                },
                 none.clone(),
                 "archived",
             ),
@@ -406,7 +416,10 @@ mod tests {
     #[test]
     fn a_cycle_is_spelled_from_the_child_back_to_it() {
         let parents = HashMap::from([(id(2), id(3)), (id(3), id(1))]);
-        assert_eq!(cycle(&parents, id(1), id(2)), Some(vec![id(1), id(2), id(3), id(1)]));
+        assert_eq!(
+            cycle(&parents, id(1), id(2)),
+            Some(vec![id(1), id(2), id(3), id(1)])
+        );
         assert_eq!(cycle(&parents, id(4), id(2)), None);
         // A loop the walk never leaves is not this alignment's cycle.
         let looping = HashMap::from([(id(2), id(3)), (id(3), id(2))]);

@@ -19,8 +19,8 @@ pub mod prelude {
     pub use crate::entities::key_result::Entity as KeyResult;
     pub use crate::entities::key_result_trend::Entity as KeyResultTrend;
     pub use crate::entities::notification_setting::Entity as NotificationSetting;
-    pub use crate::entities::objective_alignment::Entity as ObjectiveAlignment;
     pub use crate::entities::objective::Entity as Objective;
+    pub use crate::entities::objective_alignment::Entity as ObjectiveAlignment;
     pub use crate::entities::okr_user::Entity as OkrUser;
     pub use crate::entities::outbox_message::Entity as OutboxMessage;
     pub use crate::entities::periodic_job::Entity as PeriodicJob;

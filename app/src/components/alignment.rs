@@ -112,7 +112,11 @@ impl Tree<'_> {
             .teams
             .iter()
             .filter(|team| self.alignment.is_company(team.id))
-            .flat_map(|team| team.objectives.iter().map(move |objective| (team, objective)))
+            .flat_map(|team| {
+                team.objectives
+                    .iter()
+                    .map(move |objective| (team, objective))
+            })
             .collect();
         self.list(&roots, 0)
     }
@@ -123,7 +127,11 @@ impl Tree<'_> {
             .teams
             .iter()
             .filter(|team| !self.alignment.is_company(team.id))
-            .flat_map(|team| team.objectives.iter().map(move |objective| (team, objective)))
+            .flat_map(|team| {
+                team.objectives
+                    .iter()
+                    .map(move |objective| (team, objective))
+            })
             .filter(|(_, objective)| self.alignment.supports(objective.id).is_none())
             .collect();
         self.list(&roots, 0)
@@ -142,7 +150,13 @@ impl Tree<'_> {
         out
     }
 
-    fn objective(&self, out: &mut String, team: &TeamView, objective: &ObjectiveView, depth: usize) {
+    fn objective(
+        &self,
+        out: &mut String,
+        team: &TeamView,
+        objective: &ObjectiveView,
+        depth: usize,
+    ) {
         let rolled = self.alignment.objective(objective.id);
         let _ = write!(
             out,

@@ -7,12 +7,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::admin::PeoplePage;
+use super::alignment::AlignmentPage;
 use super::dashboard::DashboardPage;
 use super::key_result_page::KeyResultPage;
 use super::notifications::{MessagesAdminPage, NotificationSettingsPage};
 use super::okr_forms::{KeyResultFormPage, ObjectiveFormPage};
 use super::planning::{QuartersPage, RollOverPage, TeamsPage};
-use super::alignment::AlignmentPage;
 use super::review::ReviewPage;
 use super::sign_in::{AcceptInvitePage, NoTeamPage, ResetPasswordPage, SignInPage};
 use super::tokens::{ApiReferencePage, TokensPage};

@@ -52,10 +52,11 @@ impl Rows<'_> {
             r#"<section class="team" aria-labelledby="team-{index}"><header class="team-header"><h2 id="team-{index}" class="team-name">"#
         );
         text(out, &team.name);
+        out.push_str("</h2>");
         if self.alignment.is_company(team.id) {
-            out.push_str(r#" <span class="company-tag">Company</span>"#);
+            out.push_str(r#"<span class="company-tag">Company level</span>"#);
         }
-        out.push_str(r#"</h2><div class="team-rollup"><span class="figure">"#);
+        out.push_str(r#"<div class="team-rollup"><span class="figure">"#);
         percent(out, team.progress());
         out.push_str("</span>");
         badge(out, team.confidence());

@@ -13,8 +13,8 @@ use super::widgets::page_error;
 use crate::dashboard_query::DashboardQuery;
 use crate::model::{AlignmentChoices, KeyResultEditor, ObjectiveEditor};
 use crate::server_fns::planning::{
-    AlignObjective, DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective, get_key_result_editor,
-    get_objective_editor,
+    AlignObjective, DeleteKeyResult, DeleteObjective, SaveKeyResult, SaveObjective,
+    get_key_result_editor, get_objective_editor,
 };
 
 // ---------------------------------------------------------------------------

@@ -11,9 +11,7 @@ use leptos_router::hooks::use_params_map;
 use super::form::{FormError, error_for};
 use super::widgets::{ConfidenceBadge, ErrorPanel};
 use crate::dashboard_query::DashboardQuery;
-use crate::model::{
-    Alignment, KeyResultView, ObjectiveView, QuarterReview, QuarterView, TeamView,
-};
+use crate::model::{Alignment, KeyResultView, ObjectiveView, QuarterReview, QuarterView, TeamView};
 use crate::server_fns::planning::{SaveReviewNotes, get_review};
 use domain::rules::{self, Outcome};
 use domain::text;
@@ -160,7 +158,11 @@ fn Review(review: QuarterReview, save: ServerAction<SaveReviewNotes>) -> impl In
 fn ReviewAlignment(teams: Vec<TeamView>, alignment: Alignment) -> impl IntoView {
     let all: Vec<(&TeamView, &ObjectiveView)> = teams
         .iter()
-        .flat_map(|team| team.objectives.iter().map(move |objective| (team, objective)))
+        .flat_map(|team| {
+            team.objectives
+                .iter()
+                .map(move |objective| (team, objective))
+        })
         .collect();
     let (company, rest): (Vec<_>, Vec<_>) = all
         .iter()

@@ -166,7 +166,11 @@ impl Alignment {
     ) -> Vec<(&'a TeamView, &'a ObjectiveView)> {
         teams
             .iter()
-            .flat_map(|team| team.objectives.iter().map(move |objective| (team, objective)))
+            .flat_map(|team| {
+                team.objectives
+                    .iter()
+                    .map(move |objective| (team, objective))
+            })
             .filter(|(_, objective)| {
                 self.parents
                     .get(&objective.id)

@@ -685,6 +685,49 @@ migration::backend_test!(
         let apac_at = grouped.find(APAC_SALES).unwrap();
         assert!(share_at < direct_at && direct_at < home_at && home_at < apac_at);
 
+        // The API: the same figures, as shares.
+        let token = app::server::tokens::create(
+            db,
+            person(db, common::MIKE).await.id,
+            "alignment",
+            None,
+            Utc::now().naive_utc(),
+        )
+        .await
+        .expect("a token")
+        .token;
+        let response = reqwest::Client::new()
+            .get(world.server.url("/api/v1/quarters/2025-Q1"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        let detail: Value = response.json().await.expect("JSON");
+        let api = |id: Uuid| {
+            detail["teams"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|team| team["objectives"].as_array().cloned().unwrap_or_default())
+                .find(|objective| objective["id"] == id.to_string())
+                .unwrap_or_else(|| panic!("objective {id} in {detail}"))
+        };
+        let share_api = api(share.id);
+        assert_eq!(share_api["progress"], Value::Null, "no own progress");
+        assert_eq!(
+            rules::format_percent(share_api["aligned_progress"].as_f64().unwrap()),
+            share_figure
+        );
+        assert_eq!(
+            rules::format_percent(api(home.id)["aligned_progress"].as_f64().unwrap()),
+            home_figure
+        );
+        assert_eq!(
+            api(direct.id)["parent"]["objective_id"],
+            share.id.to_string()
+        );
+
         // The filter: the company objective and what is under it.
         let filtered = world
             .page(

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use entity::{company_team, key_result, objective, objective_alignment, quarter, team};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, RelationTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -33,7 +33,8 @@ impl ParentChoice {
         if text.is_empty() {
             return Ok(None);
         }
-        let wrong = || AppError::validation(field, "choose an objective or key result from the list");
+        let wrong =
+            || AppError::validation(field, "choose an objective or key result from the list");
         let (kind, id) = text.split_once(':').ok_or_else(wrong)?;
         let id = Uuid::parse_str(id.trim()).map_err(|_| wrong())?;
         match kind {
@@ -102,11 +103,14 @@ pub async fn align_in(
     if child_quarter.archived {
         return Err(read_only(&child_quarter));
     }
-    objective_alignment::Entity::delete_by_id(id).exec(txn).await?;
+    objective_alignment::Entity::delete_by_id(id)
+        .exec(txn)
+        .await?;
     let Some(choice) = parent else {
         return Ok(child);
     };
-    let missing = || AppError::validation("parent", "choose an objective or key result from the list");
+    let missing =
+        || AppError::validation("parent", "choose an objective or key result from the list");
     let (parent, key_result_id) = match choice {
         ParentChoice::Objective(parent) => (parent, None),
         ParentChoice::KeyResult(key_result) => {
@@ -341,7 +345,10 @@ pub async fn seed_demo_company(
     const COMPANY: [(&str, &[&str]); 2] = [
         (
             "Grow direct revenue share to 55%",
-            &["Grow Direct Channel Revenue", "Increase Loyalty Co-brand Revenue"],
+            &[
+                "Grow Direct Channel Revenue",
+                "Increase Loyalty Co-brand Revenue",
+            ],
         ),
         (
             "Make APAC our second home market",

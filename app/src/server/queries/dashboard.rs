@@ -23,8 +23,8 @@ use std::collections::{HashMap, HashSet};
 use domain::alignment::ParentRef;
 
 use crate::model::{
-    Alignment, CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView, TeamView,
-    as_of,
+    Alignment, CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView,
+    TeamView, as_of,
 };
 
 /// How many check-ins a sparkline shows at most: half a year of weeks. The
@@ -262,10 +262,7 @@ pub async fn dashboard(
                 }),
         )
         .join(JoinType::LeftJoin, objective::Relation::Team.def())
-        .join(
-            JoinType::LeftJoin,
-            company_team::Relation::Team.def().rev(),
-        )
+        .join(JoinType::LeftJoin, company_team::Relation::Team.def().rev())
         .join(
             JoinType::LeftJoin,
             objective_alignment::Relation::Objective.def().rev(),

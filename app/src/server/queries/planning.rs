@@ -220,7 +220,10 @@ pub async fn alignment_choices(
         .all(db)
         .await?
     {
-        key_results.entry(found.objective_id).or_default().push(found);
+        key_results
+            .entry(found.objective_id)
+            .or_default()
+            .push(found);
     }
     let current = objective_alignment::Entity::find_by_id(id)
         .one(db)
