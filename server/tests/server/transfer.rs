@@ -1670,7 +1670,6 @@ migration::backend_test!(
             return;
         };
         let db = test_db.db.clone();
-        let seeded = snapshot(&db).await;
         let dir =
             std::env::temp_dir().join(format!("runway_import_kill_{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("a working directory");
@@ -1690,6 +1689,9 @@ migration::backend_test!(
         } else {
             (None, port_a)
         };
+        // As the servers left it once healthy: with the demo's company
+        // objectives, which `SEED_DEMO` adds on start.
+        let seeded = snapshot(&db).await;
         let (mut server_a, server_b) = (at(port_a), at(port_b));
         let emily = server_a.sign_in_demo(EMILY).await;
 
