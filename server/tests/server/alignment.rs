@@ -76,6 +76,33 @@ async fn with_company(world: &World) {
     assert!(!again);
 }
 
+/// The demo's objectives the tests align: three team objectives and the
+/// two company objectives they support.
+struct Demo {
+    direct: objective::Model,
+    loyalty: objective::Model,
+    apac: objective::Model,
+    share: objective::Model,
+    home: objective::Model,
+}
+
+impl Demo {
+    /// A seeded world with the demo's company objectives, and its objectives.
+    async fn start(backend: migration::testing::Backend) -> Option<(World, Demo)> {
+        let world = World::start(backend).await?;
+        with_company(&world).await;
+        let db = world.db();
+        let demo = Demo {
+            direct: titled(db, DIRECT_REVENUE).await,
+            loyalty: titled(db, LOYALTY).await,
+            apac: titled(db, APAC_SALES).await,
+            share: titled(db, SHARE).await,
+            home: titled(db, HOME_MARKET).await,
+        };
+        Some((world, demo))
+    }
+}
+
 impl World {
     /// `POST /api/align_objective` as `cookie`: its status and JSON.
     async fn align(&self, cookie: &str, child: Uuid, parent: &str) -> (StatusCode, Value) {
@@ -149,16 +176,21 @@ fn objective_choice(id: Uuid) -> String {
 migration::backend_test!(
     leads_align_their_own_teams_objectives_and_admins_any,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((
+            world,
+            Demo {
+                direct,
+                loyalty,
+                apac,
+                share,
+                home,
+                ..
+            },
+        )) = Demo::start(backend).await
+        else {
             return;
         };
-        with_company(&world).await;
         let db = world.db();
-        let direct = titled(db, DIRECT_REVENUE).await;
-        let loyalty = titled(db, LOYALTY).await;
-        let apac = titled(db, APAC_SALES).await;
-        let share = titled(db, SHARE).await;
-        let home = titled(db, HOME_MARKET).await;
         let company = team_named(db, "Company").await;
         assert_eq!(share.team_id, company.id);
         assert_eq!(
@@ -260,14 +292,19 @@ migration::backend_test!(
 migration::backend_test!(
     each_refusal_names_the_parent_and_changes_nothing,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((
+            world,
+            Demo {
+                direct,
+                loyalty,
+                share,
+                ..
+            },
+        )) = Demo::start(backend).await
+        else {
             return;
         };
-        with_company(&world).await;
         let db = world.db();
-        let direct = titled(db, DIRECT_REVENUE).await;
-        let loyalty = titled(db, LOYALTY).await;
-        let share = titled(db, SHARE).await;
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
 
         // Itself, and one of its own key results.
@@ -396,13 +433,11 @@ migration::backend_test!(
 migration::backend_test!(
     company_objectives_are_planned_by_admins_only,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((world, Demo { share, .. })) = Demo::start(backend).await else {
             return;
         };
-        with_company(&world).await;
         let db = world.db();
         let company = team_named(db, "Company").await;
-        let share = titled(db, SHARE).await;
         let q1 = quarter::Entity::find()
             .filter(quarter::Column::Label.eq("2025-Q1"))
             .one(db)
@@ -502,15 +537,20 @@ migration::backend_test!(
 migration::backend_test!(
     deleting_a_parent_keeps_its_supporters_unaligned,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((
+            world,
+            Demo {
+                direct,
+                loyalty,
+                apac,
+                share,
+                ..
+            },
+        )) = Demo::start(backend).await
+        else {
             return;
         };
-        with_company(&world).await;
         let db = world.db();
-        let direct = titled(db, DIRECT_REVENUE).await;
-        let loyalty = titled(db, LOYALTY).await;
-        let apac = titled(db, APAC_SALES).await;
-        let share = titled(db, SHARE).await;
 
         // The delete confirmation counts the supporters.
         let editor = world
@@ -608,16 +648,21 @@ fn tree_node(page: &str, id: Uuid) -> &str {
 migration::backend_test!(
     the_dashboard_review_and_tree_show_the_same_aligned_figures,
     |backend| async move {
-        let Some(world) = World::start(backend).await else {
+        let Some((
+            world,
+            Demo {
+                direct,
+                loyalty,
+                apac,
+                share,
+                home,
+                ..
+            },
+        )) = Demo::start(backend).await
+        else {
             return;
         };
-        with_company(&world).await;
         let db = world.db();
-        let direct = titled(db, DIRECT_REVENUE).await;
-        let loyalty = titled(db, LOYALTY).await;
-        let apac = titled(db, APAC_SALES).await;
-        let share = titled(db, SHARE).await;
-        let home = titled(db, HOME_MARKET).await;
 
         // The expected figures, from the key results' own progress: a
         // company objective without key results has its supporters' mean.
