@@ -295,19 +295,49 @@ async fn keep_alignments(
     copies: &[(Uuid, objective::Model)],
     now: NaiveDateTime,
 ) -> Result<(), DbErr> {
-    let mut rows: HashMap<Uuid, objective_alignment::Model> = objective_alignment::Entity::find()
-        .filter(
-            objective_alignment::Column::ObjectiveId
-                .is_in(copies.iter().map(|(source_id, _)| *source_id)),
+    let mut rows: HashMap<Uuid, objective_alignment::Model> =
+        by_ids::<objective_alignment::Entity, _>(
+            txn,
+            objective_alignment::Column::ObjectiveId,
+            copies.iter().map(|(source_id, _)| *source_id),
+            |row| row.objective_id,
         )
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|row| (row.objective_id, row))
-        .collect();
+        .await?;
     if rows.is_empty() {
         return Ok(());
     }
+    // Everything the loop looks up, read once: the parents, the key
+    // results they supported, and the next quarter's objectives and their
+    // key results (a parent's copy may come from an earlier roll-over).
+    let sources = by_ids::<objective::Entity, _>(
+        txn,
+        objective::Column::Id,
+        rows.values().map(|row| row.parent_objective_id),
+        |found| found.id,
+    )
+    .await?;
+    let supported = by_ids::<key_result::Entity, _>(
+        txn,
+        key_result::Column::Id,
+        rows.values().filter_map(|row| row.parent_key_result_id),
+        |found| found.id,
+    )
+    .await?;
+    let next: HashMap<(Uuid, String), objective::Model> = objective::Entity::find()
+        .filter(objective::Column::QuarterId.eq(to))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|found| ((found.team_id, found.title.clone()), found))
+        .collect();
+    let next_key_results: HashMap<(Uuid, String), Uuid> = key_result::Entity::find()
+        .inner_join(objective::Entity)
+        .filter(objective::Column::QuarterId.eq(to))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|found| ((found.objective_id, found.title), found.id))
+        .collect();
     let mut parents = super::alignment::quarter_parents(txn, to).await?;
     for (source_id, copy) in copies {
         let Some(row) = rows.remove(source_id) else {
@@ -316,22 +346,15 @@ async fn keep_alignments(
         if parents.contains_key(&copy.id) {
             continue;
         }
-        let Some(parent) = objective::Entity::find_by_id(row.parent_objective_id)
-            .one(txn)
-            .await?
+        let Some(parent) = sources
+            .get(&row.parent_objective_id)
             .filter(|parent| parent.quarter_id == from)
         else {
             continue;
         };
         let parent_copy = match copies.iter().find(|(source_id, _)| *source_id == parent.id) {
-            Some((_, parent_copy)) => parent_copy.clone(),
-            None => match objective::Entity::find()
-                .filter(objective::Column::QuarterId.eq(to))
-                .filter(objective::Column::TeamId.eq(parent.team_id))
-                .filter(objective::Column::Title.eq(parent.title.clone()))
-                .one(txn)
-                .await?
-            {
+            Some((_, parent_copy)) => parent_copy,
+            None => match next.get(&(parent.team_id, parent.title.clone())) {
                 Some(parent_copy) => parent_copy,
                 None => continue,
             },
@@ -341,18 +364,14 @@ async fn keep_alignments(
         {
             continue;
         }
-        let key_result_id = match row.parent_key_result_id {
-            Some(supported) => match key_result::Entity::find_by_id(supported).one(txn).await? {
-                Some(supported) => key_result::Entity::find()
-                    .filter(key_result::Column::ObjectiveId.eq(parent_copy.id))
-                    .filter(key_result::Column::Title.eq(supported.title))
-                    .one(txn)
-                    .await?
-                    .map(|found| found.id),
-                None => None,
-            },
-            None => None,
-        };
+        let key_result_id = row
+            .parent_key_result_id
+            .and_then(|id| supported.get(&id))
+            .and_then(|found| {
+                next_key_results
+                    .get(&(parent_copy.id, found.title.clone()))
+                    .copied()
+            });
         objective_alignment::Entity::insert(objective_alignment::ActiveModel {
             objective_id: Set(copy.id),
             parent_objective_id: Set(parent_copy.id),
