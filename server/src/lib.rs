@@ -43,6 +43,7 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let small_bodies = Router::new()
         .merge(app::server::http::api_v1::router())
         .merge(transfer::export_router())
+        .merge(app::server::http::dashboard_team::router())
         .merge(app::server::messages::unsubscribe::router())
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -3,10 +3,12 @@
 //! - `dev`: installs what is missing, then `cargo leptos watch` on
 //!   http://127.0.0.1:3000 with the embedded SQLite database, migrated and
 //!   seeded with the demo data.
-//! - `test`: installs what is missing, then runs every test: unit and
+//! - `test`: installs what the tests need (not cargo-leptos: it builds the
+//!   browser tests' site itself), then runs every test: unit and
 //!   integration tests (PostgreSQL too when `RUNWAY_TEST_POSTGRES_URL` is
-//!   set), then the browser tests in `end2end/` against a freshly built app.
-//! - `setup`: only the installs.
+//!   set), then the browser tests in `end2end/` against the server the
+//!   tests built. Prints each phase's time at the end.
+//! - `setup`: only the installs, cargo-leptos included.
 //! - `size`: builds the release bundle and prints its wasm + js size, gzipped.
 //! - `bench-import`: times a 10,000 key result CSV import on PostgreSQL
 //!   against `COPY`ing the same rows.
@@ -14,7 +16,8 @@
 //!   signed-in dashboard: requests per second and latency under a fixed load,
 //!   page size, peak memory and SQL statements per request on PostgreSQL, on
 //!   the demo data and on a larger quarter; the time from start to healthy on
-//!   SQLite; and how much a key result's long history slows the dashboard.
+//!   SQLite; how much a key result's long history slows the dashboard; and
+//!   how it loads cold on a throttled phone in Chromium.
 //!   Each figure is printed beside its goal; it is a benchmark, not a test.
 //! - `cluster [--replicas N] [--port P]`: N servers on one PostgreSQL
 //!   database behind HAProxy on port P (default 2 and 8080), until Ctrl-C.
@@ -52,7 +55,7 @@ fn main() -> ExitCode {
         "cluster" => cluster::cluster(std::env::args().skip(2).collect()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|setup|size|bench-import|bench [start|demo|large|history]…|cluster [--replicas N] [--port P]>"
+                "usage: cargo xtask <dev|test|setup|size|bench-import|bench [start|demo|large|history|phone]…|cluster [--replicas N] [--port P]>"
             );
             return ExitCode::from(2);
         }
@@ -353,36 +356,211 @@ fn bench_import() -> Result {
 }
 
 fn test() -> Result {
-    let tools = setup()?;
-    ensure_chromium()?;
-    cluster::ensure_haproxy()?;
-
-    match std::env::var("RUNWAY_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => step(&format!(
-            "unit and integration tests, on SQLite and PostgreSQL ({url})"
-        )),
-        _ => step(
-            "unit and integration tests, on SQLite (set RUNWAY_TEST_POSTGRES_URL for PostgreSQL too)",
-        ),
-    }
-    run(tools.cargo().args(["test", "--workspace", "--all-targets"]))?;
-    run(tools.cargo().args(["test", "--workspace", "--doc"]))?;
-
-    step("building the app for the browser tests");
-    run(tools.cargo().args(["leptos", "build"]))?;
-
-    let server = Server::start(&tools)?;
-    step(&format!(
-        "end2end tests in Chromium against {}",
-        server.base_url
-    ));
-    let outcome = run(tools
-        .command("npm")
-        .arg("test")
-        .current_dir(tools.root.join("end2end"))
-        .env("BASE_URL", &server.base_url));
-    drop(server);
+    let mut phases = Phases::new();
+    let outcome = run_tests(&mut phases);
+    phases.print();
     outcome
+}
+
+/// Everything `cargo xtask test` does, each part timed. The installs that
+/// only wait on the network (apt, npm) run beside the compiling; the tests
+/// need only what they use, so not cargo-leptos (the browser tests' site
+/// is built by [`build_site`]).
+fn run_tests(phases: &mut Phases) -> Result {
+    let tools = phases.time("wasm32 target and wasm-bindgen CLI", setup_for_tests)?;
+    let tools = &tools;
+    std::thread::scope(|scope| {
+        let system = scope.spawn(|| {
+            timed(|| {
+                cluster::ensure_haproxy()?;
+                ensure_chromium()
+            })
+        });
+        let npm = scope.spawn(|| timed(|| ensure_npm_packages(tools)));
+
+        match std::env::var("RUNWAY_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => step(&format!(
+                "unit and integration tests, on SQLite and PostgreSQL ({url})"
+            )),
+            _ => step(
+                "unit and integration tests, on SQLite (set RUNWAY_TEST_POSTGRES_URL for PostgreSQL too)",
+            ),
+        }
+        let all_tests = ["test", "--workspace", "--all-targets"];
+        phases.time("compiling the tests", || {
+            run(tools.cargo().args(all_tests).arg("--no-run"))
+        })?;
+        // The load-balanced tests need HAProxy.
+        phases.joined("apt: HAProxy and Chromium (beside the compiling)", system)?;
+        phases.time("running the tests", || run(tools.cargo().args(all_tests)))?;
+        phases.time("doc tests", || {
+            run(tools.cargo().args(["test", "--workspace", "--doc"]))
+        })?;
+
+        phases.time("building the site's wasm", || build_site(tools))?;
+        phases.joined("npm ci in end2end (beside the compiling)", npm)?;
+        let server = Server::start(tools)?;
+        step(&format!(
+            "end2end tests in Chromium against {}",
+            server.base_url
+        ));
+        let outcome = phases.time("browser tests", || {
+            run(tools
+                .command("npm")
+                .arg("test")
+                .current_dir(tools.root.join("end2end"))
+                .env("BASE_URL", &server.base_url))
+        });
+        drop(server);
+        outcome
+    })
+}
+
+/// What the tests need of `setup`: the wasm32 target and the wasm-bindgen
+/// CLI, for the browser tests' site.
+fn setup_for_tests() -> Result<Tools> {
+    let mut tools = Tools::plain();
+    ensure_wasm_target(&mut tools)?;
+    ensure_wasm_bindgen(&tools)?;
+    Ok(tools)
+}
+
+/// `work`'s outcome and how long it took.
+fn timed(work: impl FnOnce() -> Result) -> (Result, Duration) {
+    let started = Instant::now();
+    (work(), started.elapsed())
+}
+
+/// How long each part of `cargo xtask test` took, printed at its end (also
+/// when a part failed).
+struct Phases {
+    started: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let started = Instant::now();
+        let outcome = work();
+        self.done.push((name, started.elapsed()));
+        outcome
+    }
+
+    /// A part that ran on its own thread: its time, and the wait for it.
+    fn joined(
+        &mut self,
+        name: &'static str,
+        thread: std::thread::ScopedJoinHandle<'_, (Result, Duration)>,
+    ) -> Result {
+        let waited = Instant::now();
+        let (outcome, took) = thread
+            .join()
+            .unwrap_or_else(|_| (Err(format!("{name}: the thread panicked")), Duration::ZERO));
+        self.done.push((name, took));
+        let waited = waited.elapsed();
+        if waited >= Duration::from_secs(1) {
+            self.done.push(("  waiting for it", waited));
+        }
+        outcome
+    }
+
+    fn print(&self) {
+        println!("\n==> phase times");
+        for (name, took) in &self.done {
+            println!("{:>9}  {name}", minutes(*took));
+        }
+        println!("{:>9}  total", minutes(self.started.elapsed()));
+    }
+}
+
+/// `m:ss`.
+fn minutes(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// The browser's part of the site, as `cargo leptos build` lays it out in
+/// `target/site`, without cargo-leptos: the islands' wasm (debug, as
+/// cargo-leptos builds it for tests) through the wasm-bindgen CLI, the
+/// stylesheet and `public/`. The server the tests built serves it: built
+/// without cargo-leptos' `LEPTOS_OUTPUT_NAME`, it asks for the wasm by
+/// wasm-bindgen's own name (`…_bg.wasm`), and being the tests' own build,
+/// it is not compiled a second time.
+fn build_site(tools: &Tools) -> Result {
+    step("building the site: the islands' wasm, the stylesheet and public/");
+    run(tools.cargo().args([
+        "build",
+        "--package",
+        "app",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        "hydrate",
+    ]))?;
+    let target = target_dir(tools);
+    let site = target.join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).map_err(|error| format!("{}: {error}", pkg.display()))?;
+    run(tools
+        .command("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            OUTPUT_NAME,
+        ])
+        .arg("--out-dir")
+        .arg(&pkg)
+        .arg(target.join("wasm32-unknown-unknown/debug/app.wasm")))?;
+    copy(
+        &tools.root.join("style/main.css"),
+        &pkg.join(format!("{OUTPUT_NAME}.css")),
+    )?;
+    copy_tree(&tools.root.join("public"), &site)
+}
+
+/// Cargo's target directory.
+fn target_dir(tools: &Tools) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| tools.root.join("target"), |dir| tools.root.join(dir))
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    std::fs::copy(from, to).map(|_| ()).map_err(|error| {
+        format!(
+            "cannot copy {} to {}: {error}",
+            from.display(),
+            to.display()
+        )
+    })
+}
+
+/// Copies the files under `from` into `to`, keeping their folders.
+fn copy_tree(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|error| format!("{}: {error}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|error| format!("{}: {error}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|error| format!("{}: {error}", from.display()))?;
+        let path = entry.path();
+        let destination = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &destination)?;
+        } else {
+            copy(&path, &destination)?;
+        }
+    }
+    Ok(())
 }
 
 /// The built server on a free port with a new SQLite database holding the
@@ -401,7 +579,7 @@ impl Server {
         let database = data_dir.path.join("e2e.db");
         let mut command = server_command(
             tools,
-            &tools.root.join("target/debug/server"),
+            &target_dir(tools).join("debug/server"),
             port,
             &format!("sqlite://{}?mode=rwc", database.display()),
         );
@@ -541,34 +719,58 @@ fn ensure_wasm_opt(tools: &mut Tools) -> Result {
     Ok(())
 }
 
-fn size() -> Result {
+/// `setup`'s tools, and wasm-opt, which cargo-leptos runs on release builds.
+fn release_build_tools() -> Result<Tools> {
     let mut tools = setup()?;
     ensure_wasm_opt(&mut tools)?;
+    Ok(tools)
+}
+
+/// A file of the release bundle as a browser fetches it.
+struct BundleFile {
+    /// Its path in the site.
+    name: String,
+    raw: u64,
+    gzipped: u64,
+}
+
+/// The bundle of the built `site`: the wasm, its js, and the islands loader
+/// that fetches them (public/islands.js).
+fn bundle_files(site: &Path) -> Result<Vec<BundleFile>> {
+    [
+        format!("pkg/{OUTPUT_NAME}.wasm"),
+        format!("pkg/{OUTPUT_NAME}.js"),
+        "islands.js".to_owned(),
+    ]
+    .into_iter()
+    .map(|name| {
+        let path = site.join(&name);
+        let raw = std::fs::metadata(&path)
+            .map_err(|error| format!("{}: {error}", path.display()))?
+            .len();
+        let gzipped = gzipped_size(&path)?;
+        Ok(BundleFile { name, raw, gzipped })
+    })
+    .collect()
+}
+
+fn size() -> Result {
+    let tools = release_build_tools()?;
     step("building the release bundle");
     // Only the browser's part: the server's release build (fat LTO) is not
     // what is measured, and takes most of the time.
     run(tools
         .cargo()
         .args(["leptos", "build", "--release", "--frontend-only"]))?;
-    let site = tools.root.join("target/site");
     let mut total = (0, 0);
-    // The bundle, and the islands loader that fetches it (public/islands.js).
-    for name in [
-        format!("pkg/{OUTPUT_NAME}.wasm"),
-        format!("pkg/{OUTPUT_NAME}.js"),
-        "islands.js".to_owned(),
-    ] {
-        let path = site.join(&name);
-        let raw = std::fs::metadata(&path)
-            .map_err(|error| format!("{}: {error}", path.display()))?
-            .len();
-        let gzipped = gzipped_size(&path)?;
+    for file in bundle_files(&tools.root.join("target/site"))? {
         println!(
-            "{name:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
-            raw as f64 / 1024.0,
-            gzipped as f64 / 1024.0
+            "{:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
+            file.name,
+            file.raw as f64 / 1024.0,
+            file.gzipped as f64 / 1024.0
         );
-        total = (total.0 + raw, total.1 + gzipped);
+        total = (total.0 + file.raw, total.1 + file.gzipped);
     }
     println!(
         "{:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",

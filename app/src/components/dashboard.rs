@@ -6,10 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::check_in_form::{CheckInDialog, CheckInPostError};
-use super::dashboard_rows::Rows;
+use super::dashboard_rows::{FOLD_ABOVE_KEY_RESULTS, Rows};
 use super::widgets::ErrorPanel;
 use crate::dashboard_query::DashboardQuery;
-use crate::model::{Dashboard, FilterOption, KeyResultView, QuarterView};
+use crate::model::{Dashboard, FilterOption, QuarterView};
 use crate::server_fns::auth::get_viewer;
 use crate::server_fns::dashboard_for;
 use domain::access::Viewer;
@@ -90,12 +90,11 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
     .then(|| {
         view! { <CheckInDialog min_date=quarter.start_at.to_string() max_date=max_date.to_string() /> }
     });
-    let key_results: Vec<&KeyResultView> = teams
+    let count: usize = teams
         .iter()
         .flat_map(|team| &team.objectives)
-        .flat_map(|objective| &objective.key_results)
-        .collect();
-    let count = key_results.len();
+        .map(|objective| objective.key_results.len())
+        .sum();
     let expected = rules::expected_progress(quarter.start_at, quarter.end_at, as_of);
 
     view! {
@@ -164,7 +163,26 @@ fn DashboardView(dashboard: Dashboard, viewer: Option<Viewer>) -> impl IntoView 
                 today,
                 alignment: &alignment,
             };
-            InertElement::new(rows.teams(&teams)).into_any()
+            if count > FOLD_ABOVE_KEY_RESULTS && query.team.is_none() {
+                // The viewer's own team first and in full, the others folded.
+                let own = viewer.as_ref().and_then(|viewer| viewer.member).map(|member| member.team_id);
+                let mut teams = teams;
+                teams.sort_by_key(|team| Some(team.id) != own);
+                let html = rows.teams_folded(&teams, |team| Some(team.id) == own, &query);
+                view! {
+                    <p class="fold-note">
+                        {format!(
+                            "{count} key results in {} teams: your team's are shown; open another team to see its own.",
+                            teams.len(),
+                        )}
+                    </p>
+                    {InertElement::new(html)}
+                    <script type="module" src="/dashboard.js"></script>
+                }
+                    .into_any()
+            } else {
+                InertElement::new(rows.teams(&teams)).into_any()
+            }
         }}
         </div>
         {dialog}

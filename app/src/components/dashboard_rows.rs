@@ -13,9 +13,16 @@ use std::fmt::Write as _;
 use domain::ConfidenceLevel;
 
 use super::sparkline::write_sparkline;
+use crate::dashboard_query::DashboardQuery;
 use crate::model::{Alignment, KeyResultView, ObjectiveView, QuarterView, TeamView};
 use domain::access::Viewer;
 use domain::rules;
+
+/// Past this many key results (after the filters), the dashboard shows the
+/// viewer's team in full and folds the others ([`Rows::teams_folded`]): a
+/// division's quarter of 2,000 key results would be megabytes of HTML for a
+/// phone to parse and lay out. Demo and team-sized quarters stay whole.
+pub const FOLD_ABOVE_KEY_RESULTS: usize = 250;
 
 /// What every row needs to know besides its own data.
 pub struct Rows<'a> {
@@ -45,11 +52,79 @@ impl Rows<'_> {
         out
     }
 
+    /// A quarter too large for one page ([`FOLD_ABOVE_KEY_RESULTS`]): the
+    /// teams `open` says in full, and the others as their header with their
+    /// figures and a folded part. Without JavaScript it holds a link to the
+    /// dashboard of that team alone, under the same filters; with it,
+    /// `public/dashboard.js` puts that team's rows in place on opening, as
+    /// the server renders them at `/dashboard/team` ([`Rows::team_rows`]).
+    pub fn teams_folded(
+        &self,
+        teams: &[TeamView],
+        open: impl Fn(&TeamView) -> bool,
+        query: &DashboardQuery,
+    ) -> String {
+        let mut out = String::with_capacity(64 * 1024);
+        for (index, team) in teams.iter().enumerate() {
+            if open(team) {
+                self.team(&mut out, team, index);
+            } else {
+                self.folded_team(&mut out, team, index, query);
+            }
+        }
+        out
+    }
+
+    /// One team's objectives and key results, without its header: what a
+    /// folded team shows when opened.
+    pub fn team_rows(&self, team: &TeamView) -> String {
+        let mut out = String::with_capacity(1024 + team.objectives.len() * 4096);
+        for objective in &team.objectives {
+            self.objective(&mut out, objective, team.id);
+        }
+        out
+    }
+
+    fn folded_team(&self, out: &mut String, team: &TeamView, index: usize, query: &DashboardQuery) {
+        self.team_header(out, team, index, "team team-folded");
+        let this_team = DashboardQuery {
+            team: Some(team.id.to_string()),
+            ..query.clone()
+        };
+        let objectives = team.objectives.len();
+        let key_results: usize = team
+            .objectives
+            .iter()
+            .map(|objective| objective.key_results.len())
+            .sum();
+        out.push_str(r#"<details class="team-rows" data-rows="/dashboard/team?"#);
+        attribute(out, &this_team.query_string());
+        let _ = write!(
+            out,
+            r#""><summary>{objectives} objective{} · {key_results} key result{}</summary><div class="team-rows-body"><p><a href=""#,
+            if objectives == 1 { "" } else { "s" },
+            if key_results == 1 { "" } else { "s" },
+        );
+        attribute(out, &this_team.href());
+        out.push_str(r#"">Show "#);
+        text(out, &team.name);
+        out.push_str("&#x27;s objectives</a></p></div></details></section>");
+    }
+
     fn team(&self, out: &mut String, team: &TeamView, index: usize) {
+        self.team_header(out, team, index, "team");
+        for objective in &team.objectives {
+            self.objective(out, objective, team.id);
+        }
+        out.push_str("</section>");
+    }
+
+    /// Opens the team's section and writes its header.
+    fn team_header(&self, out: &mut String, team: &TeamView, index: usize, class: &str) {
         // By place on the page, not by the team's id: shorter, and as unique.
         let _ = write!(
             out,
-            r#"<section class="team" aria-labelledby="team-{index}"><header class="team-header"><h2 id="team-{index}" class="team-name">"#
+            r#"<section class="{class}" aria-labelledby="team-{index}"><header class="team-header"><h2 id="team-{index}" class="team-name">"#
         );
         text(out, &team.name);
         out.push_str("</h2>");
@@ -61,10 +136,6 @@ impl Rows<'_> {
         out.push_str("</span>");
         badge(out, team.confidence());
         out.push_str("</div></header>");
-        for objective in &team.objectives {
-            self.objective(out, objective, team.id);
-        }
-        out.push_str("</section>");
     }
 
     fn objective(&self, out: &mut String, objective: &ObjectiveView, team_id: uuid::Uuid) {
@@ -238,6 +309,11 @@ pub(super) fn badge(out: &mut String, level: Option<ConfidenceLevel>) {
 /// Text content, escaped.
 pub fn text(out: &mut String, value: &str) {
     html_escape::encode_text_to_string(value, out);
+}
+
+/// A value inside a double-quoted attribute (a link's query string).
+fn attribute(out: &mut String, value: &str) {
+    html_escape::encode_double_quoted_attribute_to_string(value, out);
 }
 
 #[cfg(test)]

@@ -34,6 +34,32 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
+/// The dashboard `query` asks for, as of today, narrowed by its filters: the
+/// quarter's remembered read (see [`remembered`]) when there is one. The
+/// page's server function and the folded teams' rows both read it here.
+pub async fn filtered_dashboard(
+    state: &AppState,
+    query: &crate::dashboard_query::DashboardQuery,
+) -> Result<crate::model::Dashboard, crate::error::AppError> {
+    let filters = query.filters()?;
+    if let Some(label) = &query.quarter {
+        domain::text::check_no_control_characters("quarter", label)?;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut dashboard = state
+        .remembered
+        .dashboard(&state.db, query.quarter.as_deref(), today)
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::NotFound(format!(
+                "quarter {:?}",
+                query.quarter.clone().unwrap_or_default()
+            ))
+        })?;
+    dashboard.filter(&filters);
+    Ok(dashboard)
+}
+
 /// Shared by the router and, through context, by every server function.
 #[derive(Clone, FromRef)]
 pub struct AppState {

@@ -174,22 +174,7 @@ pub async fn get_dashboard(
             "supports" => supports.clone(),
             _ => None,
         });
-        let filters = query.filters()?;
-        if let Some(label) = &quarter {
-            domain::text::check_no_control_characters("quarter", label)?;
-        }
-        let state = server::state()?;
-        let today = chrono::Utc::now().date_naive();
-        let quarter = query.quarter;
-        let mut dashboard = state
-            .remembered
-            .dashboard(&state.db, quarter.as_deref(), today)
-            .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!("quarter {:?}", quarter.unwrap_or_default()))
-            })?;
-        dashboard.filter(&filters);
-        Ok(dashboard)
+        server::filtered_dashboard(&server::state()?, &query).await
     })
     .await
 }

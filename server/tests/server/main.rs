@@ -9,6 +9,7 @@ mod auth;
 mod check_ins;
 mod common;
 mod filters;
+mod folding;
 mod http;
 mod lifecycle;
 mod planning;
