@@ -9,24 +9,37 @@
 //!   peak memory (VmHWM of a fresh process each: since its start, and during
 //!   the rounds alone), and the SQL statements of a dashboard (from the
 //!   server's statement log): the first after start, when the server
-//!   remembers nothing, and on average the ones after it. For the demo,
-//!   also the same rounds on a server that remembers nothing between
-//!   requests (`DB_REMEMBER_READS=false`), which reads every dashboard.
+//!   remembers nothing, and on average the ones after it. Then the same
+//!   rounds on a server that remembers nothing between requests
+//!   (`DB_REMEMBER_READS=false`), which reads every dashboard, and on the
+//!   reference: the same page written by hand with plain axum and sqlx
+//!   (`bench-reference`, see [`reference`]), checked first to show every
+//!   key result the app's page shows; the app's throughput is given as a
+//!   multiple of the reference's, taken side by side.
+//! - **The demo on SQLite**: the app and the reference under the same load
+//!   on one SQLite file with the demo data.
 //! - **Start to healthy** on a new SQLite database, demo data included.
 //! - **History**: one request at a time on 500 key results with 3 check-ins
 //!   each, then with 200 each; their p50 and its ratio.
+//! - **Phone**: the dashboard loaded cold in Chromium on a throttled phone
+//!   (see [`phone`]): paints, hydration, bytes and the bundle's size.
 //!
 //! PostgreSQL: `RUNWAY_BENCH_POSTGRES_URL`, else the local server. Its
 //! databases are made fresh and dropped afterwards. A KB is 1,024 bytes.
 //!
 //! `cargo xtask bench history large` measures only those parts (of `start`,
-//! `demo`, `large`, `history`); without any, all of them.
+//! `demo`, `large`, `history`, `phone`); without any, all of them.
 //!
 //! `RUNWAY_BENCH_SERVER=path` measures that server binary instead of
 //! building this checkout's: a copy of an earlier commit's release build,
-//! for figures before and after a change.
+//! for figures before and after a change. The phone part needs the site
+//! built with it too, as `RUNWAY_BENCH_SITE` (both from
+//! `cargo leptos build --release`); without it, it is skipped.
 
+mod division;
+mod phone;
 mod postgres;
+mod reference;
 mod wrk;
 
 use std::path::{Path, PathBuf};
@@ -51,11 +64,21 @@ const STARTS: usize = 3;
 const HISTORY_SECONDS: u32 = 5;
 
 const LARGE: ExtraOkrs = ExtraOkrs {
+    teams: 0,
     objectives: 20,
     key_results_per_objective: 10,
     check_ins_per_key_result: 20,
 };
+/// A whole division's quarter: with the demo's 3 teams and 10 key results,
+/// 100 teams, 500 objectives and 2,010 key results.
+const DIVISION: ExtraOkrs = ExtraOkrs {
+    teams: 97,
+    objectives: 500,
+    key_results_per_objective: 4,
+    check_ins_per_key_result: 20,
+};
 const SHALLOW_HISTORY: ExtraOkrs = ExtraOkrs {
+    teams: 0,
     objectives: 25,
     key_results_per_objective: 20,
     check_ins_per_key_result: 3,
@@ -66,7 +89,7 @@ const DEEP_HISTORY: ExtraOkrs = ExtraOkrs {
 };
 
 pub fn bench(parts: Vec<String>) -> Result {
-    const PARTS: [&str; 4] = ["start", "demo", "large", "history"];
+    const PARTS: [&str; 6] = ["start", "demo", "large", "division", "history", "phone"];
     if let Some(unknown) = parts.iter().find(|part| !PARTS.contains(&part.as_str())) {
         return Err(format!(
             "cargo xtask bench: no part {unknown:?}; the parts are {}",
@@ -79,10 +102,24 @@ pub fn bench(parts: Vec<String>) -> Result {
     let version = postgres.version()?;
     let tools = Tools::plain();
     let scratch = TempDir::new("bench")?;
-    let binary = build_release_server(&tools, &scratch.path)?;
+    // The phone needs the site too: cargo-leptos builds both, and the other
+    // parts measure the same server.
+    let phone_build = wanted("phone")
+        .then(|| phone::build(&scratch.path, !parts.is_empty()))
+        .transpose()?
+        .flatten();
+    let binary = match &phone_build {
+        Some(build) => build.server.clone(),
+        None => build_release_server(&tools, &scratch.path)?,
+    };
+    // The hand-written page the dashboard is measured against.
+    let reference = (wanted("demo") || wanted("large"))
+        .then(|| reference::build(&tools, &scratch.path))
+        .transpose()?;
     let bench = Bench {
         tools,
         binary,
+        reference,
         scratch,
         postgres,
     };
@@ -106,12 +143,18 @@ pub fn bench(parts: Vec<String>) -> Result {
     let large = wanted("large")
         .then(|| bench.under_load("large", Some(&LARGE)))
         .transpose()?;
+    let division = wanted("division").then(|| bench.division()).transpose()?;
     let history = wanted("history").then(|| bench.history()).transpose()?;
+    let phone = phone_build
+        .map(|build| bench.phone(&build.site))
+        .transpose()?;
     print_summary(&Summary {
         start,
         demo,
         large,
+        division,
         history,
+        phone,
     });
     Ok(())
 }
@@ -151,6 +194,8 @@ fn build_release_server(tools: &Tools, scratch: &Path) -> Result<PathBuf> {
 struct Bench {
     tools: Tools,
     binary: PathBuf,
+    /// The reference's binary ([`reference`]), when a part needs it.
+    reference: Option<PathBuf>,
     scratch: TempDir,
     postgres: Postgres,
 }
@@ -162,8 +207,10 @@ struct LoadFigures {
     page_bytes: usize,
     rounds: Rounds,
     statements: Statements,
-    /// The demo's [`reference_rounds`].
-    reference: Option<wrk::Figures>,
+    /// The same load on the hand-written reference ([`reference`]).
+    reference: Option<reference::Reference>,
+    /// The demo on SQLite: the app and the reference on one file.
+    sqlite: Option<reference::OnSqlite>,
     /// The demo's rounds on a server that remembers nothing between
     /// requests (`DB_REMEMBER_READS=false`): every dashboard read.
     unremembered: Option<Rounds>,
@@ -295,28 +342,29 @@ impl Bench {
         let server = self.start_server(&dataset.database.url, &format!("{name}-load"), &[])?;
         let page_bytes = dashboard(server.port, &dataset.cookie, &dataset.quarter.label)?;
         println!("  page: {} ({page_bytes} bytes)", kb(page_bytes));
+        let reference_page_bytes = self.check_reference(
+            &dataset.database.url,
+            &dataset.cookie,
+            server.port,
+            &format!("{name}-reference-check"),
+        )?;
         let log = self.log_path(&format!("{name}-load"));
         let logged_before_load = std::fs::metadata(&log).map_or(0, |file| file.len() as usize);
         let measured = rounds_under_load(&server, &dataset.cookie)?;
-        let reference = extra
-            .is_none()
-            .then(|| reference_rounds(&server))
-            .transpose()?;
         drop(server);
         if !measured.load.all_succeeded() {
             print_warnings(&log, logged_before_load);
         }
-        let unremembered = extra
-            .is_none()
-            .then(|| self.unremembered_rounds(&dataset, name))
-            .transpose()?;
-        let figures = LoadFigures {
+        let unremembered = Some(self.unremembered_rounds(&dataset, name)?);
+        let reference = Some(self.reference_rounds(&dataset, name, reference_page_bytes)?);
+        let mut figures = LoadFigures {
             name,
             quarter: dataset.quarter,
             page_bytes,
             rounds: measured,
             statements,
             reference,
+            sqlite: None,
             unremembered,
         };
         let rounds = &figures.rounds;
@@ -327,6 +375,10 @@ impl Bench {
             rounds.load.p99_ms,
             rounds.peak_rss()
         );
+        reference::print_ratios(&figures);
+        if extra.is_none() {
+            figures.sqlite = Some(self.on_sqlite()?);
+        }
         Ok(figures)
     }
 
@@ -495,27 +547,6 @@ fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
     })
 }
 
-/// The same load on `/sign-in` without a session: a page of the same
-/// server that reads no data. Machines differ from run to run (the same
-/// build has given twice the throughput on one as on another), so the
-/// dashboard's share of this figure says how near it is to the server's
-/// own floor where its req/s alone cannot.
-fn reference_rounds(server: &Running) -> Result<wrk::Figures> {
-    let load = |seconds| load(server, "/sign-in", None, seconds);
-    load(WARM_UP_SECONDS).run()?;
-    let rounds = (0..LOAD_ROUNDS)
-        .map(|_| load(LOAD_SECONDS).run())
-        .collect::<Result<Vec<_>>>()?;
-    let median = median_figures(&rounds);
-    println!(
-        "  reference, /sign-in (reads no data): {:.0} req/s, p50 {:.1} ms{}",
-        median.requests_per_second,
-        median.p50_ms,
-        median.failures()
-    );
-    Ok(median)
-}
-
 /// Signs in as the demo admin; the `Cookie` header value of its session.
 fn sign_in(port: u16) -> Result<String> {
     let response = http::post_form(
@@ -659,7 +690,9 @@ struct Summary {
     start: Option<Duration>,
     demo: Option<LoadFigures>,
     large: Option<LoadFigures>,
+    division: Option<division::DivisionFigures>,
     history: Option<HistoryFigures>,
+    phone: Option<phone::PhoneFigures>,
 }
 
 /// One line of the summary: a figure, its goal, and whether it meets it.
@@ -691,8 +724,14 @@ fn print_summary(summary: &Summary) {
             met: Some(start < Duration::from_secs(1)),
         });
     }
+    if let Some(division) = &summary.division {
+        lines.extend(division::lines(division));
+    }
     if let Some(history) = &summary.history {
         history_lines(&mut lines, history);
+    }
+    if let Some(phone) = &summary.phone {
+        lines.extend(phone::lines(phone));
     }
     print_table(&lines);
 }
@@ -807,23 +846,7 @@ fn load_lines(
             met: None,
         });
     }
-    if let Some(reference) = &figures.reference {
-        lines.push(Line {
-            figure: format!("{name}: reference, /sign-in (reads no data)"),
-            measured: format!("{:.0} req/s", reference.requests_per_second),
-            goal: "",
-            met: None,
-        });
-        lines.push(Line {
-            figure: format!("{name}: dashboard / reference throughput"),
-            measured: format!(
-                "{:.0} %",
-                100.0 * load.requests_per_second / reference.requests_per_second
-            ),
-            goal: "",
-            met: None,
-        });
-    }
+    lines.extend(reference::lines(figures));
     lines
 }
 

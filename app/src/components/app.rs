@@ -120,7 +120,7 @@ pub fn App() -> impl IntoView {
 
 /// What `<HydrationScripts islands=true />` does, with its loader in a cached
 /// file (`/islands.js`, from `public/`) instead of 1.7 KB inlined in every
-/// page: hints to fetch the bundle early, and the module that hydrates the
+/// page: hints to fetch the bundle early (at low priority), and the module that hydrates the
 /// islands once the browser is idle.
 #[component]
 fn IslandScripts(options: LeptosOptions) -> impl IntoView {
@@ -138,9 +138,19 @@ fn IslandScripts(options: LeptosOptions) -> impl IntoView {
     };
     let js = format!("{pkg}.js");
     let wasm = format!("{pkg}{wasm_suffix}.wasm");
+    // At low priority: the first paint needs the page and its stylesheet,
+    // not the islands, and on a slow link a high-priority wasm download
+    // would hold them back.
     view! {
-        <link rel="modulepreload" href=js.clone() />
-        <link rel="preload" href=wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <link rel="modulepreload" href=js.clone() fetchpriority="low" />
+        <link
+            rel="preload"
+            href=wasm.clone()
+            r#as="fetch"
+            r#type="application/wasm"
+            crossorigin=""
+            fetchpriority="low"
+        />
         <script type="module" src="/islands.js" data-js=js data-wasm=wasm></script>
     }
 }

@@ -52,7 +52,6 @@ async fn add_division(db: &sea_orm::DatabaseConnection, owner: Uuid) -> Vec<Uuid
                 organization_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
-                ..Default::default()
             });
             for k in 0..KEY_RESULTS_PER_OBJECTIVE {
                 key_results.push(key_result::ActiveModel {
@@ -67,7 +66,6 @@ async fn add_division(db: &sea_orm::DatabaseConnection, owner: Uuid) -> Vec<Uuid
                     current_value: Set(Decimal::from(k as i64 * 5)),
                     created_at: Set(now),
                     updated_at: Set(now),
-                    ..Default::default()
                 });
             }
         }

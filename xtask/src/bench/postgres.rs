@@ -162,6 +162,9 @@ const SHOWN_QUARTER: &str = "
 /// shows, on top of the demo data. The same every time: ids are hashes of
 /// the rows' numbers, and values, owners and dates follow from them.
 pub struct ExtraOkrs {
+    /// Teams added first ("Bench team N"); the objectives go round all the
+    /// teams, the demo's included.
+    pub teams: u32,
     pub objectives: u32,
     pub key_results_per_objective: u32,
     pub check_ins_per_key_result: u32,
@@ -169,8 +172,12 @@ pub struct ExtraOkrs {
 
 impl ExtraOkrs {
     pub fn describe(&self) -> String {
+        let teams = match self.teams {
+            0 => String::new(),
+            teams => format!("{teams} teams, "),
+        };
         format!(
-            "{} objectives × {} key results × {} check-ins",
+            "{teams}{} objectives × {} key results × {} check-ins",
             self.objectives, self.key_results_per_objective, self.check_ins_per_key_result
         )
     }
@@ -183,9 +190,13 @@ impl ExtraOkrs {
         let objectives = self.objectives;
         let key_results = self.key_results_per_objective;
         let check_ins = self.check_ins_per_key_result;
+        let teams = self.teams;
         format!(
             "BEGIN;
 CREATE TEMP TABLE bench_quarter ON COMMIT DROP AS {SHOWN_QUARTER};
+INSERT INTO team (id, name, created_at, updated_at)
+SELECT md5('runway-bench-team-' || t)::uuid, format('Bench team %s', t), now(), now()
+  FROM generate_series(1, {teams}) AS t;
 CREATE TEMP TABLE bench_people ON COMMIT DROP AS
   SELECT ARRAY(SELECT id FROM team ORDER BY name) AS teams,
          ARRAY(SELECT id FROM okr_user ORDER BY email) AS users;
