@@ -522,11 +522,8 @@ fn load<'a>(
     }
 }
 
-fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
-    let load = |seconds| load(server, "/", Some(cookie), seconds);
-    load(WARM_UP_SECONDS).run()?;
-    let peak_before_rounds = peak_rss_mib(server.pid())?;
-    let peak_reset = reset_peak_rss(server.pid());
+/// `LOAD_ROUNDS` rounds of `load`, each printed; their median.
+fn median_of_rounds<'a>(load: impl Fn(u32) -> wrk::Load<'a>) -> Result<wrk::Figures> {
     let mut rounds = Vec::new();
     for number in 1..=LOAD_ROUNDS {
         let round = load(LOAD_SECONDS).run()?;
@@ -539,9 +536,18 @@ fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
         );
         rounds.push(round);
     }
+    Ok(median_figures(&rounds))
+}
+
+fn rounds_under_load(server: &Running, cookie: &str) -> Result<Rounds> {
+    let load = |seconds| load(server, "/", Some(cookie), seconds);
+    load(WARM_UP_SECONDS).run()?;
+    let peak_before_rounds = peak_rss_mib(server.pid())?;
+    let peak_reset = reset_peak_rss(server.pid());
+    let median = median_of_rounds(load)?;
     let peak_during_rounds = peak_rss_mib(server.pid())?;
     Ok(Rounds {
-        load: median_figures(&rounds),
+        load: median,
         peak_rss_mib: peak_before_rounds.max(peak_during_rounds),
         load_peak_rss_mib: peak_reset.then_some(peak_during_rounds),
     })

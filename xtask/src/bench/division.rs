@@ -4,9 +4,7 @@
 //! viewer's, so what is measured is the page a phone gets: its size, and
 //! its latency under `wrk -t2 -c16`.
 
-use super::{
-    Bench, LOAD_ROUNDS, LOAD_SECONDS, Line, WARM_UP_SECONDS, dashboard, kb, median_figures, wrk,
-};
+use super::{Bench, Line, WARM_UP_SECONDS, dashboard, kb, median_of_rounds, wrk};
 use crate::{Result, step};
 
 pub struct DivisionFigures {
@@ -31,22 +29,11 @@ impl Bench {
             cookie: Some(&dataset.cookie),
         };
         load(WARM_UP_SECONDS).run()?;
-        let mut rounds = Vec::new();
-        for number in 1..=LOAD_ROUNDS {
-            let round = load(LOAD_SECONDS).run()?;
-            println!(
-                "  round {number}: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms{}",
-                round.requests_per_second,
-                round.p50_ms,
-                round.p99_ms,
-                round.failures()
-            );
-            rounds.push(round);
-        }
+        let load = median_of_rounds(load)?;
         Ok(DivisionFigures {
             key_results: dataset.quarter.key_results,
             page_bytes,
-            load: median_figures(&rounds),
+            load,
         })
     }
 }
