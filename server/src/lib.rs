@@ -53,6 +53,10 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
     small_bodies
         .merge(transfer::upload_router())
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::remembered_pages,
+        ))
         .layer(from_fn_with_state(state.clone(), middleware::sessions))
         .layer(from_fn_with_state(
             std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent_pages)),

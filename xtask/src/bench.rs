@@ -33,8 +33,7 @@
 //! `RUNWAY_BENCH_SERVER=path` measures that server binary instead of
 //! building this checkout's: a copy of an earlier commit's release build,
 //! for figures before and after a change. The phone part needs the site
-//! built with it too, as `RUNWAY_BENCH_SITE` (both from
-//! `cargo leptos build --release`); without it, it is skipped.
+//! built with it too, as `RUNWAY_BENCH_SITE`; without it, it is skipped.
 
 mod division;
 mod phone;
@@ -102,7 +101,7 @@ pub fn bench(parts: Vec<String>) -> Result {
     let version = postgres.version()?;
     let tools = Tools::plain();
     let scratch = TempDir::new("bench")?;
-    // The phone needs the site too: cargo-leptos builds both, and the other
+    // The phone needs the site too, built beside the server, and the other
     // parts measure the same server.
     let phone_build = wanted("phone")
         .then(|| phone::build(&scratch.path, !parts.is_empty()))

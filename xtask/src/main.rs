@@ -397,7 +397,9 @@ fn run_tests(phases: &mut Phases) -> Result {
             run(tools.cargo().args(["test", "--workspace", "--doc"]))
         })?;
 
-        phases.time("building the site's wasm", || build_site(tools))?;
+        phases.time("building the site's wasm", || {
+            build_site(tools, SiteBuild::Tests).map(|_| ())
+        })?;
         phases.joined("npm ci in end2end (beside the compiling)", npm)?;
         let server = Server::start(tools)?;
         step(&format!(
@@ -486,15 +488,34 @@ fn minutes(duration: Duration) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
+/// How the site's wasm is built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SiteBuild {
+    /// For the browser tests, as cargo-leptos builds it for them: debug.
+    Tests,
+    /// As it ships: the `wasm-release` profile, then wasm-opt -Oz.
+    Release,
+}
+
 /// The browser's part of the site, as `cargo leptos build` lays it out in
-/// `target/site`, without cargo-leptos: the islands' wasm (debug, as
-/// cargo-leptos builds it for tests) through the wasm-bindgen CLI, the
-/// stylesheet and `public/`. The server the tests built serves it: built
-/// without cargo-leptos' `LEPTOS_OUTPUT_NAME`, it asks for the wasm by
-/// wasm-bindgen's own name (`…_bg.wasm`), and being the tests' own build,
-/// it is not compiled a second time.
-fn build_site(tools: &Tools) -> Result {
-    step("building the site: the islands' wasm, the stylesheet and public/");
+/// `target/site` (the tests') or `target/site-release`, without
+/// cargo-leptos: the islands' wasm through the wasm-bindgen CLI, the
+/// stylesheet and `public/`. Returns the site's directory. A server built
+/// without cargo-leptos' `LEPTOS_OUTPUT_NAME` (the tests' own build, and
+/// [`bench`]'s release build) asks for the wasm by wasm-bindgen's own name
+/// (`…_bg.wasm`), so neither is compiled a second time by cargo-leptos.
+fn build_site(tools: &Tools, build: SiteBuild) -> Result<PathBuf> {
+    step(&format!(
+        "building the {} site: the islands' wasm, the stylesheet and public/",
+        match build {
+            SiteBuild::Tests => "tests'",
+            SiteBuild::Release => "release",
+        }
+    ));
+    let (profile, profile_dir, site_dir) = match build {
+        SiteBuild::Tests => ("dev", "debug", "site"),
+        SiteBuild::Release => ("wasm-release", "wasm-release", "site-release"),
+    };
     run(tools.cargo().args([
         "build",
         "--package",
@@ -502,12 +523,14 @@ fn build_site(tools: &Tools) -> Result {
         "--lib",
         "--target",
         "wasm32-unknown-unknown",
+        "--profile",
+        profile,
         "--no-default-features",
         "--features",
         "hydrate",
     ]))?;
     let target = target_dir(tools);
-    let site = target.join("site");
+    let site = target.join(site_dir);
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).map_err(|error| format!("{}: {error}", pkg.display()))?;
     run(tools
@@ -521,12 +544,31 @@ fn build_site(tools: &Tools) -> Result {
         ])
         .arg("--out-dir")
         .arg(&pkg)
-        .arg(target.join("wasm32-unknown-unknown/debug/app.wasm")))?;
+        .arg(target.join(format!("wasm32-unknown-unknown/{profile_dir}/app.wasm"))))?;
+    if build == SiteBuild::Release {
+        let wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+        run(tools
+            .command("wasm-opt")
+            .args([
+                "-Oz",
+                // What rustc's wasm32 target uses by default.
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+            ])
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm))?;
+    }
     copy(
         &tools.root.join("style/main.css"),
         &pkg.join(format!("{OUTPUT_NAME}.css")),
     )?;
-    copy_tree(&tools.root.join("public"), &site)
+    copy_tree(&tools.root.join("public"), &site)?;
+    Ok(site)
 }
 
 /// Cargo's target directory.
@@ -719,9 +761,9 @@ fn ensure_wasm_opt(tools: &mut Tools) -> Result {
     Ok(())
 }
 
-/// `setup`'s tools, and wasm-opt, which cargo-leptos runs on release builds.
+/// What a release site needs: the tests' tools, and wasm-opt.
 fn release_build_tools() -> Result<Tools> {
-    let mut tools = setup()?;
+    let mut tools = setup_for_tests()?;
     ensure_wasm_opt(&mut tools)?;
     Ok(tools)
 }
@@ -737,8 +779,16 @@ struct BundleFile {
 /// The bundle of the built `site`: the wasm, its js, and the islands loader
 /// that fetches them (public/islands.js).
 fn bundle_files(site: &Path) -> Result<Vec<BundleFile>> {
-    [
+    // cargo-leptos names the wasm without wasm-bindgen's `_bg`.
+    let wasm = [
+        format!("pkg/{OUTPUT_NAME}_bg.wasm"),
         format!("pkg/{OUTPUT_NAME}.wasm"),
+    ]
+    .into_iter()
+    .find(|name| site.join(name).exists())
+    .unwrap_or_else(|| format!("pkg/{OUTPUT_NAME}_bg.wasm"));
+    [
+        wasm,
         format!("pkg/{OUTPUT_NAME}.js"),
         "islands.js".to_owned(),
     ]
@@ -756,14 +806,11 @@ fn bundle_files(site: &Path) -> Result<Vec<BundleFile>> {
 
 fn size() -> Result {
     let tools = release_build_tools()?;
-    step("building the release bundle");
     // Only the browser's part: the server's release build (fat LTO) is not
     // what is measured, and takes most of the time.
-    run(tools
-        .cargo()
-        .args(["leptos", "build", "--release", "--frontend-only"]))?;
+    let site = build_site(&tools, SiteBuild::Release)?;
     let mut total = (0, 0);
-    for file in bundle_files(&tools.root.join("target/site"))? {
+    for file in bundle_files(&site)? {
         println!(
             "{:>22}: {:>8.1} KiB raw, {:>7.1} KiB gzip",
             file.name,

@@ -1,11 +1,20 @@
 //! What this server has read lately, remembered between requests so that a
 //! page need not ask the database the same question every time: who a
-//! session cookie signs in, and a quarter's dashboard.
+//! session cookie signs in, a quarter's dashboard, and the dashboard page as
+//! it was rendered for one viewer (see [`PageKey`]).
+//!
+//! That page is also remembered where nothing else is (SQLite, or
+//! `DB_REMEMBER_READS=false`): there every request still reads its session
+//! and its dashboard, and the page is sent again only when the dashboard
+//! just read is the very one it was rendered from ([`DashboardRead`]). A
+//! page is a function of its [`PageKey`] and its dashboard, so this is never
+//! behind the database at all: it saves the rendering, not the reading.
 //!
 //! Only on PostgreSQL, and only while the server is listening there for
 //! changes, sent by triggers whoever writes: each notice on
 //! [`migration::SESSION_CHANGES`] forgets the sessions, each on
-//! [`migration::OKR_CHANGES`] the dashboards, and a lost connection both.
+//! [`migration::OKR_CHANGES`] the dashboards, either one the pages, and a
+//! lost connection all of them.
 //! Every request through this server that may write (any method but GET,
 //! HEAD and OPTIONS) also forgets everything once it is done, so its
 //! change is seen by the very next request. A session is used again only
@@ -29,7 +38,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use chrono::{NaiveDate, NaiveDateTime};
+use domain::access::Viewer;
+use http::{HeaderMap, HeaderValue, StatusCode};
 use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use uuid::Uuid;
@@ -45,6 +57,10 @@ const MAX_SESSIONS: usize = 10_000;
 /// At most this many dashboards (one per quarter label asked for, and the
 /// default one): a large quarter's is a few hundred kilobytes.
 const MAX_DASHBOARDS: usize = 16;
+
+/// At most this many bytes of rendered pages: a demo dashboard is about
+/// 18 KB, a folded division's about 90 KB.
+const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// How long the listener waits before connecting again after a failure, at
 /// first and at most (doubling in between).
@@ -65,13 +81,100 @@ pub const TRUST_FOR: Duration = Duration::from_secs(4);
 /// for the current quarter) on a day.
 type DashboardKey = (Option<String>, NaiveDate);
 
+/// A page as it was rendered: for whom, at which address, on which day.
+/// Everything a dashboard page shows follows from these and from what the
+/// database holds (the sessions and the OKRs, whose changes forget it): the
+/// filters are in the address, and the viewer decides the links and
+/// buttons each row has.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    /// The path and query asked for.
+    pub uri: String,
+    pub viewer: Viewer,
+    pub today: NaiveDate,
+}
+
+/// A page's response as it was rendered, to be sent again.
+#[derive(Debug, Clone)]
+pub struct RememberedPage {
+    headers: HeaderMap,
+    body: Bytes,
+    /// The dashboard it was rendered from, when it is remembered without
+    /// listening for changes: it is sent again only for the same one.
+    read: Option<Arc<Dashboard>>,
+    /// The Content-Security-Policy nonce it was rendered with, when the body
+    /// holds it: each response gets a fresh one.
+    nonce: Option<String>,
+}
+
+impl RememberedPage {
+    /// The rendered page: its headers and body, and the dashboard it was
+    /// rendered from if it is to be checked against the next one read.
+    pub fn new(headers: HeaderMap, body: Bytes, read: Option<Arc<Dashboard>>) -> RememberedPage {
+        let nonce = headers
+            .get(http::header::CONTENT_SECURITY_POLICY)
+            .and_then(|policy| policy.to_str().ok())
+            .and_then(|policy| policy.split("'nonce-").nth(1))
+            .and_then(|rest| rest.split('\'').next())
+            .filter(|nonce| !nonce.is_empty())
+            .map(str::to_owned);
+        RememberedPage {
+            headers,
+            body,
+            read,
+            nonce,
+        }
+    }
+
+    /// Its size, twice when its dashboard is kept with it (about as large).
+    fn weight(&self) -> usize {
+        self.body.len() * if self.read.is_some() { 2 } else { 1 }
+    }
+
+    /// The page as a response, under a fresh nonce: a script-src nonce must
+    /// never be sent twice.
+    pub fn response(&self) -> http::Response<Body> {
+        let mut headers = self.headers.clone();
+        let body = match &self.nonce {
+            None => self.body.clone(),
+            Some(old) => {
+                let fresh = Uuid::new_v4().simple().to_string();
+                let policy = headers
+                    .get(http::header::CONTENT_SECURITY_POLICY)
+                    .and_then(|policy| policy.to_str().ok())
+                    .map(|policy| policy.replace(old.as_str(), &fresh));
+                if let Some(policy) = policy.and_then(|policy| HeaderValue::from_str(&policy).ok())
+                {
+                    headers.insert(http::header::CONTENT_SECURITY_POLICY, policy);
+                }
+                // Pages are UTF-8; a body that is not is sent as it was.
+                match std::str::from_utf8(&self.body) {
+                    Ok(text) if text.contains(old.as_str()) => {
+                        Bytes::from(text.replace(old.as_str(), &fresh))
+                    }
+                    _ => self.body.clone(),
+                }
+            }
+        };
+        let mut response = http::Response::new(Body::from(body));
+        *response.status_mut() = StatusCode::OK;
+        *response.headers_mut() = headers;
+        response
+    }
+}
+
 #[derive(Debug)]
 pub struct Remembered {
     /// Whether changes made elsewhere reach this server: only then is
     /// anything remembered.
     listening: AtomicBool,
     sessions: Memo<String, CurrentSession>,
-    dashboards: Memo<DashboardKey, Option<Dashboard>>,
+    dashboards: Memo<DashboardKey, Option<Arc<Dashboard>>>,
+    /// Dashboard pages as rendered, forgotten with the sessions and with
+    /// the dashboards.
+    pages: Memo<PageKey, RememberedPage>,
+    /// How many times a remembered page was sent instead of rendered.
+    pages_sent_again: AtomicU64,
     /// The listener's and the heartbeat's tasks.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Tells this server's heartbeats from other servers'.
@@ -123,6 +226,8 @@ impl Remembered {
             listening: AtomicBool::new(false),
             sessions: Memo::new(MAX_SESSIONS),
             dashboards: Memo::new(MAX_DASHBOARDS),
+            pages: Memo::weighed(MAX_PAGE_BYTES, RememberedPage::weight),
+            pages_sent_again: AtomicU64::new(0),
             tasks: Mutex::new(Vec::new()),
             id: Uuid::new_v4(),
             born: Instant::now(),
@@ -176,10 +281,60 @@ impl Remembered {
         self.dashboards.generation()
     }
 
+    /// How many times the pages remembered have been forgotten.
+    pub fn page_generation(&self) -> u64 {
+        self.pages.generation()
+    }
+
     /// Forgets everything remembered, and any read still under way.
     pub fn forget_all(&self) {
+        self.pages.forget_all();
         self.sessions.forget_all();
         self.dashboards.forget_all();
+    }
+
+    /// How many times a remembered page was sent instead of rendered.
+    pub fn pages_sent_again(&self) -> u64 {
+        self.pages_sent_again.load(Ordering::SeqCst)
+    }
+
+    /// The page remembered for `key`, while reads are remembered.
+    pub fn page(&self, key: &PageKey) -> Option<RememberedPage> {
+        if !self.is_listening() {
+            return None;
+        }
+        self.sent_again(self.pages.get(key, Clone::clone))
+    }
+
+    fn sent_again(&self, page: Option<RememberedPage>) -> Option<RememberedPage> {
+        if page.is_some() {
+            self.pages_sent_again.fetch_add(1, Ordering::Relaxed);
+        }
+        page
+    }
+
+    /// The page remembered for `key` if it was rendered from a dashboard
+    /// equal to `read`, just read from the database.
+    pub fn page_rendered_from(&self, key: &PageKey, read: &Dashboard) -> Option<RememberedPage> {
+        let page = self
+            .pages
+            .get(key, |page| {
+                page.read
+                    .as_deref()
+                    .is_some_and(|rendered_from| rendered_from == read)
+                    .then(|| page.clone())
+            })
+            .flatten();
+        self.sent_again(page)
+    }
+
+    /// Remembers `page`, rendered since [`Remembered::page_generation`] was
+    /// `generation`, unless something changed since. A page with the
+    /// dashboard it was rendered from is remembered whether or not reads
+    /// are: it is used only for an equal one.
+    pub fn remember_page(&self, key: PageKey, generation: u64, page: RememberedPage) {
+        let usable = page.read.is_some() || self.is_listening();
+        self.pages.remember(key, generation, page, usable);
     }
 
     /// The session of a cookie's token at `now`: the one remembered if it is
@@ -221,41 +376,95 @@ impl Remembered {
         db: &DatabaseConnection,
         label: Option<&str>,
         today: NaiveDate,
-    ) -> Result<Option<Dashboard>, DbErr> {
+    ) -> Result<Option<Arc<Dashboard>>, DbErr> {
         if !self.is_listening() {
-            return dashboard::dashboard(db, label, today).await;
+            return Ok(dashboard::dashboard(db, label, today).await?.map(Arc::new));
         }
         let key = (label.map(str::to_owned), today);
         let generation = self.dashboards.generation();
         if let Some(dashboard) = self.dashboards.get(&key, Clone::clone) {
             return Ok(dashboard);
         }
-        let read = dashboard::dashboard(db, label, today).await?;
+        let read = dashboard::dashboard(db, label, today).await?.map(Arc::new);
         self.dashboards
             .remember(key, generation, read.clone(), self.is_listening());
         Ok(read)
     }
 }
 
+/// A dashboard read for a page about to be rendered, in the request's
+/// extensions: the page's own read ([`crate::server::filtered_dashboard`])
+/// takes it instead of reading again, and says so.
+#[derive(Debug)]
+pub struct DashboardRead {
+    pub label: Option<String>,
+    pub today: NaiveDate,
+    pub dashboard: Arc<Dashboard>,
+    taken: AtomicBool,
+}
+
+impl DashboardRead {
+    pub fn new(label: Option<String>, today: NaiveDate, dashboard: Arc<Dashboard>) -> Self {
+        DashboardRead {
+            label,
+            today,
+            dashboard,
+            taken: AtomicBool::new(false),
+        }
+    }
+
+    /// The dashboard, for a read of `label` on `today`, if it is that one.
+    pub fn take(&self, label: Option<&str>, today: NaiveDate) -> Option<Arc<Dashboard>> {
+        (self.label.as_deref() == label && self.today == today).then(|| {
+            self.taken.store(true, Ordering::SeqCst);
+            Arc::clone(&self.dashboard)
+        })
+    }
+
+    /// Whether the page used it: only then was the page rendered from it.
+    pub fn was_taken(&self) -> bool {
+        self.taken.load(Ordering::SeqCst)
+    }
+}
+
 /// Values by key, all forgotten at once.
 #[derive(Debug)]
 struct Memo<K, V> {
-    /// At most this many are remembered; past it, all are forgotten and
-    /// remembering starts again.
+    /// At most this much weight is remembered; past it, all is forgotten
+    /// and remembering starts again.
     at_most: usize,
+    /// What one value weighs: 1, or its size.
+    weight: fn(&V) -> usize,
     /// Bumped by every change that may alter what is remembered. A read
     /// notes the generation it started in, and is remembered only if that
     /// is still the current one when it ends.
     generation: AtomicU64,
-    entries: Mutex<HashMap<K, V>>,
+    entries: Mutex<Entries<K, V>>,
+}
+
+#[derive(Debug)]
+struct Entries<K, V> {
+    values: HashMap<K, V>,
+    /// Their weight together.
+    weight: usize,
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
+    /// At most `at_most` values.
     fn new(at_most: usize) -> Self {
+        Memo::weighed(at_most, |_| 1)
+    }
+
+    /// At most `at_most` of the values' `weight` together.
+    fn weighed(at_most: usize, weight: fn(&V) -> usize) -> Self {
         Memo {
             at_most,
+            weight,
             generation: AtomicU64::new(0),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                values: HashMap::new(),
+                weight: 0,
+            }),
         }
     }
 
@@ -265,12 +474,19 @@ impl<K: Eq + Hash, V> Memo<K, V> {
 
     fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.entries.lock().expect("the memo").clear();
+        let mut entries = self.entries.lock().expect("the memo");
+        entries.values.clear();
+        entries.weight = 0;
     }
 
     /// What `read` makes of the value remembered for `key`, if any.
     fn get<R>(&self, key: &K, read: impl FnOnce(&V) -> R) -> Option<R> {
-        self.entries.lock().expect("the memo").get(key).map(read)
+        self.entries
+            .lock()
+            .expect("the memo")
+            .values
+            .get(key)
+            .map(read)
     }
 
     /// Remembers `value`, read since `generation` began, unless something
@@ -278,13 +494,18 @@ impl<K: Eq + Hash, V> Memo<K, V> {
     /// listening for changes.
     fn remember(&self, key: K, generation: u64, value: V, listening: bool) {
         let mut entries = self.entries.lock().expect("the memo");
-        if self.generation() != generation || !listening {
+        let weight = (self.weight)(&value);
+        if self.generation() != generation || !listening || weight > self.at_most {
             return;
         }
-        if entries.len() >= self.at_most {
-            entries.clear();
+        if entries.weight + weight > self.at_most {
+            entries.values.clear();
+            entries.weight = 0;
         }
-        entries.insert(key, value);
+        if let Some(old) = entries.values.insert(key, value) {
+            entries.weight -= (self.weight)(&old);
+        }
+        entries.weight += weight;
     }
 }
 
@@ -329,9 +550,13 @@ async fn listen(remembered: Weak<Remembered>, pool: sea_orm::sqlx::PgPool) {
             };
             match received {
                 Ok(Some(notice)) if notice.channel() == migration::SESSION_CHANGES => {
+                    // The pages first: whoever sees the sessions forgotten
+                    // finds the pages forgotten too.
+                    remembered.pages.forget_all();
                     remembered.sessions.forget_all();
                 }
                 Ok(Some(notice)) if notice.channel() == migration::OKR_CHANGES => {
+                    remembered.pages.forget_all();
                     remembered.dashboards.forget_all();
                 }
                 Ok(Some(notice)) if notice.channel() == HEARTBEAT => {
@@ -434,7 +659,7 @@ mod tests {
             .expect("a clock ten seconds old");
         stale.listening.store(true, Ordering::SeqCst);
         stale.heard.store(1, Ordering::SeqCst);
-        stale.sessions.entries.lock().unwrap().insert(
+        stale.sessions.entries.lock().unwrap().values.insert(
             "token".into(),
             CurrentSession {
                 session_id: "s".into(),
@@ -453,6 +678,6 @@ mod tests {
         // Heard again: what was remembered before the silence is forgotten.
         stale.heard_heartbeat(stale.since_born());
         assert!(stale.is_listening());
-        assert!(stale.sessions.entries.lock().unwrap().is_empty());
+        assert!(stale.sessions.entries.lock().unwrap().values.is_empty());
     }
 }

@@ -12,6 +12,7 @@ mod filters;
 mod folding;
 mod http;
 mod lifecycle;
+mod pages;
 mod planning;
 mod reminders;
 mod replicas;

@@ -6,10 +6,11 @@
 //! hydrated, the bytes the load transferred, and the release bundle's size
 //! gzipped.
 //!
-//! It needs the release site as well as the server, both from
-//! `cargo leptos build --release`: a server built without cargo-leptos asks
-//! for the wasm by another name. With `RUNWAY_BENCH_SERVER`, give the site
-//! built with it as `RUNWAY_BENCH_SITE` (a copy of its `target/site`).
+//! It needs the release site as well as the server: the bench builds both
+//! without cargo-leptos (the site by `build_site`, wasm-opt included). With
+//! `RUNWAY_BENCH_SERVER`, give the site built with it as `RUNWAY_BENCH_SITE`
+//! (a copy of its `target/site-release`; or of a `cargo leptos build
+//! --release`'s `target/site` for a server cargo-leptos built).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,8 +18,8 @@ use std::process::Stdio;
 
 use super::{Bench, Line, kb};
 use crate::{
-    Result, bundle_files, copy, copy_tree, ensure_chromium, ensure_npm_packages,
-    release_build_tools, run, step, target_dir,
+    Result, SiteBuild, build_site, bundle_files, copy_tree, ensure_chromium, ensure_npm_packages,
+    release_build_tools,
 };
 
 /// Cold loads measured; their median is the figure.
@@ -27,23 +28,23 @@ const LCP_GOAL_MS: f64 = 500.0;
 const HYDRATED_GOAL_MS: f64 = 1200.0;
 const BUNDLE_GOAL_KB: f64 = 100.0;
 
-/// What cargo-leptos built, copied aside so another build cannot swap it
-/// mid-run.
+/// The release server and site, copied aside so another build cannot swap
+/// them mid-run.
 pub struct Build {
     pub server: PathBuf,
     pub site: PathBuf,
 }
 
 /// The release server and site: `RUNWAY_BENCH_SERVER` with
-/// `RUNWAY_BENCH_SITE` when given, else this checkout's, built by
-/// cargo-leptos (wasm-opt included). `None` when only the server is given:
+/// `RUNWAY_BENCH_SITE` when given, else this checkout's (wasm-opt
+/// included). `None` when only the server is given:
 /// the phone part is then skipped, unless it was asked for by name.
 pub fn build(scratch: &Path, named: bool) -> Result<Option<Build>> {
     let given = |name| std::env::var_os(name).filter(|value| !value.is_empty());
     if given("RUNWAY_BENCH_SERVER").is_some() {
         let Some(site) = given("RUNWAY_BENCH_SITE") else {
             let message = "RUNWAY_BENCH_SERVER needs RUNWAY_BENCH_SITE for the phone part: \
-                           the target/site that `cargo leptos build --release` built with it";
+                           the release site built with it";
             if named {
                 return Err(message.into());
             }
@@ -60,13 +61,10 @@ pub fn build(scratch: &Path, named: bool) -> Result<Option<Build>> {
         }));
     }
     let tools = release_build_tools()?;
-    step("building the release server and site (cargo leptos build --release)");
-    run(tools.cargo().args(["leptos", "build", "--release"]))?;
-    let target = target_dir(&tools);
-    let server = scratch.join("server");
-    copy(&target.join("release/server"), &server)?;
+    let built = build_site(&tools, SiteBuild::Release)?;
+    let server = super::build_release_server(&tools, scratch)?;
     let site = scratch.join("site");
-    copy_tree(&target.join("site"), &site)?;
+    copy_tree(&built, &site)?;
     Ok(Some(Build { server, site }))
 }
 

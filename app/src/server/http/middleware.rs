@@ -354,6 +354,102 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     response
 }
 
+/// The dashboard page, sent again as it was rendered for the same viewer,
+/// address and day while nothing it shows has changed (see
+/// [`crate::server::remembered::PageKey`]); rendered, and remembered, when
+/// it is not. While the server remembers reads (PostgreSQL, listening for
+/// changes), a remembered page is sent as it is: never more than
+/// [`crate::server::remembered::TRUST_FOR`] behind the database. Otherwise
+/// the dashboard is read first, and the page is sent again only if it was
+/// rendered from an equal one; else the page is rendered from that read.
+/// Inside [`sessions`], whose session it needs.
+pub async fn remembered_pages(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    use crate::server::remembered::{DashboardRead, RememberedPage};
+    use std::sync::Arc;
+
+    let Some(key) = page_key(&request) else {
+        return next.run(request).await;
+    };
+    let generation = state.remembered.page_generation();
+    let mut read = None;
+    if state.remembered.is_listening() {
+        if let Some(page) = state.remembered.page(&key) {
+            return page.response();
+        }
+    } else {
+        let query = crate::dashboard_query::DashboardQuery::parse(
+            request.uri().query().unwrap_or_default(),
+        );
+        // A dashboard that cannot be read here is read, and its error
+        // shown, by the page itself.
+        if let Ok(Some(dashboard)) = state
+            .remembered
+            .dashboard(&state.db, query.quarter.as_deref(), key.today)
+            .await
+        {
+            if let Some(page) = state.remembered.page_rendered_from(&key, &dashboard) {
+                return page.response();
+            }
+            let here = Arc::new(DashboardRead::new(query.quarter, key.today, dashboard));
+            request.extensions_mut().insert(Arc::clone(&here));
+            read = Some(here);
+        }
+    }
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if response.status() != StatusCode::OK
+        || !is_html
+        || response.headers().contains_key(header::SET_COOKIE)
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            // Without listening, a page is remembered only with the
+            // dashboard it was rendered from.
+            let rendered_from = match read {
+                Some(read) if read.was_taken() => Some(Some(Arc::clone(&read.dashboard))),
+                Some(_) => None,
+                None => Some(None),
+            };
+            // Rendered across midnight, it may show either day's pace.
+            if let Some(rendered_from) = rendered_from
+                && chrono::Utc::now().date_naive() == key.today
+            {
+                let page = RememberedPage::new(parts.headers.clone(), bytes.clone(), rendered_from);
+                state.remembered.remember_page(key, generation, page);
+            }
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Err(error) => {
+            tracing::error!(%error, "a page could not be rendered");
+            refusal(AppError::Internal)
+        }
+    }
+}
+
+/// What a request for the dashboard page is remembered by, if it is one
+/// with a session.
+fn page_key(request: &Request) -> Option<crate::server::remembered::PageKey> {
+    if request.method() != Method::GET || request.uri().path() != "/" {
+        return None;
+    }
+    let session = request.extensions().get::<CurrentSession>()?;
+    Some(crate::server::remembered::PageKey {
+        uri: request.uri().path_and_query()?.as_str().to_owned(),
+        viewer: session.viewer.clone(),
+        today: chrono::Utc::now().date_naive(),
+    })
+}
+
 /// The session of the current request, for server functions: 401 without
 /// one, 503 when the database could not say.
 pub fn current_session() -> Result<CurrentSession, AppError> {
