@@ -636,6 +636,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_page_is_sent_again_under_a_fresh_nonce() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "script-src 'self' 'nonce-OLD1'; style-src 'self' 'nonce-OLD1'",
+            ),
+        );
+        let body = r#"<style nonce="OLD1">p{}</style><script nonce="OLD1">x</script>"#;
+        let page = RememberedPage::new(headers, Bytes::from(body), None);
+        let [first, second] = [page.response(), page.response()].map(|response| {
+            let policy = response.headers()[http::header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert!(!policy.contains("OLD1"), "{policy}");
+            policy
+        });
+        assert_ne!(first, second, "each response its own nonce");
+        let nonce = first
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert_eq!(nonce.len(), 32);
+        assert_eq!(first.matches(nonce).count(), 2);
+    }
+
+    #[test]
+    fn past_its_budget_a_memo_starts_afresh() {
+        let memo: Memo<u8, Vec<u8>> = Memo::weighed(10, Vec::len);
+        memo.remember(1, 0, vec![0; 4], true);
+        memo.remember(2, 0, vec![0; 4], true);
+        assert_eq!(memo.get(&1, Vec::len), Some(4));
+        // 4 + 4 + 4 > 10: all forgotten, then the new one kept.
+        memo.remember(3, 0, vec![0; 4], true);
+        assert_eq!(memo.get(&1, Vec::len), None);
+        assert_eq!(memo.get(&3, Vec::len), Some(4));
+        // Larger than the whole budget, or read before a change: not kept.
+        memo.remember(4, 0, vec![0; 11], true);
+        assert_eq!(memo.get(&4, Vec::len), None);
+        memo.forget_all();
+        memo.remember(5, 0, vec![0; 1], true);
+        assert_eq!(memo.get(&5, Vec::len), None, "read in generation 0, now 1");
+        memo.remember(5, 1, vec![0; 1], false);
+        assert_eq!(memo.get(&5, Vec::len), None, "not listening");
+    }
+
+    #[test]
     fn only_this_servers_heartbeats_count() {
         let me = Uuid::new_v4();
         assert_eq!(heartbeat_of(&format!("{me}:1500"), me), Some(1500));

@@ -765,7 +765,7 @@ async fn every_response_carries_the_security_headers_and_hsts_behind_https() {
             for directive in [
                 "default-src 'self'",
                 "script-src 'self' 'wasm-unsafe-eval'",
-                "style-src 'self';",
+                "style-src 'self'",
                 "object-src 'none'",
                 "frame-ancestors 'none'",
             ] {
@@ -810,6 +810,16 @@ async fn every_response_carries_the_security_headers_and_hsts_behind_https() {
     assert!(
         html.contains(&format!("<script nonce=\"{nonce}\">")),
         "{html}"
+    );
+    // Its stylesheet is in the page, allowed by the same nonce (and only
+    // by it: no other inline style is).
+    assert!(
+        policy.contains(&format!("style-src 'self' 'nonce-{nonce}';")),
+        "{policy}"
+    );
+    assert!(
+        html.contains(&format!("<style nonce=\"{nonce}\">")) && html.contains(".brand-line"),
+        "the stylesheet inline: {html}"
     );
     let again = plain.get("/sign-in").await;
     let again = again

@@ -555,15 +555,17 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
 /// connections only, WebAssembly compiled by the browser for the islands,
 /// no plugins, no `<base>` elsewhere, forms posting back here only, and no
 /// framing. A page's two small inline scripts (Leptos's resource
-/// bookkeeping) carry the page's `nonce`, which its policy names; nothing
-/// else inline runs. Under `cargo leptos watch`, whose reload script is
+/// bookkeeping) and its stylesheet carry the page's `nonce`, which its
+/// policy names; nothing else inline runs or styles. Under `cargo leptos watch`, whose reload script is
 /// inline and talks to its own port, inline scripts and local websockets
 /// are allowed too.
 pub fn content_security_policy(nonce: Option<&str>) -> String {
     let watching = *WATCHING;
     let mut script = "'self' 'wasm-unsafe-eval'".to_owned();
+    let mut style = "'self'".to_owned();
     if let Some(nonce) = nonce {
         script.push_str(&format!(" 'nonce-{nonce}'"));
+        style.push_str(&format!(" 'nonce-{nonce}'"));
     }
     let mut connect = "'self'".to_owned();
     if watching {
@@ -571,7 +573,7 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
         connect.push_str(" ws://127.0.0.1:* ws://localhost:*");
     }
     format!(
-        "default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; \
          font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
@@ -660,6 +662,8 @@ mod tests {
             page.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-abc_-1';"),
             "{page}"
         );
+        assert!(page.contains("style-src 'self' 'nonce-abc_-1';"), "{page}");
+        assert!(served.contains("style-src 'self';"), "{served}");
     }
 
     #[test]
