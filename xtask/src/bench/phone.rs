@@ -19,7 +19,7 @@ use std::process::Stdio;
 use super::{Bench, Line, kb};
 use crate::{
     Result, SiteBuild, build_site, bundle_files, copy_tree, ensure_chromium, ensure_npm_packages,
-    release_build_tools,
+    release_build_tools, step,
 };
 
 /// Cold loads measured; their median is the figure.
