@@ -98,12 +98,14 @@ pub struct PageKey {
 #[derive(Debug, Clone)]
 pub struct RememberedPage {
     headers: HeaderMap,
-    body: Bytes,
+    /// The body, cut where the nonce was: sent again as these pieces with
+    /// a fresh nonce between them, without copying them.
+    pieces: Vec<Bytes>,
     /// The dashboard it was rendered from, when it is remembered without
     /// listening for changes: it is sent again only for the same one.
     read: Option<Arc<Dashboard>>,
-    /// The Content-Security-Policy nonce it was rendered with, when the body
-    /// holds it: each response gets a fresh one.
+    /// The Content-Security-Policy nonce it was rendered with: each
+    /// response gets a fresh one.
     nonce: Option<String>,
 }
 
@@ -118,9 +120,20 @@ impl RememberedPage {
             .and_then(|rest| rest.split('\'').next())
             .filter(|nonce| !nonce.is_empty())
             .map(str::to_owned);
+        let mut pieces = Vec::new();
+        let mut from = 0;
+        if let Some(nonce) = &nonce {
+            // Pages are UTF-8; a body that is not is sent as it was.
+            let text = std::str::from_utf8(&body).unwrap_or_default();
+            for (at, _) in text.match_indices(nonce.as_str()) {
+                pieces.push(body.slice(from..at));
+                from = at + nonce.len();
+            }
+        }
+        pieces.push(body.slice(from..));
         RememberedPage {
             headers,
-            body,
+            pieces,
             read,
             nonce,
         }
@@ -128,35 +141,39 @@ impl RememberedPage {
 
     /// Its size, twice when its dashboard is kept with it (about as large).
     fn weight(&self) -> usize {
-        self.body.len() * if self.read.is_some() { 2 } else { 1 }
+        let size: usize = self.pieces.iter().map(Bytes::len).sum();
+        size * if self.read.is_some() { 2 } else { 1 }
     }
 
     /// The page as a response, under a fresh nonce: a script-src nonce must
     /// never be sent twice.
     pub fn response(&self) -> http::Response<Body> {
         let mut headers = self.headers.clone();
-        let body = match &self.nonce {
-            None => self.body.clone(),
-            Some(old) => {
-                let fresh = Uuid::new_v4().simple().to_string();
-                let policy = headers
-                    .get(http::header::CONTENT_SECURITY_POLICY)
-                    .and_then(|policy| policy.to_str().ok())
-                    .map(|policy| policy.replace(old.as_str(), &fresh));
-                if let Some(policy) = policy.and_then(|policy| HeaderValue::from_str(&policy).ok())
-                {
-                    headers.insert(http::header::CONTENT_SECURITY_POLICY, policy);
-                }
-                // Pages are UTF-8; a body that is not is sent as it was.
-                match std::str::from_utf8(&self.body) {
-                    Ok(text) if text.contains(old.as_str()) => {
-                        Bytes::from(text.replace(old.as_str(), &fresh))
-                    }
-                    _ => self.body.clone(),
-                }
+        let fresh = Bytes::from(Uuid::new_v4().simple().to_string());
+        if let Some(old) = &self.nonce {
+            let policy = headers
+                .get(http::header::CONTENT_SECURITY_POLICY)
+                .and_then(|policy| policy.to_str().ok())
+                .map(|policy| policy.replace(old.as_str(), &String::from_utf8_lossy(&fresh)));
+            if let Some(policy) = policy.and_then(|policy| HeaderValue::from_str(&policy).ok()) {
+                headers.insert(http::header::CONTENT_SECURITY_POLICY, policy);
             }
-        };
-        let mut response = http::Response::new(Body::from(body));
+        }
+        let mut chunks = Vec::with_capacity(self.pieces.len() * 2);
+        for (index, piece) in self.pieces.iter().enumerate() {
+            if index > 0 {
+                chunks.push(fresh.clone());
+            }
+            chunks.push(piece.clone());
+        }
+        let length: usize = chunks.iter().map(Bytes::len).sum();
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+        let body = Body::from_stream(futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(Ok::<Bytes, std::convert::Infallible>),
+        ));
+        let mut response = http::Response::new(body);
         *response.status_mut() = StatusCode::OK;
         *response.headers_mut() = headers;
         response
@@ -646,12 +663,20 @@ mod tests {
         );
         let body = r#"<style nonce="OLD1">p{}</style><script nonce="OLD1">x</script>"#;
         let page = RememberedPage::new(headers, Bytes::from(body), None);
+        // Cut where the nonce was, twice.
+        assert_eq!(page.pieces.len(), 3);
+        assert_eq!(&page.pieces[1][..], b"\">p{}</style><script nonce=\"");
         let [first, second] = [page.response(), page.response()].map(|response| {
             let policy = response.headers()[http::header::CONTENT_SECURITY_POLICY]
                 .to_str()
                 .unwrap()
                 .to_owned();
             assert_eq!(response.status(), StatusCode::OK);
+            // The body's length with the fresh nonce (32 characters) twice.
+            assert_eq!(
+                response.headers()[http::header::CONTENT_LENGTH],
+                (body.len() - 2 * 4 + 2 * 32).to_string()
+            );
             assert!(!policy.contains("OLD1"), "{policy}");
             policy
         });
