@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
 use sea_orm::{
     Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
-    QueryOrder, QuerySelect, RelationTrait, Select,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -116,16 +116,64 @@ impl From<QuarterRow> for QuarterView {
 /// A row of the dashboard: a quarter, whether it is the one shown, and for
 /// the one shown an objective and one of its key results with its trend's
 /// text, if it has any.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct DashboardRow {
-    #[sea_orm(nested(prefix = "q_"))]
     quarter: QuarterRow,
     shown: Option<bool>,
-    #[sea_orm(nested(prefix = "o_"))]
     objective: Option<ObjectiveRow>,
-    #[sea_orm(nested)]
     key_result: Option<KeyResultRow>,
     trend: Option<String>,
+}
+
+impl DashboardRow {
+    /// A row of [`dashboard`]'s statement, read by the position of its
+    /// columns (as [`dashboard_select`] lists them), not by their names:
+    /// for every column of every row, a lookup by a prefixed name costs
+    /// more than reading the value itself.
+    fn read(row: &QueryResult) -> Result<DashboardRow, DbErr> {
+        let quarter = QuarterRow {
+            id: row.try_get_by_index(0)?,
+            label: row.try_get_by_index(1)?,
+            start_at: row.try_get_by_index(2)?,
+            end_at: row.try_get_by_index(3)?,
+            archived: row.try_get_by_index(4)?,
+        };
+        let shown = row.try_get_by_index(5)?;
+        let objective = match row.try_get_by_index::<Option<Uuid>>(6)? {
+            None => None,
+            Some(id) => Some(ObjectiveRow {
+                id,
+                title: row.try_get_by_index(7)?,
+                team_id: row.try_get_by_index(8)?,
+                team_name: row.try_get_by_index(9)?,
+                owner_name: row.try_get_by_index(10)?,
+                parent_objective_id: row.try_get_by_index(11)?,
+                parent_key_result_id: row.try_get_by_index(12)?,
+                company_team_id: row.try_get_by_index(13)?,
+            }),
+        };
+        let key_result = match row.try_get_by_index::<Option<Uuid>>(14)? {
+            None => None,
+            Some(id) => Some(KeyResultRow {
+                id,
+                title: row.try_get_by_index(15)?,
+                unit: row.try_get_by_index(16)?,
+                direction: row.try_get_by_index(17)?,
+                start_value: row.try_get_by_index(18)?,
+                target_value: row.try_get_by_index(19)?,
+                current_value: row.try_get_by_index(20)?,
+                owner_id: row.try_get_by_index(21)?,
+                owner_name: row.try_get_by_index(22)?,
+            }),
+        };
+        Ok(DashboardRow {
+            quarter,
+            shown,
+            objective,
+            key_result,
+            trend: row.try_get_by_index(23)?,
+        })
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -208,6 +256,55 @@ pub async fn dashboard(
     label: Option<&str>,
     today: NaiveDate,
 ) -> Result<Option<Dashboard>, DbErr> {
+    let statement = dashboard_statement(db.get_database_backend(), label, today);
+    let rows = db
+        .query_all_raw(statement)
+        .await?
+        .iter()
+        .map(DashboardRow::read)
+        .collect::<Result<Vec<_>, _>>()?;
+    dashboard_of(rows, db.get_database_backend(), label, today)
+}
+
+/// Stands for the label asked for in a [`dashboard_select`] built once.
+const LABEL_SLOT: &str = "\u{0}the label asked for";
+/// Stands for the day in a [`dashboard_select`] built once.
+const DAY_SLOT: NaiveDate = NaiveDate::MIN;
+
+/// [`dashboard_select`] as a statement of `backend`, built once for each
+/// backend and for with or without a label, then given the label and the
+/// day: building it costs more than running it on a small quarter.
+fn dashboard_statement(backend: DbBackend, label: Option<&str>, today: NaiveDate) -> Statement {
+    use std::sync::OnceLock;
+    static BUILT: [[OnceLock<Statement>; 2]; 3] = [const { [const { OnceLock::new() }; 2] }; 3];
+    let by_backend = match backend {
+        DbBackend::Postgres => 0,
+        DbBackend::Sqlite => 1,
+        _ => 2,
+    };
+    let mut statement = BUILT[by_backend][usize::from(label.is_some())]
+        .get_or_init(|| dashboard_select(label.map(|_| LABEL_SLOT), DAY_SLOT).build(backend))
+        .clone();
+    for value in statement
+        .values
+        .iter_mut()
+        .flat_map(|values| values.0.iter_mut())
+    {
+        match value {
+            Value::String(Some(text)) if text == LABEL_SLOT => {
+                label.unwrap_or_default().clone_into(text);
+            }
+            Value::ChronoDate(Some(day)) if *day == DAY_SLOT => *day = today,
+            _ => {}
+        }
+    }
+    statement
+}
+
+/// The dashboard's one statement: every quarter, and the shown one's
+/// objectives and key results (see [`dashboard`]). [`DashboardRow::read`]
+/// reads its columns by their position.
+fn dashboard_select(label: Option<&str>, today: NaiveDate) -> Select<quarter::Entity> {
     use sea_orm::sea_query::ExprTrait;
     let shown_id = shown_quarter_id(label, today);
     let is_shown = ExprTrait::eq(
@@ -241,7 +338,7 @@ pub async fn dashboard(
             "o_parent_key_result_id",
         )
         .column_as(company_team::Column::TeamId, "o_company_team_id");
-    let rows = key_result_columns(select)
+    key_result_columns(select)
         .column_as(
             Expr::col((key_result_owner.clone(), okr_user::Column::Name)),
             "owner_name",
@@ -295,10 +392,15 @@ pub async fn dashboard(
         .order_by_asc(key_result::Column::CreatedAt)
         .order_by_asc(key_result::Column::Title)
         .order_by_asc(key_result::Column::Id)
-        .into_model::<DashboardRow>()
-        .all(db)
-        .await?;
+}
 
+/// The dashboard of the rows of [`dashboard_statement`].
+fn dashboard_of(
+    rows: Vec<DashboardRow>,
+    backend: DbBackend,
+    label: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<Dashboard>, DbErr> {
     let mut quarters: Vec<QuarterView> = Vec::new();
     let mut shown: Option<QuarterView> = None;
     let mut owner_options: Vec<FilterOption> = Vec::new();
@@ -370,7 +472,7 @@ pub async fn dashboard(
             });
         }
         let check_ins = match trend {
-            Some(text) => parse_trend(&text, db.get_database_backend()).map_err(|error| {
+            Some(text) => parse_trend(&text, backend).map_err(|error| {
                 DbErr::Custom(format!("key_result_trend of {}: {error}", key_result.id))
             })?,
             None => Vec::new(),
