@@ -252,15 +252,19 @@ pub async fn pages_in_turn(
     })
 }
 
+/// Whether `response` is an HTML page.
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"))
+}
+
 /// A page's response with its body in one piece. Pages render in
 /// `SsrMode::Async`: the markup is already one string in memory, and what
 /// follows it is a few closing scripts.
 async fn whole_page(response: Response) -> Response {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_LENGTH) {
+    if !is_html(&response) || response.headers().contains_key(header::CONTENT_LENGTH) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -400,12 +404,8 @@ pub async fn remembered_pages(
         }
     }
     let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
     if response.status() != StatusCode::OK
-        || !is_html
+        || !is_html(&response)
         || response.headers().contains_key(header::SET_COOKIE)
     {
         return response;
