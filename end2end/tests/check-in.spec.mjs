@@ -205,6 +205,54 @@ test.describe('recording a check-in with JavaScript', () => {
   });
 });
 
+test.describe('the key result page\'s form, with JavaScript', () => {
+  test('shows a field error in place, then saves in place: the figures and history refresh, the form empties', async ({ page }) => {
+    await signIn(page, EMILY);
+    await page.goto('/');
+    const href = await keyResultNamed(page, RENEWAL_RATE).locator('.kr-title').getAttribute('href');
+    await page.goto(href);
+    await waitForHydration(page);
+
+    const rows = page.getByTestId('history-row');
+    const before = await rows.count();
+    const form = page.getByTestId('check-in-form');
+    await expectNoAuthorPicker(form);
+    await page.evaluate(() => {
+      window.__checkInMarker = 'still the same document';
+    });
+
+    // A bad value: the error sits with the value field; nothing is saved.
+    await fillCheckIn(form, { value: '70.125', confidence: 'Amber' });
+    const refused = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await form.getByTestId('check-in-submit').click();
+    expect((await refused).status(), 'a validation error is a 422').toBe(422);
+    const valueField = form.locator('.field', { has: page.getByTestId('check-in-value') });
+    await expect(valueField.getByTestId('field-error')).toContainText('2 decimal places');
+    expect(await fieldErrors(form), 'one field error').toHaveLength(1);
+    await expect(rows).toHaveCount(before);
+
+    // A good one: saved, the figures and the history show it, the form is empty again.
+    const note = `Renewals desk staffed (${Date.now()})`;
+    await fillCheckIn(form, { value: '74', confidence: 'Amber', note });
+    const saved = page.waitForResponse(
+      (response) => response.url().endsWith('/api/check_in') && response.request().method() === 'POST',
+    );
+    await form.getByTestId('check-in-submit').click();
+    expect((await saved).status(), 'the fetch is answered 200, not redirected').toBe(200);
+    await expect(rows).toHaveCount(before + 1);
+    await expect(rows.first()).toContainText(note);
+    await expect(page.getByTestId('kr-current')).toHaveText(exactly('74%'));
+    await expect(form.getByTestId('check-in-value'), 'the form is emptied').toHaveValue('');
+    expect(await fieldErrors(form), 'the old error is gone').toEqual([]);
+    await expect(form.getByTestId('check-in-submit')).toHaveText(exactly('Save check-in'));
+    expect(await page.evaluate(() => window.__checkInMarker), 'the page was not reloaded').toBe(
+      'still the same document',
+    );
+  });
+});
+
 test.describe('recording a check-in without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 

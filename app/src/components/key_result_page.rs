@@ -169,7 +169,7 @@ fn Detail(detail: KeyResultDetail, viewer: Option<Viewer>) -> impl IntoView {
                 } else if viewer.as_ref().is_some_and(|viewer| viewer.may_check_in(key_result.owner_id, team_id)) {
                     view! {
                         <CheckInPanel
-                            key_result_id=key_result.id
+                            key_result_id=key_result.id.to_string()
                             unit=key_result.unit.as_str().to_owned()
                             min_date=quarter.start_at.to_string()
                             max_date=max_date.to_string()
@@ -405,33 +405,41 @@ fn TrendChart(
     .into_any()
 }
 
-/// Once hydrated: focusing (Tab) or hovering a point of the chart reads out
-/// its date and value here. Without JavaScript each point has its tooltip.
-#[island]
+/// Where the chart reads out the point in focus. Without JavaScript each
+/// point has its tooltip instead.
+#[component]
 fn ChartReadout() -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    view! {
+        <p class="chart-readout" id="chart-readout" data-testid="chart-readout" aria-live="polite"></p>
+        <ChartReadoutBehaviour />
+    }
+}
+
+/// Once hydrated: focusing (Tab) or hovering a point of the chart reads out
+/// its date and value in the readout.
+#[island]
+fn ChartReadoutBehaviour() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let show = move |event: &web_sys::Event| {
-            use wasm_bindgen::JsCast;
-            let readout = event
+        use wasm_bindgen::JsCast;
+        let Some(readout) = document().get_element_by_id("chart-readout") else {
+            return;
+        };
+        let show = move |event: web_sys::Event| {
+            let text = event
                 .target()
                 .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
                 .and_then(|element| element.closest("[data-readout]").ok().flatten())
                 .and_then(|point| point.get_attribute("data-readout"));
-            if let Some(readout) = readout {
-                text.set(readout);
+            if let Some(text) = text {
+                readout.set_text_content(Some(&text));
             }
         };
-        let focus = window_event_listener(leptos::ev::focusin, move |event| show(&event));
-        let hover = window_event_listener(leptos::ev::mouseover, move |event| show(&event));
-        on_cleanup(move || {
-            focus.remove();
-            hover.remove();
-        });
+        let show = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(show);
+        for kind in ["focusin", "mouseover"] {
+            let _ = window().add_event_listener_with_callback(kind, show.as_ref().unchecked_ref());
+        }
+        // The page's lifetime.
+        show.forget();
     });
-    view! {
-        <p class="chart-readout" data-testid="chart-readout" aria-live="polite">
-            {move || text.get()}
-        </p>
-    }
 }
