@@ -15,6 +15,7 @@ use axum::middleware::from_fn_with_state;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migration::MigratorTrait;
 use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -36,6 +37,12 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 
 /// The router: pages, server functions, static files, behind the sign-in
 /// middleware and the request limits.
+///
+/// The middleware wraps the routed app once, as one stack, rather than each
+/// route (`Router::layer`): per route, every layer would box the route
+/// again, and each `from_fn` middleware clones what is inside it for every
+/// request, so a request cloned and boxed its route's whole stack some 100
+/// times (`clone_box`, a fifth of a dashboard request's instructions).
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
     let routes = ROUTES.clone();
     let options = state.leptos_options.clone();
@@ -51,40 +58,11 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
             middleware::name_unreadable_requests,
         ))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes));
-    small_bodies
+    let app = small_bodies
         .merge(transfer::upload_router())
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::remembered_pages,
-        ))
-        .layer(from_fn_with_state(state.clone(), middleware::sessions))
-        .layer(from_fn_with_state(
-            std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent_pages)),
-            middleware::pages_in_turn,
-        ))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::refuse_cross_site_writes,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
-        // Errors under /api/v1, the layers' own included, in the API's shape.
-        .layer(axum::middleware::from_fn(
-            app::server::http::api_v1::json_errors,
-        ))
-        .layer(CompressionLayer::new())
-        // Outside all but the headers and the trace: a request it sheds
-        // costs next to nothing.
-        .layer(from_fn_with_state(
-            std::sync::Arc::new(tokio::sync::Semaphore::new(middleware::LINK_USES_AT_ONCE)),
-            middleware::shed_link_floods,
-        ))
-        .layer(from_fn_with_state(
-            state.auth.config.secure_cookies(),
-            middleware::security_headers,
-        ))
+        .with_state(state.clone());
+    // Outermost first.
+    let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http().make_span_with(
             |request: &http::Request<axum::body::Body>| {
                 tracing::debug_span!(
@@ -94,7 +72,36 @@ pub fn router_with(state: AppState, limits: &Limits) -> Router {
                 )
             },
         ))
-        .with_state(state)
+        .layer(from_fn_with_state(
+            state.auth.config.secure_cookies(),
+            middleware::security_headers,
+        ))
+        // Outside all but the headers and the trace: a request it sheds
+        // costs next to nothing.
+        .layer(from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(middleware::LINK_USES_AT_ONCE)),
+            middleware::shed_link_floods,
+        ))
+        .layer(CompressionLayer::new())
+        // Errors under /api/v1, the layers' own included, in the API's shape.
+        .layer(axum::middleware::from_fn(
+            app::server::http::api_v1::json_errors,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site_writes,
+        ))
+        .layer(from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent_pages)),
+            middleware::pages_in_turn,
+        ))
+        .layer(from_fn_with_state(state.clone(), middleware::sessions))
+        .layer(from_fn_with_state(state, middleware::remembered_pages));
+    Router::new().fallback_service(stack.service(app))
 }
 
 /// How often each server looks for periodic work that is due.

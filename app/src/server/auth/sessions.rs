@@ -7,8 +7,8 @@ use entity::{account, okr_user, person_role, session, user};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
-    Set,
+    EntityTrait, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, RelationTrait, Set,
+    Value,
 };
 use uuid::Uuid;
 
@@ -19,6 +19,8 @@ use domain::access::{Member, Viewer};
 use super::password::{DUMMY_HASH, verify_password_off_thread};
 use super::{CREDENTIAL, email_is};
 use crate::server::limits::{self, Limit, Limiter};
+use crate::server::queries::built_once::BuiltOnce;
+use crate::server::queries::columns::Columns;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "runway_session";
@@ -121,7 +123,7 @@ fn session_fate(
 
 /// A session with its sign-in and, if the sign-in's email is an active
 /// person's, that person's team and role: one row of one statement.
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct SessionRow {
     session_id: String,
     expires_at: NaiveDateTime,
@@ -134,18 +136,31 @@ struct SessionRow {
     role: Option<Role>,
 }
 
-/// The session of a cookie token, if it is live. A session used more than a
-/// day after its last renewal is extended to a full lifetime again.
-///
-/// Every signed-in request runs this, so it is one statement: the session,
-/// its `user`, the active `okr_user` of the same email (case-insensitively,
-/// as [`member_by_email`] matches) and their `person_role`, joined. Renewing
-/// or deleting an expired session is one statement more, only then.
-pub async fn resolve_session(
-    db: &impl ConnectionTrait,
-    token: &str,
-    now: NaiveDateTime,
-) -> Result<Option<CurrentSession>, DbErr> {
+impl SessionRow {
+    /// A row of [`session_select`], read by the position of its columns.
+    fn read(row: &QueryResult) -> Result<SessionRow, DbErr> {
+        let row = Columns::of(row)?;
+        Ok(SessionRow {
+            session_id: row.get(0)?,
+            expires_at: row.get(1)?,
+            updated_at: row.get(2)?,
+            user_id: row.get(3)?,
+            user_name: row.get(4)?,
+            user_email: row.get(5)?,
+            person_id: row.get(6)?,
+            team_id: row.get(7)?,
+            role: row.optional_enumerated(8)?,
+        })
+    }
+}
+
+/// Stands for the token's hash in a [`session_select`] built once.
+const TOKEN_HASH_SLOT: &str = "\u{0}the token's hash";
+
+/// The session of the token whose hash is `hash`, its user, and the active
+/// person with the user's email and their role: one row or none.
+/// [`SessionRow::read`] reads its columns by their position.
+fn session_select(hash: &str) -> sea_orm::Select<session::Entity> {
     let same_email = sea_orm::sea_query::ExprTrait::eq(
         Expr::expr(Func::lower(Expr::col((
             okr_user::Entity,
@@ -165,7 +180,7 @@ pub async fn resolve_session(
         .column_as(okr_user::Column::TeamId, "team_id")
         .column_as(person_role::Column::Role, "role")
         .join(JoinType::InnerJoin, session::Relation::User.def())
-        .filter(session::Column::Token.eq(token_hash(token)));
+        .filter(session::Column::Token.eq(hash));
     QueryTrait::query(&mut select).join(
         JoinType::LeftJoin,
         okr_user::Entity,
@@ -176,11 +191,42 @@ pub async fn resolve_session(
                 true,
             )),
     );
-    let Some(found) = select
+    select
         .join(JoinType::LeftJoin, okr_user::Relation::PersonRole.def())
-        .into_model::<SessionRow>()
-        .one(db)
+        .limit(1)
+}
+
+/// The session of a cookie token, if it is live. A session used more than a
+/// day after its last renewal is extended to a full lifetime again.
+///
+/// Every signed-in request runs this, so it is one statement: the session,
+/// its `user`, the active `okr_user` of the same email (case-insensitively,
+/// as [`member_by_email`] matches) and their `person_role`, joined. Renewing
+/// or deleting an expired session is one statement more, only then.
+pub async fn resolve_session(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<CurrentSession>, DbErr> {
+    static BUILT: BuiltOnce = BuiltOnce::new();
+    let hash = token_hash(token);
+    let statement = BUILT.statement(
+        db.get_database_backend(),
+        |backend| session_select(TOKEN_HASH_SLOT).build(backend),
+        |value| {
+            if let Value::String(Some(text)) = value
+                && text == TOKEN_HASH_SLOT
+            {
+                hash.clone_into(text);
+            }
+        },
+    );
+    let Some(found) = db
+        .query_one_raw(statement)
         .await?
+        .as_ref()
+        .map(SessionRow::read)
+        .transpose()?
     else {
         return Ok(None);
     };

@@ -22,6 +22,8 @@ use std::collections::{HashMap, HashSet};
 
 use domain::alignment::ParentRef;
 
+use super::built_once::BuiltOnce;
+use super::columns::Columns;
 use crate::model::{
     Alignment, CheckInPoint, Dashboard, FilterOption, KeyResultView, ObjectiveView, QuarterView,
     TeamView, as_of,
@@ -131,39 +133,40 @@ impl DashboardRow {
     /// for every column of every row, a lookup by a prefixed name costs
     /// more than reading the value itself.
     fn read(row: &QueryResult) -> Result<DashboardRow, DbErr> {
+        let row = Columns::of(row)?;
         let quarter = QuarterRow {
-            id: row.try_get_by_index(0)?,
-            label: row.try_get_by_index(1)?,
-            start_at: row.try_get_by_index(2)?,
-            end_at: row.try_get_by_index(3)?,
-            archived: row.try_get_by_index(4)?,
+            id: row.get(0)?,
+            label: row.get(1)?,
+            start_at: row.get(2)?,
+            end_at: row.get(3)?,
+            archived: row.get(4)?,
         };
-        let shown = row.try_get_by_index(5)?;
-        let objective = match row.try_get_by_index::<Option<Uuid>>(6)? {
+        let shown = row.get(5)?;
+        let objective = match row.get::<Option<Uuid>>(6)? {
             None => None,
             Some(id) => Some(ObjectiveRow {
                 id,
-                title: row.try_get_by_index(7)?,
-                team_id: row.try_get_by_index(8)?,
-                team_name: row.try_get_by_index(9)?,
-                owner_name: row.try_get_by_index(10)?,
-                parent_objective_id: row.try_get_by_index(11)?,
-                parent_key_result_id: row.try_get_by_index(12)?,
-                company_team_id: row.try_get_by_index(13)?,
+                title: row.get(7)?,
+                team_id: row.get(8)?,
+                team_name: row.get(9)?,
+                owner_name: row.get(10)?,
+                parent_objective_id: row.get(11)?,
+                parent_key_result_id: row.get(12)?,
+                company_team_id: row.get(13)?,
             }),
         };
-        let key_result = match row.try_get_by_index::<Option<Uuid>>(14)? {
+        let key_result = match row.get::<Option<Uuid>>(14)? {
             None => None,
             Some(id) => Some(KeyResultRow {
                 id,
-                title: row.try_get_by_index(15)?,
-                unit: row.try_get_by_index(16)?,
-                direction: row.try_get_by_index(17)?,
-                start_value: row.try_get_by_index(18)?,
-                target_value: row.try_get_by_index(19)?,
-                current_value: row.try_get_by_index(20)?,
-                owner_id: row.try_get_by_index(21)?,
-                owner_name: row.try_get_by_index(22)?,
+                title: row.get(15)?,
+                unit: row.enumerated(16)?,
+                direction: row.enumerated(17)?,
+                start_value: row.decimal(18)?,
+                target_value: row.decimal(19)?,
+                current_value: row.decimal(20)?,
+                owner_id: row.get(21)?,
+                owner_name: row.get(22)?,
             }),
         };
         Ok(DashboardRow {
@@ -171,7 +174,7 @@ impl DashboardRow {
             shown,
             objective,
             key_result,
-            trend: row.try_get_by_index(23)?,
+            trend: row.get(23)?,
         })
     }
 }
@@ -275,30 +278,18 @@ const DAY_SLOT: NaiveDate = NaiveDate::MIN;
 /// backend and for with or without a label, then given the label and the
 /// day: building it costs more than running it on a small quarter.
 fn dashboard_statement(backend: DbBackend, label: Option<&str>, today: NaiveDate) -> Statement {
-    use std::sync::OnceLock;
-    static BUILT: [[OnceLock<Statement>; 2]; 3] = [const { [const { OnceLock::new() }; 2] }; 3];
-    let by_backend = match backend {
-        DbBackend::Postgres => 0,
-        DbBackend::Sqlite => 1,
-        _ => 2,
-    };
-    let mut statement = BUILT[by_backend][usize::from(label.is_some())]
-        .get_or_init(|| dashboard_select(label.map(|_| LABEL_SLOT), DAY_SLOT).build(backend))
-        .clone();
-    for value in statement
-        .values
-        .iter_mut()
-        .flat_map(|values| values.0.iter_mut())
-    {
-        match value {
+    static BUILT: [BuiltOnce; 2] = [const { BuiltOnce::new() }; 2];
+    BUILT[usize::from(label.is_some())].statement(
+        backend,
+        |backend| dashboard_select(label.map(|_| LABEL_SLOT), DAY_SLOT).build(backend),
+        |value| match value {
             Value::String(Some(text)) if text == LABEL_SLOT => {
                 label.unwrap_or_default().clone_into(text);
             }
             Value::ChronoDate(Some(day)) if *day == DAY_SLOT => *day = today,
             _ => {}
-        }
-    }
-    statement
+        },
+    )
 }
 
 /// The dashboard's one statement: every quarter, and the shown one's
