@@ -22,6 +22,7 @@ pub mod prelude {
     pub use crate::entities::objective::Entity as Objective;
     pub use crate::entities::objective_alignment::Entity as ObjectiveAlignment;
     pub use crate::entities::okr_user::Entity as OkrUser;
+    pub use crate::entities::okr_version::Entity as OkrVersion;
     pub use crate::entities::outbox_message::Entity as OutboxMessage;
     pub use crate::entities::periodic_job::Entity as PeriodicJob;
     pub use crate::entities::person_role::Entity as PersonRole;

@@ -19,6 +19,7 @@ mod m20261206_000001_create_rate_limit_hits;
 mod m20261206_000002_create_import_uploads_and_periodic_jobs;
 mod m20261206_000003_create_messages;
 mod m20261207_000001_create_alignment;
+mod m20261208_000001_create_okr_version;
 mod notices;
 pub mod seed;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_create_import_uploads_and_periodic_jobs::Migration),
             Box::new(m20261206_000003_create_messages::Migration),
             Box::new(m20261207_000001_create_alignment::Migration),
+            Box::new(m20261208_000001_create_okr_version::Migration),
         ]
     }
 }

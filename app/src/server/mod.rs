@@ -46,30 +46,16 @@ pub async fn filtered_dashboard(
         domain::text::check_no_control_characters("quarter", label)?;
     }
     let today = chrono::Utc::now().date_naive();
-    // Read already by the page's middleware, or read now.
-    let read_already = leptos::prelude::use_context::<::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<Arc<remembered::DashboardRead>>()
-                .cloned()
-        })
-        .and_then(|read| read.take(query.quarter.as_deref(), today));
-    let dashboard = match read_already {
-        Some(dashboard) => Some(dashboard),
-        None => {
-            state
-                .remembered
-                .dashboard(&state.db, query.quarter.as_deref(), today)
-                .await?
-        }
-    }
-    .ok_or_else(|| {
-        crate::error::AppError::NotFound(format!(
-            "quarter {:?}",
-            query.quarter.clone().unwrap_or_default()
-        ))
-    })?;
+    let dashboard = state
+        .remembered
+        .dashboard(&state.db, query.quarter.as_deref(), today)
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::NotFound(format!(
+                "quarter {:?}",
+                query.quarter.clone().unwrap_or_default()
+            ))
+        })?;
     // A copy of a remembered one, to filter; one read for this request alone
     // is its own.
     let mut dashboard = std::sync::Arc::unwrap_or_clone(dashboard);

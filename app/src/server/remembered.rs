@@ -5,10 +5,13 @@
 //!
 //! That page is also remembered where nothing else is (SQLite, or
 //! `DB_REMEMBER_READS=false`): there every request still reads its session
-//! and its dashboard, and the page is sent again only when the dashboard
-//! just read is the very one it was rendered from ([`DashboardRead`]). A
-//! page is a function of its [`PageKey`] and its dashboard, so this is never
-//! behind the database at all: it saves the rendering, not the reading.
+//! and the number in `okr_version`, which every committed change to what the
+//! dashboard shows moves on, in its own transaction (see
+//! [`crate::server::queries::dashboard::okr_version`]). The page is sent
+//! again only while that number is the one read before it was rendered. A
+//! page is a function of its [`PageKey`] and the data that number versions,
+//! so this is never behind the database at all: it saves reading the
+//! dashboard and rendering it, not asking the database.
 //!
 //! Only on PostgreSQL, and only while the server is listening there for
 //! changes, sent by triggers whoever writes: each notice on
@@ -101,18 +104,18 @@ pub struct RememberedPage {
     /// The body, cut where the nonce was: sent again as these pieces with
     /// a fresh nonce between them, without copying them.
     pieces: Vec<Bytes>,
-    /// The dashboard it was rendered from, when it is remembered without
-    /// listening for changes: it is sent again only for the same one.
-    read: Option<Arc<Dashboard>>,
+    /// The `okr_version` read before it was rendered, when it is remembered
+    /// without listening for changes: it is sent again only at that version.
+    version: Option<i64>,
     /// The Content-Security-Policy nonce it was rendered with: each
     /// response gets a fresh one.
     nonce: Option<String>,
 }
 
 impl RememberedPage {
-    /// The rendered page: its headers and body, and the dashboard it was
-    /// rendered from if it is to be checked against the next one read.
-    pub fn new(headers: HeaderMap, body: Bytes, read: Option<Arc<Dashboard>>) -> RememberedPage {
+    /// The rendered page: its headers and body, and the `okr_version` read
+    /// before it was rendered if it is to be checked against the next one.
+    pub fn new(headers: HeaderMap, body: Bytes, version: Option<i64>) -> RememberedPage {
         let nonce = headers
             .get(http::header::CONTENT_SECURITY_POLICY)
             .and_then(|policy| policy.to_str().ok())
@@ -134,15 +137,14 @@ impl RememberedPage {
         RememberedPage {
             headers,
             pieces,
-            read,
+            version,
             nonce,
         }
     }
 
-    /// Its size, twice when its dashboard is kept with it (about as large).
+    /// Its size.
     fn weight(&self) -> usize {
-        let size: usize = self.pieces.iter().map(Bytes::len).sum();
-        size * if self.read.is_some() { 2 } else { 1 }
+        self.pieces.iter().map(Bytes::len).sum()
     }
 
     /// The page as a response, under a fresh nonce: a script-src nonce must
@@ -330,16 +332,13 @@ impl Remembered {
         page
     }
 
-    /// The page remembered for `key` if it was rendered from a dashboard
-    /// equal to `read`, just read from the database.
-    pub fn page_rendered_from(&self, key: &PageKey, read: &Dashboard) -> Option<RememberedPage> {
+    /// The page remembered for `key` if it was rendered at `version` of
+    /// `okr_version`, just read from the database.
+    pub fn page_at_version(&self, key: &PageKey, version: i64) -> Option<RememberedPage> {
         let page = self
             .pages
             .get(key, |page| {
-                page.read
-                    .as_deref()
-                    .is_some_and(|rendered_from| rendered_from == read)
-                    .then(|| page.clone())
+                (page.version == Some(version)).then(|| page.clone())
             })
             .flatten();
         self.sent_again(page)
@@ -347,10 +346,10 @@ impl Remembered {
 
     /// Remembers `page`, rendered since [`Remembered::page_generation`] was
     /// `generation`, unless something changed since. A page with the
-    /// dashboard it was rendered from is remembered whether or not reads
-    /// are: it is used only for an equal one.
+    /// `okr_version` it was rendered at is remembered whether or not reads
+    /// are: it is used only at that version.
     pub fn remember_page(&self, key: PageKey, generation: u64, page: RememberedPage) {
-        let usable = page.read.is_some() || self.is_listening();
+        let usable = page.version.is_some() || self.is_listening();
         self.pages.remember(key, generation, page, usable);
     }
 
@@ -406,41 +405,6 @@ impl Remembered {
         self.dashboards
             .remember(key, generation, read.clone(), self.is_listening());
         Ok(read)
-    }
-}
-
-/// A dashboard read for a page about to be rendered, in the request's
-/// extensions: the page's own read ([`crate::server::filtered_dashboard`])
-/// takes it instead of reading again, and says so.
-#[derive(Debug)]
-pub struct DashboardRead {
-    pub label: Option<String>,
-    pub today: NaiveDate,
-    pub dashboard: Arc<Dashboard>,
-    taken: AtomicBool,
-}
-
-impl DashboardRead {
-    pub fn new(label: Option<String>, today: NaiveDate, dashboard: Arc<Dashboard>) -> Self {
-        DashboardRead {
-            label,
-            today,
-            dashboard,
-            taken: AtomicBool::new(false),
-        }
-    }
-
-    /// The dashboard, for a read of `label` on `today`, if it is that one.
-    pub fn take(&self, label: Option<&str>, today: NaiveDate) -> Option<Arc<Dashboard>> {
-        (self.label.as_deref() == label && self.today == today).then(|| {
-            self.taken.store(true, Ordering::SeqCst);
-            Arc::clone(&self.dashboard)
-        })
-    }
-
-    /// Whether the page used it: only then was the page rendered from it.
-    pub fn was_taken(&self) -> bool {
-        self.taken.load(Ordering::SeqCst)
     }
 }
 

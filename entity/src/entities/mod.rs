@@ -21,6 +21,7 @@ pub mod import_upload;
 pub mod key_result_trend;
 pub mod notification_setting;
 pub mod objective_alignment;
+pub mod okr_version;
 pub mod outbox_message;
 pub mod periodic_job;
 pub mod person_role;

@@ -4,3 +4,4 @@
 mod constraints;
 mod schema;
 mod seed;
+mod version;

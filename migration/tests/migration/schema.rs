@@ -27,7 +27,7 @@ const TABLES: [&str; 11] = [
 ];
 
 /// Tables added by later features; the spec's tables keep exactly their columns.
-const ADDED_TABLES: [&str; 12] = [
+const ADDED_TABLES: [&str; 13] = [
     "person_role",
     "api_token",
     "api_idempotency",
@@ -40,6 +40,7 @@ const ADDED_TABLES: [&str; 12] = [
     "outbox_message",
     "company_team",
     "objective_alignment",
+    "okr_version",
 ];
 
 /// Every column of the spec: (table, column, PostgreSQL type, NOT NULL, default).
@@ -236,6 +237,8 @@ const COLUMNS: &[(&str, &str, &str, bool, Option<&str>)] = &[
     ("objective_alignment", "parent_objective_id", "uuid", true, None),
     ("objective_alignment", "parent_key_result_id", "uuid", false, None),
     ("objective_alignment", "created_at", "timestamp without time zone", true, Some("now()")),
+    ("okr_version", "id", "integer", true, None),
+    ("okr_version", "version", "bigint", true, Some("0")),
 ];
 
 /// (table, column, referenced table, referenced column, ON DELETE).
@@ -771,8 +774,31 @@ migration::backend_test!(
         // and periodic jobs every server shares,
         // then the rate-limit hits: a table or two each, nothing else.
         let every_index = plain_indexes(&test_db).await;
-        let every_trigger = triggers_and_functions(&test_db).await;
         let mut base_tables = all_tables();
+        // The newest: `okr_version` and its triggers (and, on PostgreSQL,
+        // their function), one or two per table the dashboard reads.
+        let with_version = triggers_and_functions(&test_db).await;
+        let is_version = |name: &String| {
+            name.starts_with("okr_version_") || name == "runway_bump_okr_version"
+        };
+        assert_eq!(
+            with_version.iter().filter(|name| is_version(name)).count(),
+            match backend {
+                Backend::Sqlite => 9 * 3,
+                Backend::Postgres => 9 * 2 + 1,
+            }
+        );
+        Migrator::down(&test_db.db, Some(1))
+            .await
+            .expect("roll back okr_version");
+        base_tables.remove("okr_version");
+        assert_eq!(tables(&test_db).await, base_tables);
+        let every_trigger: BTreeSet<String> = with_version
+            .iter()
+            .filter(|name| !is_version(name))
+            .cloned()
+            .collect();
+        assert_eq!(triggers_and_functions(&test_db).await, every_trigger);
         Migrator::down(&test_db.db, Some(1))
             .await
             .expect("roll back the alignment");
@@ -920,7 +946,7 @@ migration::backend_test!(
         assert_eq!(tables(&test_db).await, without_trend);
         assert_eq!(
             migrations_applied(&test_db).await,
-            Migrator::migrations().len() - 9
+            Migrator::migrations().len() - 10
         );
 
         Migrator::up(&test_db.db, None)
@@ -928,7 +954,7 @@ migration::backend_test!(
             .expect("apply them again");
         assert_eq!(plain_indexes(&test_db).await, every_index);
         assert_eq!(tables(&test_db).await, all_tables());
-        assert_eq!(triggers_and_functions(&test_db).await, all_triggers);
+        assert_eq!(triggers_and_functions(&test_db).await, with_version);
         test_db.close().await.expect("drop the test database");
     }
 );

@@ -219,6 +219,19 @@ async fn add_objective(
 /// sparklines.
 const DASHBOARD_STATEMENTS: usize = 1;
 
+/// Where reads are not remembered (SQLite, or `DB_REMEMBER_READS=false`),
+/// every dashboard request reads `okr_version`: a page rendered at the same
+/// version is sent again without reading the dashboard.
+const VERSION_STATEMENTS: usize = 1;
+
+/// The statements that read `okr_version`.
+fn version_statements(statements: &[String]) -> Vec<&String> {
+    statements
+        .iter()
+        .filter(|sql| sql.contains(r#""okr_version""#))
+        .collect()
+}
+
 migration::backend_test!(
     a_dashboard_request_runs_the_same_few_statements_whatever_the_quarters_size,
     |backend| async move {
@@ -256,13 +269,18 @@ migration::backend_test!(
         }
         // The first page after signing in looks the session up; the next
         // one finds it remembered on PostgreSQL (nothing changed who is
-        // signed in), and looks it up again on SQLite. Both read the
-        // dashboard: its data changed in between.
-        let looked_up_again = match backend {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 0,
+        // signed in), and looks it up again on SQLite, with `okr_version`.
+        // Both read the dashboard: its data changed in between.
+        let (looked_up_again, version) = match backend {
+            Backend::Sqlite => (1, VERSION_STATEMENTS),
+            Backend::Postgres => (0, 0),
         };
         for ((size, statements), session) in sizes.iter().zip([1, looked_up_again]) {
+            assert_eq!(
+                version_statements(statements).len(),
+                version,
+                "{backend:?}, {size}: {statements:#?}"
+            );
             assert_eq!(
                 session_statements(statements).len(),
                 session,
@@ -271,7 +289,7 @@ migration::backend_test!(
             );
             assert_eq!(
                 statements.len(),
-                DASHBOARD_STATEMENTS + session,
+                DASHBOARD_STATEMENTS + session + version,
                 "{backend:?}, {size}: {DASHBOARD_STATEMENTS} statement and the session's: {statements:#?}"
             );
         }
@@ -517,7 +535,8 @@ migration::backend_test!(
         let cookie = server.sign_in_demo(MIKE).await;
         dashboard_page(&server, &log, &cookie).await;
         // What a page costs once the server has seen it: on PostgreSQL the
-        // session and the dashboard are remembered.
+        // session and the dashboard are remembered; on SQLite the session
+        // and `okr_version` are read, and the page is sent again.
         let (_, steady) = dashboard_page(&server, &log, &cookie).await;
         let remembered = backend == Backend::Postgres;
         assert_eq!(
@@ -525,7 +544,7 @@ migration::backend_test!(
             if remembered {
                 0
             } else {
-                DASHBOARD_STATEMENTS + 1
+                VERSION_STATEMENTS + 1
             },
             "{backend:?}: {steady:#?}"
         );
@@ -700,9 +719,10 @@ migration::backend_test!(
             if remembered {
                 0
             } else {
-                DASHBOARD_STATEMENTS + 1
+                VERSION_STATEMENTS + 1
             },
-            "{backend:?}: a page seen before reads nothing on PostgreSQL: {statements:#?}"
+            "{backend:?}: a page seen before reads nothing on PostgreSQL, and on SQLite \
+             the session and okr_version only: {statements:#?}"
         );
 
         // A key result renamed in the database itself, as another server,
@@ -725,7 +745,7 @@ migration::backend_test!(
         );
         assert_eq!(
             statements.len(),
-            DASHBOARD_STATEMENTS + session,
+            DASHBOARD_STATEMENTS + session + session * VERSION_STATEMENTS,
             "{backend:?}: the dashboard is read again: {statements:#?}"
         );
 
@@ -772,7 +792,7 @@ migration::backend_test!(
         // A write through this server forgets everything, the session too.
         assert_eq!(
             statements.len(),
-            DASHBOARD_STATEMENTS + 1,
+            DASHBOARD_STATEMENTS + 1 + session * VERSION_STATEMENTS,
             "{backend:?}: the session and the dashboard read again: {statements:#?}"
         );
 
@@ -801,14 +821,58 @@ migration::backend_test!(
         ))
         .await;
         let cookie = server.sign_in_demo(MIKE).await;
+        // The first page reads the session, `okr_version` and the
+        // dashboard; the next ones the session and `okr_version`, and are
+        // the page rendered at that version, sent again.
         for round in 0..3 {
+            let sent_again = server
+                .remembered
+                .as_ref()
+                .expect("the server's memory")
+                .pages_sent_again();
             let (_, statements) = dashboard_page(&server, &log, &cookie).await;
+            let dashboard = usize::from(round == 0) * DASHBOARD_STATEMENTS;
             assert_eq!(
-                statements.len(),
-                DASHBOARD_STATEMENTS + 1,
-                "{backend:?}, page {round}: the session and the dashboard read: {statements:#?}"
+                (
+                    session_statements(&statements).len(),
+                    version_statements(&statements).len(),
+                    statements.len()
+                ),
+                (1, VERSION_STATEMENTS, 1 + VERSION_STATEMENTS + dashboard),
+                "{backend:?}, page {round}: {statements:#?}"
+            );
+            assert_eq!(
+                server
+                    .remembered
+                    .as_ref()
+                    .expect("the server's memory")
+                    .pages_sent_again()
+                    - sent_again,
+                u64::from(round > 0),
+                "{backend:?}, page {round}"
             );
         }
+
+        // A change written straight into the database moves `okr_version`
+        // on: the next page reads the dashboard again, and shows it.
+        let old_title = "Grow mobile app bookings from $12M to $18M";
+        let new_title = "Grow app bookings to $18M";
+        key_result::Entity::update_many()
+            .col_expr(key_result::Column::Title, Expr::value(new_title))
+            .filter(key_result::Column::Title.eq(old_title))
+            .exec(&test_db.db)
+            .await
+            .expect("rename the key result");
+        let (html, statements) = dashboard_page(&server, &log, &cookie).await;
+        assert!(
+            html.contains(new_title) && !html.contains(old_title),
+            "{backend:?}: the renamed key result shows its new title"
+        );
+        assert_eq!(
+            statements.len(),
+            1 + VERSION_STATEMENTS + DASHBOARD_STATEMENTS,
+            "{backend:?}: {statements:#?}"
+        );
 
         drop(server);
         test_db.close().await.expect("drop the test database");

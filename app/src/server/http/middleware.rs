@@ -364,43 +364,37 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
 /// it is not. While the server remembers reads (PostgreSQL, listening for
 /// changes), a remembered page is sent as it is: never more than
 /// [`crate::server::remembered::TRUST_FOR`] behind the database. Otherwise
-/// the dashboard is read first, and the page is sent again only if it was
-/// rendered from an equal one; else the page is rendered from that read.
+/// `okr_version` is read first, and the page is sent again only if it was
+/// rendered at the same version; else it is rendered (reading its
+/// dashboard after that version was read) and remembered at it.
 /// Inside [`sessions`], whose session it needs.
 pub async fn remembered_pages(
     State(state): State<AppState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    use crate::server::remembered::{DashboardRead, RememberedPage};
-    use std::sync::Arc;
+    use crate::server::remembered::RememberedPage;
 
     let Some(key) = page_key(&request) else {
         return next.run(request).await;
     };
     let generation = state.remembered.page_generation();
-    let mut read = None;
+    let mut version = None;
     if state.remembered.is_listening() {
         if let Some(page) = state.remembered.page(&key) {
             return page.response();
         }
     } else {
-        let query = crate::dashboard_query::DashboardQuery::parse(
-            request.uri().query().unwrap_or_default(),
-        );
-        // A dashboard that cannot be read here is read, and its error
-        // shown, by the page itself.
-        if let Ok(Some(dashboard)) = state
-            .remembered
-            .dashboard(&state.db, query.quarter.as_deref(), key.today)
-            .await
-        {
-            if let Some(page) = state.remembered.page_rendered_from(&key, &dashboard) {
-                return page.response();
+        // A version that cannot be read here leaves the page to read, and
+        // show the error of, its own dashboard; it is not remembered.
+        match crate::server::queries::dashboard::okr_version(&state.db).await {
+            Ok(read) => {
+                if let Some(page) = state.remembered.page_at_version(&key, read) {
+                    return page.response();
+                }
+                version = Some(read);
             }
-            let here = Arc::new(DashboardRead::new(query.quarter, key.today, dashboard));
-            request.extensions_mut().insert(Arc::clone(&here));
-            read = Some(here);
+            Err(error) => tracing::warn!(%error, "reading okr_version failed"),
         }
     }
     let response = next.run(request).await;
@@ -413,18 +407,9 @@ pub async fn remembered_pages(
     let (parts, body) = response.into_parts();
     match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => {
-            // Without listening, a page is remembered only with the
-            // dashboard it was rendered from.
-            let rendered_from = match read {
-                Some(read) if read.was_taken() => Some(Some(Arc::clone(&read.dashboard))),
-                Some(_) => None,
-                None => Some(None),
-            };
             // Rendered across midnight, it may show either day's pace.
-            if let Some(rendered_from) = rendered_from
-                && chrono::Utc::now().date_naive() == key.today
-            {
-                let page = RememberedPage::new(parts.headers.clone(), bytes.clone(), rendered_from);
+            if chrono::Utc::now().date_naive() == key.today {
+                let page = RememberedPage::new(parts.headers.clone(), bytes.clone(), version);
                 state.remembered.remember_page(key, generation, page);
             }
             Response::from_parts(parts, axum::body::Body::from(bytes))

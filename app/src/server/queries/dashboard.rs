@@ -7,8 +7,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use domain::{ConfidenceLevel, Direction, Unit};
 use entity::{
-    company_team, key_result, key_result_trend, objective, objective_alignment, okr_user, quarter,
-    team,
+    company_team, key_result, key_result_trend, objective, objective_alignment, okr_user,
+    okr_version, quarter, team,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, Order, Query, QueryStatementBuilder};
@@ -267,6 +267,29 @@ pub async fn dashboard(
         .map(DashboardRow::read)
         .collect::<Result<Vec<_>, _>>()?;
     dashboard_of(rows, db.get_database_backend(), label, today)
+}
+
+/// The number `okr_version` holds: it goes up with every committed change
+/// to what [`dashboard`] reads (see its migration), so a page rendered from a
+/// dashboard read after this number was `n` shows every change as long as
+/// the number is still `n`.
+pub async fn okr_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    static BUILT: BuiltOnce = BuiltOnce::new();
+    let statement = BUILT.statement(
+        db.get_database_backend(),
+        |backend| {
+            okr_version::Entity::find()
+                .select_only()
+                .column(okr_version::Column::Version)
+                .build(backend)
+        },
+        |_| {},
+    );
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the okr_version row".into()))?;
+    Columns::of(&row)?.get(0)
 }
 
 /// Stands for the label asked for in a [`dashboard_select`] built once.
