@@ -17,9 +17,11 @@ use super::{Bench, Dataset, Line, LoadFigures, Rounds, kb, rounds_under_load, si
 use crate::{Result, Running, Tools, free_port, run, step};
 
 /// The goals: the app with its reads remembered at least twice as fast as
-/// the hand-written page, and as fast when it reads every request.
+/// the hand-written page, and as fast when it reads every request; on the
+/// 210 key results (`large`), twice as fast either way.
 const REMEMBERED_GOAL: (f64, &str) = (2.0, "≥ 2.0×");
 const READING_GOAL: (f64, &str) = (1.0, "≥ 1.0×");
+const LARGE_READING_GOAL: (f64, &str) = (2.0, "≥ 2.0×");
 
 /// The reference's rounds on a dataset.
 pub struct Reference {
@@ -245,7 +247,12 @@ pub(super) fn lines(figures: &LoadFigures) -> Vec<Line> {
     if let Some(reference) = &figures.reference {
         let mut app = vec![("reads remembered", &figures.rounds, REMEMBERED_GOAL)];
         if let Some(unremembered) = &figures.unremembered {
-            app.push(("reading every request", unremembered, READING_GOAL));
+            let goal = if name == "large" {
+                LARGE_READING_GOAL
+            } else {
+                READING_GOAL
+            };
+            app.push(("reading every request", unremembered, goal));
         }
         lines.extend(comparison(name, "PostgreSQL", reference, &app));
     }
